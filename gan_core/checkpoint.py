@@ -1,0 +1,112 @@
+"""Atomic, pickle-free persistence: safetensors for tensors, JSON for the rest.
+
+Every file is written to a temporary sibling, flushed, fsynced and renamed over
+the old one, so a crash or a full disk leaves the previous file intact.
+"""
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+
+import torch
+from safetensors import SafetensorError
+from safetensors.torch import load as st_load_bytes
+from safetensors.torch import save as st_save_bytes
+
+from .errors import UserError
+
+MAX_WEIGHTS_BYTES = 2 * 2**30  # refuse absurd weight files before reading them
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` via temp file + fsync + rename; on error the old file stays."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        os.fchmod(fd, 0o644)
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def save_tensors(tensors: dict[str, torch.Tensor], path: Path, metadata: dict | None = None) -> None:
+    tensors = {k: v.detach().contiguous().cpu() for k, v in tensors.items()}
+    meta = {"json": json.dumps(metadata)} if metadata is not None else None
+    atomic_write_bytes(Path(path), st_save_bytes(tensors, metadata=meta))
+
+
+def load_tensors(path: Path) -> tuple[dict[str, torch.Tensor], dict | None]:
+    """Read a safetensors file (never a pickle); returns (tensors, metadata)."""
+    path = Path(path)
+    if path.suffix.lower() in (".pt", ".pth", ".pkl", ".pickle", ".ckpt", ".bin"):
+        raise UserError(f"{path.name}: only .safetensors weights are loaded (pickle-based files such as "
+                        f".pt/.pkl can run code when opened); convert it with safetensors first")
+    if not path.is_file():
+        raise UserError(f"{path}: file not found")
+    if path.stat().st_size > MAX_WEIGHTS_BYTES:
+        raise UserError(f"{path.name}: {path.stat().st_size / 2**30:.1f} GB is too large for a design generator")
+    data = path.read_bytes()
+    try:
+        tensors = st_load_bytes(data)
+        from safetensors import safe_open  # metadata lives in the header
+        with safe_open(str(path), framework="pt") as f:
+            meta = f.metadata()
+    except (SafetensorError, ValueError, OSError, RuntimeError) as e:
+        raise UserError(f"{path.name}: not a valid safetensors file ({str(e).splitlines()[0][:120]})") from None
+    metadata = json.loads(meta["json"]) if meta and "json" in meta else None
+    return tensors, metadata
+
+
+def flatten_optimizer(opt: torch.optim.Optimizer, prefix: str) -> tuple[dict[str, torch.Tensor], dict]:
+    """Optimizer state -> (tensors keyed ``prefix.idx.name``, JSON-able rest)."""
+    sd = opt.state_dict()
+    tensors, scalars = {}, {}
+    for idx, st in sd["state"].items():
+        for name, v in st.items():
+            if torch.is_tensor(v):
+                tensors[f"{prefix}.{idx}.{name}"] = v
+            else:
+                scalars[f"{idx}.{name}"] = v
+    return tensors, {"param_groups": sd["param_groups"], "scalars": scalars}
+
+
+def unflatten_optimizer(opt: torch.optim.Optimizer, prefix: str, tensors: dict, meta: dict) -> None:
+    state: dict[int, dict] = {}
+    for key, v in tensors.items():
+        if key.startswith(prefix + "."):
+            idx, name = key[len(prefix) + 1:].split(".", 1)
+            state.setdefault(int(idx), {})[name] = v
+    for key, v in meta.get("scalars", {}).items():
+        idx, name = key.split(".", 1)
+        state.setdefault(int(idx), {})[name] = v
+    opt.load_state_dict({"state": state, "param_groups": meta["param_groups"]})
+
+
+def write_json(obj, path: Path) -> None:
+    atomic_write_bytes(Path(path), (json.dumps(obj, indent=2) + "\n").encode())
+
+
+def read_json(path: Path, what: str = "file") -> dict:
+    path = Path(path)
+    if not path.is_file():
+        raise UserError(f"{path}: {what} not found")
+    if path.stat().st_size > 1_000_000:
+        raise UserError(f"{path.name}: {what} is too large to be a config")
+    try:
+        obj = json.loads(path.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError) as e:
+        raise UserError(f"{path.name}: {what} is not valid JSON ({e})") from None
+    if not isinstance(obj, dict):
+        raise UserError(f"{path.name}: {what} must be a JSON object")
+    return obj

@@ -1,0 +1,383 @@
+"""Turn whatever the user hands us (a folder, a zip, uploaded files) into a training set.
+
+Every file ends up either as a picture or as a ``SkippedFile`` with a reason the
+user can act on; one bad file never stops the others. Images are read
+defensively (size checked before decoding, odd pixel formats converted) and
+become an (N, C, H, W) tensor in [-1, 1] through ``images.from_uint8``.
+"""
+from __future__ import annotations
+
+import functools
+import json
+import os
+import re
+import shutil
+import tempfile
+import uuid
+import warnings
+from dataclasses import asdict, dataclass, field
+from pathlib import Path, PurePosixPath
+
+import numpy as np
+import torch
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from . import images as imagesmod
+from .config import RESOLUTIONS
+from .errors import UserError
+from .preprocess import CleanupConfig, clean_image, pad_to_square, resize_square
+from .safezip import SkippedFile, extract_zip
+
+__all__ = ["SkippedFile", "ImageReadError", "Dataset", "read_image", "iter_images", "collect_images",
+           "prepare_picture", "load_dataset", "save_dataset", "cleanup_folder", "MAX_PIXELS",
+           "IMAGE_EXTENSIONS"]
+
+MAX_PIXELS = 40_000_000  # larger images are refused before decoding (decompression bombs)
+MIN_SIDE = 8             # smaller images carry no design
+IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".webp", ".gif", ".bmp", ".tif", ".tiff")
+_FORMATS = ("PNG", "JPEG", "MPO", "WEBP", "GIF", "BMP", "TIFF")  # decoders we expose to uploads
+_METADATA = "dataset.json"  # written by save_dataset; not a picture, not worth a warning
+_HINT = "Add at least one PNG, JPEG or WebP image of 8x8 pixels or more."
+
+
+class ImageReadError(UserError):
+    """One file could not be used; ``reason`` says why without the file name."""
+
+    def __init__(self, path: Path, reason: str):
+        super().__init__(f"{Path(path).name}: {reason}")
+        self.reason = reason
+
+
+def _scale_to_uint8(a: np.ndarray) -> np.ndarray:
+    """High bit depth or float grey to 0..255: 16-bit and [0, 1] by their range, else min..max."""
+    is_float = a.dtype.kind == "f"
+    a = a.astype(np.float64)
+    lo, hi = float(a.min()), float(a.max())
+    if is_float and lo >= 0 and hi <= 1:
+        a = a * 255
+    elif lo >= 0 and hi <= 255:
+        pass
+    elif lo >= 0 and hi <= 65535:
+        a = a / 257
+    else:
+        a = (a - lo) / max(hi - lo, 1e-12) * 255
+    return np.clip(np.round(a), 0, 255).astype(np.uint8)
+
+
+def _to_rgb_or_l(im: Image.Image) -> Image.Image:
+    """Any Pillow mode -> "RGB" or "L". Transparency is composited on white, the
+    background every cleaned picture has, so a transparent logo looks like a clean one."""
+    if im.mode == "P" or im.mode == "PA":
+        im = im.convert("RGBA" if "transparency" in im.info or im.mode == "PA" else "RGB")
+    elif im.mode in ("L", "RGB") and "transparency" in im.info:
+        im = im.convert("RGBA")
+    if im.mode.startswith("I") or im.mode == "F":
+        if im.mode.startswith("I;16"):
+            a = np.asarray(im).astype(np.float64) / 257  # full 16-bit range
+            return Image.fromarray(np.clip(np.round(a), 0, 255).astype(np.uint8))
+        return Image.fromarray(_scale_to_uint8(np.asarray(im)))
+    if im.mode == "1":
+        return im.convert("L")
+    if im.mode in ("LA", "La", "RGBA", "RGBa"):
+        grey = im.mode.startswith("L")
+        white = Image.new("RGBA", im.size, (255, 255, 255, 255))
+        flat = Image.alpha_composite(white, im.convert("RGBA"))
+        return flat.convert("L" if grey else "RGB")
+    return im if im.mode in ("L", "RGB") else im.convert("RGB")
+
+
+@functools.lru_cache(maxsize=None)
+def _decoders() -> tuple[str, ...]:
+    Image.init()  # registers MPO and WebP, which Image.open only loads for unrestricted formats
+    return tuple(f for f in _FORMATS if f in Image.OPEN)
+
+
+def read_image(path: str | Path, max_pixels: int = MAX_PIXELS) -> Image.Image:
+    """Decode one file into an upright "RGB" or "L" image, or raise ``ImageReadError``."""
+    path = Path(path)
+    try:
+        if path.stat().st_size == 0:
+            raise ImageReadError(path, "empty file (0 bytes)")
+    except FileNotFoundError:
+        raise ImageReadError(path, "file not found") from None
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(path, formats=_decoders()) as im:
+                w, h = im.size
+                if w * h > max_pixels:
+                    raise ImageReadError(path, f"too many pixels: {w}x{h} is over the {max_pixels:,} "
+                                         "pixel limit (a decompression bomb?); shrink the image")
+                if min(w, h) < MIN_SIDE:
+                    raise ImageReadError(path, f"too small: {w}x{h} pixels; each side needs at "
+                                         f"least {MIN_SIDE} pixels")
+                try:
+                    im.load()
+                except Exception as e:  # decoders raise OSError, SyntaxError, ValueError, ...
+                    raise ImageReadError(path, f"truncated or corrupt image data ({e}); "
+                                         "export or download it again") from None
+                try:
+                    im = ImageOps.exif_transpose(im)
+                except Exception:  # a broken EXIF block should not cost the picture
+                    pass
+                return _to_rgb_or_l(im)
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise ImageReadError(path, f"too many pixels: over the {max_pixels:,} pixel limit "
+                             "(a decompression bomb?); shrink the image") from None
+    except UnidentifiedImageError:
+        raise ImageReadError(path, "not a readable image: the contents are not PNG, JPEG, WebP, "
+                             "GIF, BMP or TIFF data") from None
+    except ImageReadError:
+        raise
+    except (OSError, ValueError, SyntaxError) as e:  # header readable but inconsistent
+        raise ImageReadError(path, f"truncated or corrupt image ({e}); export it again") from None
+
+
+def _hidden(parts) -> bool:
+    return any(p.startswith(".") or p == "__MACOSX" for p in parts)
+
+
+def _walk(root: Path, tmp: Path, skipped: list, allow_zip: bool = True):
+    """(name, path) of the candidate images under ``root``, sorted, names relative to it."""
+    found = []
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = [d for d in dirnames if not _hidden([d])]
+        found += [Path(dirpath) / f for f in filenames if not _hidden([f])]
+    for path in sorted(found):
+        name = path.relative_to(root).as_posix()
+        yield from _candidate(path, name, tmp, skipped, allow_zip, top=path.parent == root)
+
+
+def _candidate(path: Path, name: str, tmp: Path, skipped: list, allow_zip: bool, top: bool = True):
+    suffix = path.suffix.lower()
+    if suffix == ".zip":
+        if not allow_zip:
+            skipped.append(SkippedFile(name, "a zip inside a zip is not opened; unpack it first"))
+            return
+        target = tmp / f"zip{len(list(tmp.iterdir()))}"
+        try:
+            result = extract_zip(path, target)
+        except UserError as e:
+            skipped.append(SkippedFile(name, str(e)))
+            return
+        skipped.extend(result.skipped)
+        yield from _walk(target, tmp, skipped, allow_zip=False)
+    elif top and path.name == _METADATA:
+        return
+    elif suffix not in IMAGE_EXTENSIONS:
+        kind = f"'{path.suffix}'" if path.suffix else "no extension"
+        skipped.append(SkippedFile(name, f"not an image file type ({kind}); "
+                                         "use .png, .jpg, .jpeg, .webp, .gif, .bmp or .tif"))
+    else:
+        yield name, path
+
+
+def _as_path(item) -> Path:
+    if isinstance(item, (str, os.PathLike)):
+        return Path(item)
+    return Path(getattr(item, "path", None) or item.name)  # Gradio file objects, temp files
+
+
+def _candidates(source, tmp: Path, skipped: list):
+    if isinstance(source, (list, tuple)):
+        for item in source:
+            path = _as_path(item)
+            if path.is_dir():
+                yield from _walk(path, tmp, skipped)
+            elif not path.exists():
+                skipped.append(SkippedFile(path.name, "file not found"))
+            else:
+                yield from _candidate(path, path.name, tmp, skipped, allow_zip=True)
+        return
+    path = Path(source)
+    if not path.exists():
+        raise UserError(f"{path} does not exist. Choose an existing folder, zip file or image.")
+    if path.is_dir():
+        yield from _walk(path, tmp, skipped)
+    else:
+        yield from _candidate(path, path.name, tmp, skipped, allow_zip=True)
+
+
+def _unique(name: str, taken: set, sep: str = "~") -> str:
+    base, suffix, k = name, "", 1
+    if "." in PurePosixPath(name).name:
+        base, suffix = name.rsplit(".", 1)
+        suffix = "." + suffix
+    while name in taken:
+        k += 1
+        name = f"{base}{sep}{k}{suffix}"
+    taken.add(name)
+    return name
+
+
+def iter_images(source, skipped: list[SkippedFile]):
+    """Yield ``(unique name, image)`` one at a time, appending unusable files to ``skipped``.
+
+    Streaming keeps one full-size photo in memory at a time (100 phone photos
+    would otherwise need gigabytes); a zip's temporary folder lives as long as the loop.
+    """
+    taken: set[str] = set()
+    with tempfile.TemporaryDirectory(prefix="design-studio-") as tmp:
+        for name, path in _candidates(source, Path(tmp), skipped):
+            try:
+                image = read_image(path)
+            except ImageReadError as e:
+                skipped.append(SkippedFile(name, e.reason))
+                continue
+            yield _unique(name, taken), image
+
+
+def collect_images(source) -> tuple[list[tuple[str, Image.Image]], list[SkippedFile]]:
+    """Read every image in ``source``: a folder (recursive), a .zip, an image, or a list of these.
+
+    Returns ``(images, skipped)``: unique names with "RGB"/"L" images, and the files not
+    used with their reasons. Raises UserError only when ``source`` itself does not exist.
+    """
+    skipped: list[SkippedFile] = []
+    images = list(iter_images(source, skipped))
+    return images, skipped
+
+
+@dataclass
+class Dataset:
+    images: torch.Tensor          # (N, C, H, W) float32 in [-1, 1]
+    names: list[str]              # one per image, unique
+    skipped: list[SkippedFile] = field(default_factory=list)  # files not used, with reasons
+
+    def __post_init__(self):
+        if self.images.dim() != 4 or self.images.shape[2] != self.images.shape[3]:
+            raise ValueError(f"images must be (N, C, S, S), got {tuple(self.images.shape)}")
+        if len(self.names) != len(self.images):
+            raise ValueError(f"{len(self.names)} names for {len(self.images)} images")
+
+    @property
+    def resolution(self) -> int:
+        return int(self.images.shape[-1])
+
+    @property
+    def channels(self) -> int:
+        return int(self.images.shape[1])
+
+    def __len__(self) -> int:
+        return int(self.images.shape[0])
+
+    def to(self, device) -> "Dataset":
+        return Dataset(self.images.to(device), list(self.names), list(self.skipped))
+
+    def pictures(self) -> np.ndarray:
+        """(N, H, W) or (N, H, W, 3) uint8."""
+        return imagesmod.to_uint8(self.images)
+
+
+def _border_median(a: np.ndarray) -> np.ndarray:
+    border = np.concatenate([a[0], a[-1], a[1:-1, 0], a[1:-1, -1]])
+    return np.median(border, axis=0).round().astype(np.uint8)
+
+
+def prepare_picture(image: Image.Image, resolution: int, channels: int,
+                    cleanup: CleanupConfig | None = None) -> np.ndarray:
+    """One image -> square uint8 picture (H, W) or (H, W, 3), cleaned first when asked."""
+    if cleanup is not None:
+        image = clean_image(image, cleanup)
+    a = np.asarray(image.convert("L" if channels == 1 else "RGB"))
+    if cleanup is not None:
+        fill = 0 if cleanup.invert else 255
+    else:
+        fill = _border_median(a)  # the photo's own background, so padding does not show
+    return resize_square(pad_to_square(a, fill), resolution)
+
+
+def _describe(source) -> str:
+    if isinstance(source, (list, tuple)):
+        return f"the {len(source)} uploaded file{'s' if len(source) != 1 else ''}"
+    return str(source)
+
+
+def load_dataset(source, resolution: int = 64, channels: int = 1,
+                 cleanup: CleanupConfig | None = None) -> Dataset:
+    """Collect, optionally clean, square and resize every image in ``source``."""
+    if resolution not in RESOLUTIONS:
+        raise UserError(f"resolution must be one of {RESOLUTIONS}, got {resolution!r}")
+    if channels not in (1, 3):
+        raise UserError(f"channels must be 1 (grayscale) or 3 (colour), got {channels!r}")
+    skipped: list[SkippedFile] = []
+    names, pictures = [], []
+    for name, image in iter_images(source, skipped):
+        names.append(name)
+        pictures.append(prepare_picture(image, resolution, channels, cleanup))
+    if not pictures:
+        if skipped:
+            first = "; ".join(f"{s.name}: {s.reason}" for s in skipped[:3])
+            raise UserError(f"No usable images in {_describe(source)}: {len(skipped)} files "
+                            f"skipped (first reasons: {first}). {_HINT}")
+        raise UserError(f"No usable images in {_describe(source)}: it holds no files. {_HINT}")
+    tensor = imagesmod.from_uint8(np.stack(pictures), channels=channels).float().contiguous()
+    return Dataset(tensor, names, skipped)
+
+
+def _png_name(name: str, index: int, taken: set) -> str:
+    """A safe, unique PNG file name keeping the stem of ``name``."""
+    stem = re.sub(r"[^\w.-]+", "_", PurePosixPath(name).stem).strip("._") or f"image_{index:04d}"
+    return _unique(stem + ".png", taken, sep="_")
+
+
+def save_dataset(pictures_or_dataset, names: list[str] | None, folder: str | Path,
+                 overwrite: bool = False) -> Path:
+    """Write PNGs and ``dataset.json`` into ``folder``; all or nothing (temp folder, then rename)."""
+    skipped = []
+    if isinstance(pictures_or_dataset, Dataset):
+        skipped = pictures_or_dataset.skipped
+        names = names if names is not None else pictures_or_dataset.names
+        pictures = pictures_or_dataset.pictures()
+    else:
+        pictures = np.asarray(pictures_or_dataset)
+    if pictures.dtype != np.uint8 or pictures.ndim not in (3, 4) or pictures.shape[1] != pictures.shape[2]:
+        raise ValueError(f"expected (N, S, S[, 3]) uint8 pictures, got {pictures.dtype} {pictures.shape}")
+    names = list(names) if names is not None else [f"image_{i:04d}.png" for i in range(len(pictures))]
+    if len(names) != len(pictures):
+        raise ValueError(f"{len(names)} names for {len(pictures)} pictures")
+    folder = Path(folder)
+    if folder.exists() and not overwrite:
+        raise UserError(f"{folder} already exists. Choose another folder or allow overwriting.")
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    tmp = folder.parent / f".{folder.name}.saving-{uuid.uuid4().hex[:8]}"
+    tmp.mkdir()
+    try:
+        taken: set[str] = set()
+        files = [_png_name(name, i, taken) for i, name in enumerate(names)]
+        for picture, file in zip(pictures, files):
+            imagesmod.to_pil(picture).save(tmp / file, format="PNG")
+        meta = {"format_version": 1, "count": len(files), "resolution": int(pictures.shape[1]),
+                "channels": 3 if pictures.ndim == 4 else 1, "files": files, "names": names,
+                "skipped": [asdict(s) for s in skipped]}
+        (tmp / _METADATA).write_text(json.dumps(meta, indent=2))
+        if folder.exists():
+            old = folder.parent / f".{folder.name}.old-{uuid.uuid4().hex[:8]}"
+            folder.rename(old)
+            tmp.rename(folder)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            tmp.rename(folder)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return folder
+
+
+def cleanup_folder(source, output: str | Path, config: CleanupConfig
+                   ) -> tuple[list[Path], list[SkippedFile]]:
+    """Clean every image in ``source`` into ``output/<stem>.png`` at its cleaned size."""
+    output = Path(output).resolve()
+    if not isinstance(source, (list, tuple)) and Path(source).is_dir():
+        src = Path(source).resolve()
+        if output == src or output.is_relative_to(src):
+            raise UserError(f"The output folder {output} is inside the input folder {src}; "
+                            "choose an output folder elsewhere so the originals stay untouched.")
+    skipped: list[SkippedFile] = []
+    written: list[Path] = []
+    taken: set[str] = set()
+    for i, (name, image) in enumerate(iter_images(source, skipped)):
+        output.mkdir(parents=True, exist_ok=True)
+        path = output / _png_name(name, i, taken)
+        clean_image(image, config).save(path, format="PNG")
+        written.append(path)
+    return written, skipped

@@ -1,0 +1,117 @@
+"""Loading a generator from its folder and turning seeds into designs.
+
+A generator folder holds ``config.json`` ({"format_version", "model": {...}, ...})
+and ``model.safetensors`` (the EMA generator's weights). Nothing else is needed.
+"""
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from .checkpoint import load_tensors, read_json, save_tensors, write_json
+from .config import FORMAT_VERSION, ModelConfig
+from .errors import UserError
+from .images import to_uint8
+from .latent import check_seed, morph_path, truncate, z_from_seed, z_from_seeds
+from .models import Generator
+
+WEIGHTS_NAME = "model.safetensors"
+CONFIG_NAME = "config.json"
+
+
+def save_generator(G: Generator, folder: str | Path, extra: dict | None = None) -> Path:
+    """Write config.json + model.safetensors (atomically) so ``load_generator(folder)`` works."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    config_path = folder / CONFIG_NAME
+    config = read_json(config_path) if config_path.is_file() else {}
+    config.update({"format_version": FORMAT_VERSION, "model": G.cfg.to_dict(), **(extra or {})})
+    save_tensors(G.state_dict(), folder / WEIGHTS_NAME)
+    write_json(config, config_path)
+    return folder
+
+
+class DesignModel:
+    """A loaded generator, ready to turn seeds and latents into uint8 pictures.
+
+    Thread-safe: generation calls from many requests share one model.
+    """
+
+    def __init__(self, G: Generator, info: dict | None = None, source: str = ""):
+        self.G = G.eval()
+        self.config: ModelConfig = G.cfg
+        self.info = info or {}
+        self.source = source
+        self.device = next(G.parameters()).device
+        self._lock = threading.Lock()
+
+    @property
+    def z_dim(self) -> int:
+        return self.config.z_dim
+
+    @torch.inference_mode()
+    def from_latents(self, z: torch.Tensor, batch_size: int = 64) -> np.ndarray:
+        """(N, z_dim) latents -> (N, H, W[, 3]) uint8 pictures, generated in batches."""
+        out = []
+        with self._lock:
+            for i in range(0, z.shape[0], batch_size):
+                out.append(to_uint8(self.G(z[i:i + batch_size].to(self.device))))
+        return np.concatenate(out) if out else np.zeros((0, self.config.resolution, self.config.resolution), np.uint8)
+
+    def generate(self, seeds, truncation: float = 1.0) -> np.ndarray:
+        """Pictures for a list of seeds (same seed -> same picture on any device)."""
+        seeds = [check_seed(s) for s in seeds]
+        if not seeds:
+            raise UserError("give at least one seed")
+        return self.from_latents(truncate(z_from_seeds(seeds, self.z_dim), truncation))
+
+    def design(self, seed: int, truncation: float = 1.0) -> np.ndarray:
+        return self.generate([seed], truncation)[0]
+
+    def morph(self, seeds, frames: int = 48, loop: bool = False, easing: str = "linear",
+              truncation: float = 1.0) -> np.ndarray:
+        """(frames, H, W[, 3]) pictures of a slerp path through the seeds' latents."""
+        seeds = [check_seed(s) for s in seeds]
+        keys = truncate(torch.stack([z_from_seed(s, self.z_dim) for s in seeds]), truncation)
+        return self.from_latents(morph_path(keys, frames, loop=loop, easing=easing))
+
+
+def _resolve(path: Path) -> tuple[Path, Path]:
+    """(config.json, model.safetensors) for a folder or a weights file."""
+    if path.is_dir():
+        weights = path / WEIGHTS_NAME
+        if not weights.is_file():
+            pickles = [p.name for p in path.iterdir() if p.suffix.lower() in (".pt", ".pth", ".pkl", ".ckpt", ".bin")]
+            if pickles:
+                raise UserError(f"{path}: has {pickles[0]} but no {WEIGHTS_NAME}; only safetensors weights "
+                                f"are loaded (pickle files can run code when opened)")
+            raise UserError(f"{path}: no {WEIGHTS_NAME} in this folder; pick a finished run, a folder "
+                            f"with config.json + {WEIGHTS_NAME}, or a Hub repository id")
+        return path / CONFIG_NAME, weights
+    if path.is_file():
+        return path.parent / CONFIG_NAME, path
+    raise UserError(f"{path}: no such folder or file")
+
+
+def load_generator(path: str | Path, device: str | torch.device = "cpu") -> DesignModel:
+    """Load a generator from a folder (or its model.safetensors); safetensors only, never pickle."""
+    config_path, weights_path = _resolve(Path(path))
+    tensors, _ = load_tensors(weights_path)  # refuses .pt/.pkl before reading a byte
+    info = read_json(config_path, "config.json")
+    version = info.get("format_version", FORMAT_VERSION)
+    if not isinstance(version, int) or version > FORMAT_VERSION:
+        raise UserError(f"{config_path}: format_version {version!r} is newer than this studio understands "
+                        f"({FORMAT_VERSION}); update Design Studio")
+    if "model" not in info:
+        raise UserError(f"{config_path}: has no \"model\" section; is this a Design Studio generator?")
+    cfg = ModelConfig.from_dict(info["model"])  # validated: no absurd sizes reach the constructor
+    G = Generator(cfg)
+    try:
+        G.load_state_dict(tensors, strict=True)
+    except RuntimeError as e:
+        raise UserError(f"{weights_path.name} does not match config.json "
+                        f"({str(e).splitlines()[0][:160]})") from None
+    return DesignModel(G.to(device), info=info, source=str(path))

@@ -1,0 +1,113 @@
+"""DCGAN-family generator G and critic/discriminator D for 16-256 px squares.
+
+Two architectures share one builder:
+- ``classic``: the car-rim post's networks (z 100, feature maps 64, ConvTranspose
+  blocks with BatchNorm, LeakyReLU 0.2 and Dropout 0.2 in G; InstanceNorm in D).
+- ``compact``: the same shape of network, a fraction of the width, tuned for CPUs.
+"""
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import nn
+from torch.nn.utils.parametrizations import spectral_norm as _sn
+
+from .config import ModelConfig
+
+
+def _levels(resolution: int) -> int:
+    """Number of 2x upsamplings from 4x4 to ``resolution``."""
+    return int(math.log2(resolution // 4))
+
+
+def g_channels(cfg: ModelConfig, r: int) -> int:
+    """G feature maps at spatial size r (the classic formula: ngf * res / r)."""
+    if cfg.arch == "classic":
+        return min(cfg.max_channels, cfg.width * cfg.resolution // r)
+    return min(cfg.max_channels, cfg.width * cfg.resolution // (2 * r))
+
+
+def d_channels(cfg: ModelConfig, r: int) -> int:
+    """D feature maps at spatial size r (the classic formula: ndf * res / 2r)."""
+    return min(cfg.max_channels, cfg.width * cfg.resolution // (2 * r))
+
+
+class Generator(nn.Module):
+    """z (N, z_dim) -> images (N, channels, res, res) in [-1, 1]."""
+
+    def __init__(self, cfg: ModelConfig):
+        super().__init__()
+        self.cfg = cfg
+        classic = cfg.arch == "classic"
+        act = (lambda: nn.LeakyReLU(0.2, inplace=True)) if classic else (lambda: nn.ReLU(inplace=True))
+
+        def block(cin, cout, first=False):
+            layers = [nn.ConvTranspose2d(cin, cout, 4, 1 if first else 2, 0 if first else 1, bias=False),
+                      nn.BatchNorm2d(cout), act()]
+            if cfg.g_dropout > 0:
+                layers.append(nn.Dropout(cfg.g_dropout))
+            return layers
+
+        n = _levels(cfg.resolution)
+        layers = block(cfg.z_dim, g_channels(cfg, 4), first=True)  # state: (ch(4)) x 4 x 4
+        r = 4
+        for _ in range(n - 1):  # 4 -> res/2
+            layers += block(g_channels(cfg, r), g_channels(cfg, 2 * r))
+            r *= 2
+        # last upsampling straight to pixels: (channels) x res x res
+        layers += [nn.ConvTranspose2d(g_channels(cfg, r), cfg.channels, 4, 2, 1), nn.Tanh()]
+        self.net = nn.Sequential(*layers)
+        _init_weights(self)
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        if z.dim() != 2 or z.shape[1] != self.cfg.z_dim:
+            raise ValueError(f"z must be (N, {self.cfg.z_dim}), got {tuple(z.shape)}")
+        return self.net(z[:, :, None, None])
+
+
+class Critic(nn.Module):
+    """images (N, channels, res, res) -> one score (logit) per image, shape (N,)."""
+
+    def __init__(self, cfg: ModelConfig):
+        super().__init__()
+        self.cfg = cfg
+        sn = _sn if cfg.spectral_norm else (lambda m: m)
+
+        def norm(c):
+            return {"none": nn.Identity(), "batch": nn.BatchNorm2d(c),
+                    "instance": nn.InstanceNorm2d(c, affine=True),
+                    "layer": nn.GroupNorm(1, c)}[cfg.d_norm]
+
+        r = cfg.resolution // 2
+        # first layer has no norm (DCGAN): (ch(res/2)) x res/2 x res/2
+        layers = [sn(nn.Conv2d(cfg.channels, d_channels(cfg, r), 4, 2, 1)), nn.LeakyReLU(0.2, inplace=True)]
+        while r > 4:
+            has_norm = cfg.d_norm != "none"
+            layers += [sn(nn.Conv2d(d_channels(cfg, r), d_channels(cfg, r // 2), 4, 2, 1, bias=not has_norm)),
+                       norm(d_channels(cfg, r // 2)), nn.LeakyReLU(0.2, inplace=True)]
+            r //= 2
+        # state: (ch(4)) x 4 x 4 -> 1 x 1 x 1
+        layers.append(sn(nn.Conv2d(d_channels(cfg, 4), 1, 4, 1, 0)))
+        self.net = nn.Sequential(*[m for m in layers if not isinstance(m, nn.Identity)])
+        _init_weights(self)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.net(x).flatten()
+
+
+def _init_weights(module: nn.Module) -> None:
+    """DCGAN initialisation: N(0, 0.02) convs, N(1, 0.02) norm scales."""
+    for m in module.modules():
+        if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d, nn.Linear)):
+            w = m.parametrizations.weight.original if hasattr(m, "parametrizations") else m.weight
+            nn.init.normal_(w, 0.0, 0.02)
+            if m.bias is not None:
+                nn.init.zeros_(m.bias)
+        elif isinstance(m, (nn.BatchNorm2d, nn.InstanceNorm2d, nn.GroupNorm)) and m.weight is not None:
+            nn.init.normal_(m.weight, 1.0, 0.02)
+            nn.init.zeros_(m.bias)
+
+
+def count_parameters(module: nn.Module) -> int:
+    return sum(p.numel() for p in module.parameters())

@@ -1,0 +1,67 @@
+"""Named training presets, chosen by measurement (see benchmarks/).
+
+- ``quick``: CPU first. Compact networks, non-saturating loss with soft labels,
+  DiffAugment and EMA: recognisable designs from ~100 images in ~10 minutes on 2 cores.
+- ``balanced`` / ``quality``: wider networks and bigger batches for a GPU, 64-256 px.
+- ``classic``: the car-rim post's WGAN-GP recipe exactly, for comparison.
+"""
+from __future__ import annotations
+
+from .config import ModelConfig, TrainConfig
+from .errors import UserError
+
+PRESETS: dict[str, dict] = {
+    "quick": dict(
+        description="Quick try-out on a laptop CPU (~10 min, 64 px)",
+        model=dict(arch="compact", width=32, z_dim=128),
+        train=dict(loss="dcgan", batch_size=32, lr_g=2e-4, lr_d=2e-4, beta1=0.5, beta2=0.999,
+                   n_critic=1, augment="translation,cutout,color", ema_decay=0.999,
+                   minutes=10.0, sample_every=200),
+    ),
+    "balanced": dict(
+        description="Balanced: GPU, a few minutes, 64-128 px",
+        model=dict(arch="compact", width=64, z_dim=128),
+        train=dict(loss="dcgan", batch_size=64, lr_g=2e-4, lr_d=2e-4, beta1=0.5, beta2=0.999,
+                   n_critic=1, augment="translation,cutout,color", ema_decay=0.999,
+                   minutes=5.0, sample_every=250),
+    ),
+    "quality": dict(
+        description="Best quality on a GPU (hinge + spectral norm, wider, longer)",
+        model=dict(arch="compact", width=64, z_dim=128, spectral_norm=True),
+        train=dict(loss="hinge", batch_size=64, lr_g=2e-4, lr_d=2e-4, beta1=0.0, beta2=0.99,
+                   n_critic=1, augment="translation,cutout,color", ema_decay=0.9995,
+                   minutes=20.0, sample_every=500),
+    ),
+    "classic": dict(
+        description="Classic car-rim WGAN-GP recipe (slow; for comparison)",
+        model=dict(arch="classic", width=64, z_dim=100, d_norm="instance", g_dropout=0.2,
+                   max_channels=1024),
+        train=dict(loss="wgan-gp", batch_size=8, lr_g=1e-4, lr_d=1e-4, beta1=0.0, beta2=0.9,
+                   n_critic=5, gp_lambda=10.0, augment="", reuse_real_batch=True,
+                   label_smoothing=0.0, label_flip=0.0, ema_decay=0.999,
+                   minutes=10.0, sample_every=50),
+    ),
+}
+
+
+def default_preset_name() -> str:
+    """quick without a GPU, balanced with one."""
+    import torch
+    return "balanced" if torch.cuda.is_available() else "quick"
+
+
+def preset(name: str, resolution: int | None = None, channels: int | None = None, **overrides) -> TrainConfig:
+    """A TrainConfig from a preset, with optional size and any field overridden by name."""
+    if name not in PRESETS:
+        raise UserError(f"preset must be one of {', '.join(PRESETS)}; got {name!r}")
+    p = PRESETS[name]
+    model = dict(p["model"])
+    if resolution is not None:
+        model["resolution"] = resolution
+    if channels is not None:
+        model["channels"] = channels
+    cfg = TrainConfig(model=ModelConfig(**model), preset=name, **p["train"])
+    if "minutes" in overrides or "steps" in overrides:  # one budget replaces the other
+        overrides.setdefault("minutes", None)
+        overrides.setdefault("steps", None)
+    return cfg.replace(**overrides) if overrides else cfg

@@ -1,0 +1,101 @@
+"""The run folder: everything one training run writes, in one place.
+
+    config.json            format version, model + training config, dataset summary
+    model.safetensors      EMA generator (what Explore and exports use)
+    checkpoint.safetensors full training state for an exact resume (G, D, EMA, optimisers, RNG)
+    status.json            running / stopped / finished / failed, step, pid, message
+    log.jsonl              one JSON object per logged step
+    grids/step_XXXXXXX.png progress grids from the fixed latents
+    progress.gif           the grids as an animation (written at the end)
+    final_grid.png, metrics.json
+"""
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+
+import numpy as np
+
+from .checkpoint import read_json, write_json
+from .errors import UserError
+from .export import save_gif
+from .images import to_pil
+
+STATES = ("running", "stopped", "finished", "failed")
+
+
+class RunFolder:
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+
+    # paths
+    config = property(lambda self: self.path / "config.json")
+    weights = property(lambda self: self.path / "model.safetensors")
+    checkpoint = property(lambda self: self.path / "checkpoint.safetensors")
+    status_file = property(lambda self: self.path / "status.json")
+    log = property(lambda self: self.path / "log.jsonl")
+    grids = property(lambda self: self.path / "grids")
+    gif = property(lambda self: self.path / "progress.gif")
+    final_grid = property(lambda self: self.path / "final_grid.png")
+    metrics = property(lambda self: self.path / "metrics.json")
+
+    def exists(self) -> bool:
+        return self.config.is_file()
+
+    def create(self) -> None:
+        self.path.mkdir(parents=True, exist_ok=True)
+        self.grids.mkdir(exist_ok=True)
+
+    def read_config(self) -> dict:
+        return read_json(self.config, "run config.json")
+
+    def write_status(self, state: str, step: int, message: str = "", **extra) -> None:
+        assert state in STATES
+        write_json({"state": state, "step": step, "message": message, "pid": os.getpid(),
+                    "updated": time.time(), **extra}, self.status_file)
+
+    def read_status(self) -> dict:
+        try:
+            return read_json(self.status_file, "status.json")
+        except UserError:
+            return {"state": "stopped" if self.checkpoint.is_file() else "failed", "step": 0, "message": ""}
+
+    def append_log(self, rows: list[dict]) -> None:
+        with open(self.log, "a", encoding="utf-8") as f:
+            for r in rows:
+                f.write(json.dumps(r) + "\n")
+
+    def read_log(self) -> list[dict]:
+        if not self.log.is_file():
+            return []
+        rows = []
+        for line in self.log.read_text(encoding="utf-8").splitlines():
+            try:
+                rows.append(json.loads(line))
+            except ValueError:
+                continue  # a line cut by a crash
+        return rows
+
+    def save_grid(self, step: int, grid: np.ndarray) -> Path:
+        self.grids.mkdir(parents=True, exist_ok=True)
+        p = self.grids / f"step_{step:07d}.png"
+        to_pil(grid).save(p)
+        return p
+
+    def grid_files(self) -> list[Path]:
+        return sorted(self.grids.glob("step_*.png")) if self.grids.is_dir() else []
+
+    def write_progress_gif(self, max_frames: int = 60, fps: float = 6) -> Path | None:
+        files = self.grid_files()
+        if not files:
+            return None
+        idx = np.unique(np.linspace(0, len(files) - 1, min(max_frames, len(files))).round().astype(int))
+        from PIL import Image
+        frames = [np.asarray(Image.open(files[i])) for i in idx]
+        frames += [frames[-1]] * 6  # hold the last grid a moment
+        shapes = {f.shape for f in frames}
+        if len(shapes) > 1:  # resumed with another grid size: keep the latest shape only
+            frames = [f for f in frames if f.shape == frames[-1].shape]
+        return save_gif(np.stack(frames), self.gif, fps=fps)

@@ -1,0 +1,419 @@
+"""``train(config, dataset, on_progress, should_stop)``: the one training loop.
+
+The UI, the CLI and the tests all drive this function. It reports through the
+``on_progress`` callback and stops when ``should_stop()`` returns True. Losses
+stay on the device between log points, so the loop never waits on the GPU
+except when it reports.
+"""
+from __future__ import annotations
+
+import copy
+import math
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import torch
+
+from . import losses as L
+from .augment import diff_augment
+from .checkpoint import flatten_optimizer, load_tensors, save_tensors, unflatten_optimizer, write_json
+from .config import FORMAT_VERSION, TrainConfig
+from .device import configure, describe_device, pick_device
+from .errors import UserError
+from .images import make_grid, to_uint8
+from .latent import z_from_seeds
+from .models import Critic, Generator
+from .runfolder import RunFolder
+
+
+@dataclass
+class Progress:
+    """One report from the training loop (``kind`` says which)."""
+    kind: str                      # start | step | grid | checkpoint | recovered | error | done
+    step: int
+    total_steps: int | None
+    epoch: float
+    seconds: float                 # wall time of this session
+    images_per_second: float       # real images through the critic per second
+    eta_seconds: float | None
+    fraction: float                # 0..1 of the budget
+    loss_d: float | None = None
+    loss_g: float | None = None
+    grid: np.ndarray | None = None  # uint8 picture of the fixed-latent samples
+    message: str = ""
+    run_dir: str = ""
+
+
+@dataclass
+class TrainResult:
+    run_dir: Path
+    step: int
+    seconds: float
+    state: str                     # finished | stopped | failed
+    recoveries: int = 0
+    metrics: dict | None = None
+    messages: list[str] = field(default_factory=list)
+
+
+def _images(dataset) -> torch.Tensor:
+    x = dataset.images if hasattr(dataset, "images") else dataset
+    if not torch.is_tensor(x) or x.dim() != 4:
+        raise UserError("the dataset must be images shaped (N, C, H, W)")
+    if x.shape[0] < 1:
+        raise UserError("the dataset is empty: add at least one image")
+    return x
+
+
+class Trainer:
+    def __init__(self, config: TrainConfig, dataset, run_dir: str | Path,
+                 on_progress: Callable[[Progress], None] | None = None,
+                 should_stop: Callable[[], bool] | None = None, resume: bool = False,
+                 evaluate: bool = True):
+        self.cfg = config
+        self.run = RunFolder(run_dir)
+        self.on_progress = on_progress or (lambda p: None)
+        self.should_stop = should_stop or (lambda: False)
+        self.evaluate = evaluate
+        m = config.model
+        real = _images(dataset)
+        if tuple(real.shape[1:]) != (m.channels, m.resolution, m.resolution):
+            raise UserError(f"the dataset holds {real.shape[1]}-channel {real.shape[-1]} px images but the "
+                            f"model expects {m.channels}-channel {m.resolution} px; load the data at that size")
+        if resume and not self.run.checkpoint.is_file():
+            raise UserError(f"{self.run.path}: no checkpoint to resume from")
+        if not resume and self.run.checkpoint.is_file():
+            raise UserError(f"{self.run.path} already holds a run; resume it or choose a new folder")
+
+        self.device = pick_device(config.device)
+        configure(self.device, config.threads)
+        cuda = self.device.type == "cuda"
+        self.amp = cuda and config.mixed_precision
+        self.fmt = torch.channels_last if cuda else torch.contiguous_format
+        torch.manual_seed(config.seed)  # weights init
+        self.G = Generator(m).to(self.device, memory_format=self.fmt)
+        self.D = Critic(m).to(self.device, memory_format=self.fmt)
+        self.G_ema = copy.deepcopy(self.G).eval().requires_grad_(False)
+        if config.loss == "wgan-clip":
+            self.opt_g = torch.optim.RMSprop(self.G.parameters(), lr=config.lr_g)
+            self.opt_d = torch.optim.RMSprop(self.D.parameters(), lr=config.lr_d)
+        else:
+            betas = (config.beta1, config.beta2)
+            self.opt_g = torch.optim.Adam(self.G.parameters(), lr=config.lr_g, betas=betas)
+            self.opt_d = torch.optim.Adam(self.D.parameters(), lr=config.lr_d, betas=betas)
+        self.G_fwd, self.D_fwd = self.G, self.D
+        if config.compile and cuda and config.loss not in ("wgan-gp",):
+            self.G_fwd, self.D_fwd = torch.compile(self.G), torch.compile(self.D)
+
+        self.real = real.to(self.device, torch.float32).contiguous(memory_format=self.fmt)
+        self.n = self.real.shape[0]
+        self.gen = torch.Generator(device=self.device).manual_seed(config.seed)
+        self.grid_z = z_from_seeds(range(config.grid_size), m.z_dim, self.device)
+        self.policies = config.augment_policies
+        self.step = 0
+        self.images_seen = 0
+        self.seconds_before = 0.0  # training time of earlier sessions of this run
+        self.recoveries = 0
+        self.lr_scale = 1.0
+        self.perm = torch.randperm(self.n, generator=self.gen, device=self.device)
+        self.cursor = 0
+        self.messages: list[str] = []
+        if resume:
+            self._load_checkpoint()
+
+    # ---- data -------------------------------------------------------------------------
+    def _real_batch(self) -> torch.Tensor:
+        """Next batch of a per-epoch permutation (like a shuffled DataLoader, on the device)."""
+        b = self.cfg.batch_size
+        if b >= self.n:  # tiny datasets: sample with replacement
+            idx = torch.randint(0, self.n, (b,), generator=self.gen, device=self.device)
+        else:
+            if self.cursor + b > self.n:
+                self.perm = torch.randperm(self.n, generator=self.gen, device=self.device)
+                self.cursor = 0
+            idx = self.perm[self.cursor:self.cursor + b]
+            self.cursor += b
+        self.images_seen += b
+        return self.real.index_select(0, idx)
+
+    def _z(self, b: int) -> torch.Tensor:
+        return torch.randn(b, self.cfg.model.z_dim, device=self.device, generator=self.gen)
+
+    def _aug(self, x: torch.Tensor) -> torch.Tensor:
+        return diff_augment(x, self.policies, self.gen) if self.policies else x
+
+    def _autocast(self):
+        return torch.autocast("cuda", dtype=torch.bfloat16, enabled=self.amp)
+
+    # ---- one generator step -----------------------------------------------------------
+    def _d_loss(self, real: torch.Tensor, fake: torch.Tensor, step_index: int) -> torch.Tensor:
+        c = self.cfg
+        r1 = c.r1_gamma > 0 and step_index % c.r1_every == 0
+        real_in = self._aug(real)
+        if r1:
+            real_in = real_in.detach().requires_grad_(True)
+        fake_in = self._aug(fake)
+        with self._autocast():
+            rs, fs = self.D_fwd(real_in).float(), self.D_fwd(fake_in).float()
+        if c.loss in ("wgan-gp", "wgan-clip"):
+            loss = L.d_loss_wgan(rs, fs)
+        elif c.loss == "hinge":
+            loss = L.d_loss_hinge(rs, fs)
+        else:
+            loss = L.d_loss_dcgan(rs, fs, c.label_smoothing, c.label_flip, self.gen)
+        if c.loss == "wgan-gp":
+            loss = loss + c.gp_lambda * L.gradient_penalty(self.D, real_in.float(), fake_in.float(), self.gen)
+        if r1:
+            loss = loss + (c.r1_gamma * 0.5 * c.r1_every) * L.r1_penalty(rs, real_in)
+        return loss
+
+    def _d_update(self, loss: torch.Tensor) -> None:
+        self.opt_d.zero_grad(set_to_none=True)
+        loss.backward()
+        self.opt_d.step()
+        if self.cfg.loss == "wgan-clip":
+            with torch.no_grad():
+                for p in self.D.parameters():
+                    p.clamp_(-self.cfg.clip, self.cfg.clip)
+
+    def _g_loss(self, fake: torch.Tensor) -> torch.Tensor:
+        with self._autocast():
+            fs = self.D_fwd(self._aug(fake)).float()
+        return L.g_loss_dcgan(fs) if self.cfg.loss == "dcgan" else L.g_loss_wgan(fs)
+
+    def train_step(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """n_critic critic updates, then one generator update; returns detached losses."""
+        c, b = self.cfg, self.cfg.batch_size
+        self.G.train()
+        self.D.requires_grad_(True)
+        if c.n_critic == 1:
+            # one G forward serves both updates (the PyTorch DCGAN example's trick)
+            real = self._real_batch()
+            with self._autocast():
+                fake = self.G_fwd(self._z(b)).float()
+            loss_d = self._d_loss(real, fake.detach(), self.step)
+            self._d_update(loss_d)
+        else:
+            real = self._real_batch() if c.reuse_real_batch else None
+            for i in range(c.n_critic):
+                batch = real if real is not None else self._real_batch()
+                with torch.no_grad(), self._autocast():
+                    fake = self.G_fwd(self._z(b)).float()
+                loss_d = self._d_loss(batch, fake, self.step * c.n_critic + i)
+                self._d_update(loss_d)
+            with self._autocast():
+                fake = self.G_fwd(self._z(b)).float()
+        self.D.requires_grad_(False)  # G's backward need not fill D's grads
+        loss_g = self._g_loss(fake)
+        self.opt_g.zero_grad(set_to_none=True)
+        loss_g.backward()
+        self.opt_g.step()
+        self._update_ema()
+        self.step += 1
+        return loss_d.detach(), loss_g.detach()
+
+    @torch.no_grad()
+    def _update_ema(self) -> None:
+        c = self.cfg
+        if c.ema_decay <= 0 or self.step < c.ema_start:
+            decay = 0.0
+        else:  # ramp-up so short runs are not dominated by the random init
+            decay = min(c.ema_decay, (1 + self.step) / (10 + self.step))
+        ema_p, p = list(self.G_ema.parameters()), list(self.G.parameters())
+        torch._foreach_lerp_(ema_p, p, 1.0 - decay)
+        for be, b in zip(self.G_ema.buffers(), self.G.buffers()):
+            be.copy_(b)
+
+    # ---- samples ----------------------------------------------------------------------
+    @torch.no_grad()
+    def sample_grid(self) -> np.ndarray:
+        with self._autocast():
+            x = self.G_ema(self.grid_z).float()
+        return make_grid(to_uint8(x), nrow=int(math.ceil(math.sqrt(self.cfg.grid_size))))
+
+    # ---- checkpoints ------------------------------------------------------------------
+    def save_checkpoint(self, seconds_total: float) -> None:
+        tensors = {}
+        for name, mod in (("G", self.G), ("D", self.D), ("G_ema", self.G_ema)):
+            tensors.update({f"{name}.{k}": v for k, v in mod.state_dict().items()})
+        tg, mg = flatten_optimizer(self.opt_g, "opt_g")
+        td, md = flatten_optimizer(self.opt_d, "opt_d")
+        tensors.update(tg)
+        tensors.update(td)
+        tensors["rng.gen"] = self.gen.get_state()
+        tensors["rng.cpu"] = torch.get_rng_state()
+        if self.device.type == "cuda":
+            tensors["rng.cuda"] = torch.cuda.get_rng_state(self.device)
+        tensors["perm"] = self.perm
+        meta = {"format_version": FORMAT_VERSION, "step": self.step, "images_seen": self.images_seen,
+                "cursor": self.cursor, "seconds": seconds_total, "opt_g": mg, "opt_d": md,
+                "lr_scale": self.lr_scale, "recoveries": self.recoveries, "model": self.cfg.model.to_dict()}
+        save_tensors(tensors, self.run.checkpoint, meta)
+        from .generate import save_generator
+        save_generator(self.G_ema, self.run.path)
+
+    def _load_checkpoint(self) -> None:
+        tensors, meta = load_tensors(self.run.checkpoint)
+        if not meta or meta.get("model") != self.cfg.model.to_dict():
+            raise UserError(f"{self.run.checkpoint.name} was made with another model configuration; "
+                            f"resume with the run's own config.json")
+        for name, mod in (("G", self.G), ("D", self.D), ("G_ema", self.G_ema)):
+            sd = {k[len(name) + 1:]: v for k, v in tensors.items() if k.startswith(name + ".")}
+            mod.load_state_dict(sd)
+        unflatten_optimizer(self.opt_g, "opt_g", tensors, meta["opt_g"])
+        unflatten_optimizer(self.opt_d, "opt_d", tensors, meta["opt_d"])
+        self.gen.set_state(tensors["rng.gen"])
+        torch.set_rng_state(tensors["rng.cpu"])
+        if self.device.type == "cuda" and "rng.cuda" in tensors:
+            torch.cuda.set_rng_state(tensors["rng.cuda"], self.device)
+        self.perm = tensors["perm"].to(self.device)
+        self.step, self.images_seen, self.cursor = meta["step"], meta["images_seen"], meta["cursor"]
+        self.seconds_before = meta["seconds"]
+        self.recoveries = meta.get("recoveries", 0)
+        self.lr_scale = meta.get("lr_scale", 1.0)
+
+    def _recover(self) -> str:
+        """Non-finite losses: reload the last good checkpoint and halve the learning rates."""
+        bad_step = self.step
+        self._load_checkpoint()
+        self.recoveries += 1
+        self.lr_scale *= 0.5
+        for opt, lr in ((self.opt_g, self.cfg.lr_g), (self.opt_d, self.cfg.lr_d)):
+            for group in opt.param_groups:
+                group["lr"] = lr * self.lr_scale
+        self.gen.manual_seed(self.cfg.seed + 7919 * self.recoveries)  # do not replay the same batches
+        return (f"losses became NaN/inf near step {bad_step}; went back to the checkpoint at step "
+                f"{self.step} and halved the learning rates")
+
+    # ---- the loop ---------------------------------------------------------------------
+    def _report(self, kind, t0, loss_d=None, loss_g=None, grid=None, message=""):
+        c = self.cfg
+        secs = time.perf_counter() - t0
+        done = self.step - self.start_step
+        ips = (self.images_seen - self.start_images) / secs if secs > 0 else 0.0
+        fr, eta = [], []
+        if c.steps is not None:
+            fr.append(self.step / c.steps)
+            if done > 0:
+                eta.append((c.steps - self.step) * secs / done)
+        if c.minutes is not None:
+            fr.append(secs / (c.minutes * 60))
+            eta.append(c.minutes * 60 - secs)
+        p = Progress(kind=kind, step=self.step, total_steps=c.steps, epoch=self.images_seen / self.n,
+                     seconds=secs, images_per_second=ips, eta_seconds=max(0.0, min(eta)) if eta else None,
+                     fraction=min(1.0, max(fr)) if fr else 0.0, loss_d=loss_d, loss_g=loss_g, grid=grid,
+                     message=message, run_dir=str(self.run.path))
+        self.on_progress(p)
+        return p
+
+    def _checkpoint(self, t0) -> str:
+        try:
+            self.save_checkpoint(self.seconds_before + time.perf_counter() - t0)
+        except OSError as e:
+            msg = f"checkpoint at step {self.step} failed ({e.strerror or e}); the previous checkpoint is kept"
+            self.messages.append(msg)
+            self._report("error", t0, message=msg)
+            return msg
+        msg = f"checkpoint saved at step {self.step}"
+        self._report("checkpoint", t0, message=msg)
+        return msg
+
+    def _budget_left(self, t0) -> bool:
+        c = self.cfg
+        if c.steps is not None and self.step >= c.steps:
+            return False
+        return c.minutes is None or time.perf_counter() - t0 < c.minutes * 60
+
+    def run_loop(self) -> TrainResult:
+        c = self.cfg
+        self.run.create()
+        write_json({"format_version": FORMAT_VERSION, "model": c.model.to_dict(), "train": c.to_dict(),
+                    "dataset": {"images": self.n}}, self.run.config)
+        t0 = time.perf_counter()
+        self.start_step, self.start_images = self.step, self.images_seen
+        self.run.write_status("running", self.step)
+        self._report("start", t0, message=f"training on {describe_device(self.device)}")
+        if not self.run.checkpoint.is_file():
+            self._checkpoint(t0)  # step 0: something good to go back to
+        acc_d = torch.zeros((), device=self.device)
+        acc_g = torch.zeros((), device=self.device)
+        acc_n, last_report, last_grid, last_ckpt = 0, t0, t0, t0
+        state = "finished"
+        try:
+            while self._budget_left(t0):
+                if self.should_stop():
+                    state = "stopped"
+                    break
+                ld, lg = self.train_step()
+                acc_d += ld
+                acc_g += lg
+                acc_n += 1
+                now = time.perf_counter()
+                if self.step % c.log_every == 0 or now - last_report >= 1.0:
+                    ld_, lg_ = (acc_d / acc_n).item(), (acc_g / acc_n).item()  # the only sync point
+                    acc_d.zero_()
+                    acc_g.zero_()
+                    acc_n, last_report = 0, now
+                    if not (math.isfinite(ld_) and math.isfinite(lg_)):
+                        msg = self._recover()
+                        self.messages.append(msg)
+                        self._report("recovered", t0, message=msg)
+                        continue
+                    p = self._report("step", t0, ld_, lg_)
+                    if self.step % c.log_every == 0:
+                        self.run.append_log([{"step": self.step, "epoch": round(p.epoch, 3),
+                                              "seconds": round(self.seconds_before + p.seconds, 3),
+                                              "images_per_second": round(p.images_per_second, 2),
+                                              "loss_d": ld_, "loss_g": lg_}])
+                saved = self.step % c.sample_every == 0
+                if saved or now - last_grid >= c.sample_seconds:
+                    grid = self.sample_grid()
+                    if saved:
+                        self.run.save_grid(self.step, grid)
+                    last_grid = now
+                    self._report("grid", t0, grid=grid)
+                if now - last_ckpt >= c.checkpoint_minutes * 60:
+                    self._checkpoint(t0)
+                    last_ckpt = now
+        except BaseException as e:
+            self.run.write_status("failed", self.step, message=str(e)[:500])
+            raise
+        return self._finish(t0, state)
+
+    def _finish(self, t0, state: str) -> TrainResult:
+        msg = self._checkpoint(t0)
+        grid = self.sample_grid()
+        self.run.save_grid(self.step, grid)
+        from PIL import Image
+        Image.fromarray(grid).save(self.run.final_grid)
+        self.run.write_progress_gif()
+        metrics = None
+        if self.evaluate and state == "finished":
+            metrics = self.compute_metrics()
+        secs = time.perf_counter() - t0
+        self.run.write_status(state, self.step, message=msg, seconds=self.seconds_before + secs)
+        self._report("done", t0, grid=grid, message=f"{state} at step {self.step}")
+        return TrainResult(self.run.path, self.step, secs, state, self.recoveries, metrics, self.messages)
+
+    @torch.no_grad()
+    def compute_metrics(self, count: int = 500) -> dict | None:
+        try:
+            from . import metrics as M
+        except ImportError:
+            return None
+        z = torch.randn(count, self.cfg.model.z_dim, generator=torch.Generator().manual_seed(12345))
+        fake = torch.cat([self.G_ema(z[i:i + 100].to(self.device)).float().cpu() for i in range(0, count, 100)])
+        result = M.evaluate(self.real.float().cpu(), fake)
+        write_json(result, self.run.metrics)
+        return result
+
+
+def train(config: TrainConfig, dataset, on_progress: Callable[[Progress], None] | None = None,
+          should_stop: Callable[[], bool] | None = None, *, run_dir: str | Path | None = None,
+          resume: bool = False, evaluate: bool = True) -> TrainResult:
+    """Train (or resume) a run; see the module docstring and ``Progress``."""
+    if run_dir is None:
+        run_dir = Path("runs") / time.strftime("run-%Y%m%d-%H%M%S")
+    return Trainer(config, dataset, run_dir, on_progress, should_stop, resume, evaluate).run_loop()
