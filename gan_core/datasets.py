@@ -48,42 +48,33 @@ class ImageReadError(UserError):
         self.reason = reason
 
 
-def _scale_to_uint8(a: np.ndarray) -> np.ndarray:
-    """High bit depth or float grey to 0..255: 16-bit and [0, 1] by their range, else min..max."""
-    is_float = a.dtype.kind == "f"
-    a = a.astype(np.float64)
-    lo, hi = float(a.min()), float(a.max())
-    if is_float and lo >= 0 and hi <= 1:
-        a = a * 255
-    elif lo >= 0 and hi <= 255:
-        pass
-    elif lo >= 0 and hi <= 65535:
+def _grey_to_uint8(im: Image.Image) -> Image.Image:
+    """16-bit, 32-bit and float grey -> "L": 16-bit by its full range, floats in [0, 1]
+    by 255, anything else outside 0..255 stretched from its min..max."""
+    a = np.nan_to_num(np.asarray(im).astype(np.float64))
+    if im.mode.startswith("I;16"):
         a = a / 257
-    else:
-        a = (a - lo) / max(hi - lo, 1e-12) * 255
-    return np.clip(np.round(a), 0, 255).astype(np.uint8)
+    elif im.mode == "F" and a.min() >= 0 and a.max() <= 1:
+        a = a * 255
+    elif a.min() < 0 or a.max() > 255:
+        a = (a - a.min()) / max(np.ptp(a), 1e-12) * 255
+    return Image.fromarray(np.clip(np.round(a), 0, 255).astype(np.uint8))
 
 
 def _to_rgb_or_l(im: Image.Image) -> Image.Image:
     """Any Pillow mode -> "RGB" or "L". Transparency is composited on white, the
     background every cleaned picture has, so a transparent logo looks like a clean one."""
-    if im.mode == "P" or im.mode == "PA":
-        im = im.convert("RGBA" if "transparency" in im.info or im.mode == "PA" else "RGB")
-    elif im.mode in ("L", "RGB") and "transparency" in im.info:
+    if im.mode in ("P", "PA", "L", "RGB") and ("transparency" in im.info or im.mode == "PA"):
         im = im.convert("RGBA")
     if im.mode.startswith("I") or im.mode == "F":
-        if im.mode.startswith("I;16"):
-            a = np.asarray(im).astype(np.float64) / 257  # full 16-bit range
-            return Image.fromarray(np.clip(np.round(a), 0, 255).astype(np.uint8))
-        return Image.fromarray(_scale_to_uint8(np.asarray(im)))
-    if im.mode == "1":
-        return im.convert("L")
+        return _grey_to_uint8(im)
     if im.mode in ("LA", "La", "RGBA", "RGBa"):
-        grey = im.mode.startswith("L")
         white = Image.new("RGBA", im.size, (255, 255, 255, 255))
         flat = Image.alpha_composite(white, im.convert("RGBA"))
-        return flat.convert("L" if grey else "RGB")
-    return im if im.mode in ("L", "RGB") else im.convert("RGB")
+        return flat.convert("L" if im.mode.startswith("L") else "RGB")
+    if im.mode in ("1", "L"):
+        return im.convert("L")
+    return im if im.mode == "RGB" else im.convert("RGB")
 
 
 @functools.lru_cache(maxsize=None)
@@ -287,12 +278,6 @@ def prepare_picture(image: Image.Image, resolution: int, channels: int,
     return resize_square(pad_to_square(a, fill), resolution)
 
 
-def _describe(source) -> str:
-    if isinstance(source, (list, tuple)):
-        return f"the {len(source)} uploaded file{'s' if len(source) != 1 else ''}"
-    return str(source)
-
-
 def load_dataset(source, resolution: int = 64, channels: int = 1,
                  cleanup: CleanupConfig | None = None) -> Dataset:
     """Collect, optionally clean, square and resize every image in ``source``."""
@@ -306,11 +291,13 @@ def load_dataset(source, resolution: int = 64, channels: int = 1,
         names.append(name)
         pictures.append(prepare_picture(image, resolution, channels, cleanup))
     if not pictures:
+        where = (f"the {len(source)} uploaded file{'s' * (len(source) != 1)}"
+                 if isinstance(source, (list, tuple)) else str(source))
         if skipped:
             first = "; ".join(f"{s.name}: {s.reason}" for s in skipped[:3])
-            raise UserError(f"No usable images in {_describe(source)}: {len(skipped)} files "
-                            f"skipped (first reasons: {first}). {_HINT}")
-        raise UserError(f"No usable images in {_describe(source)}: it holds no files. {_HINT}")
+            raise UserError(f"No usable images in {where}: {len(skipped)} files skipped "
+                            f"(first reasons: {first}). {_HINT}")
+        raise UserError(f"No usable images in {where}: it holds no files. {_HINT}")
     tensor = imagesmod.from_uint8(np.stack(pictures), channels=channels).float().contiguous()
     return Dataset(tensor, names, skipped)
 

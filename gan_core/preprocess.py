@@ -112,7 +112,8 @@ def object_box(mask: np.ndarray, min_fraction: float = 0.02) -> tuple[int, int, 
 
 def crop_centred(picture: np.ndarray, box: tuple[int, int, int, int], margin: float,
                  fill: int) -> np.ndarray:
-    """Cut ``box`` plus ``margin`` from ``picture``; outside the picture is ``fill``, so the box stays centred."""
+    """Cut ``box`` plus ``margin`` from ``picture``; what lies outside it is ``fill``,
+    so the box stays centred even at the picture's edge."""
     x0, y0, x1, y1 = box
     pad = int(round(margin * max(x1 - x0, y1 - y0)))
     x0, y0, x1, y1 = x0 - pad, y0 - pad, x1 + pad, y1 + pad

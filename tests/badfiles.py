@@ -41,6 +41,11 @@ def _png_bytes(image: Image.Image, **kw) -> bytes:
     return buf.getvalue()
 
 
+def png_bytes(seed: int = 0, size: int = 32) -> bytes:
+    """A small valid PNG of ``design(size, seed)``."""
+    return _png_bytes(Image.fromarray(design(size, seed)))
+
+
 def make_bad_corpus(folder: str | Path) -> dict[str, str]:
     """Write unusable files into ``folder``; returns {file name: expected reason substring}."""
     folder = Path(folder)

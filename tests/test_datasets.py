@@ -1,13 +1,14 @@
 import json
 import shutil
 import zipfile
+from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
 from PIL import Image
 
-from badfiles import design, make_bad_corpus, make_good_corpus, zip_bytes
+from badfiles import design, make_bad_corpus, make_good_corpus, png_bytes, zip_bytes
 from gan_core.datasets import (Dataset, ImageReadError, collect_images, cleanup_folder,
                                load_dataset, read_image, save_dataset)
 from gan_core.errors import UserError
@@ -117,22 +118,16 @@ def test_no_usable_images_message(tmp_path):
         load_dataset(tmp_path / "nowhere")
 
 
-@pytest.mark.parametrize("kwargs, field", [(dict(resolution=48), "resolution"), (dict(channels=2), "channels")])
+@pytest.mark.parametrize("kwargs, field", [(dict(resolution=48), "resolution"),
+                                           (dict(channels=2), "channels")])
 def test_load_dataset_validates(tmp_path, kwargs, field):
     with pytest.raises(UserError, match=field):
         load_dataset(tmp_path, **kwargs)
 
 
-def _png(seed=0) -> bytes:
-    import io
-    buf = io.BytesIO()
-    Image.fromarray(design(32, seed)).save(buf, format="PNG")
-    return buf.getvalue()
-
-
 def test_zip_input_with_a_traversal_entry(tmp_path):
     z = tmp_path / "designs.zip"
-    z.write_bytes(zip_bytes({"a.png": _png(0), "sub/b.png": _png(1), "../evil.png": _png(2),
+    z.write_bytes(zip_bytes({"a.png": png_bytes(0), "sub/b.png": png_bytes(1), "../evil.png": png_bytes(2),
                              "__MACOSX/._a.png": b"x", "notes.txt": b"hi", "inner.zip": b"PK"}))
     ds = load_dataset(z, resolution=16)
     assert ds.names == ["a.png", "sub/b.png"]
@@ -146,9 +141,9 @@ def test_zip_input_with_a_traversal_entry(tmp_path):
 def test_list_input_like_a_gradio_upload(tmp_path):
     (tmp_path / "u1").mkdir()
     (tmp_path / "u2").mkdir()
-    (tmp_path / "u1" / "same.png").write_bytes(_png(0))
-    (tmp_path / "u2" / "same.png").write_bytes(_png(1))  # two uploads with one name
-    (tmp_path / "u2" / "pack.zip").write_bytes(zip_bytes({"z.png": _png(2)}))
+    (tmp_path / "u1" / "same.png").write_bytes(png_bytes(0))
+    (tmp_path / "u2" / "same.png").write_bytes(png_bytes(1))  # two uploads with one name
+    (tmp_path / "u2" / "pack.zip").write_bytes(zip_bytes({"z.png": png_bytes(2)}))
     (tmp_path / "u2" / "bad.png").write_bytes(b"")
     files = [str(tmp_path / "u1" / "same.png"), tmp_path / "u2" / "same.png",
              str(tmp_path / "u2" / "pack.zip"), str(tmp_path / "u2" / "bad.png"),
@@ -198,7 +193,7 @@ def test_cleanup_folder_writes_same_stems(tmp_path):
 
 
 def test_real_raw_icons_load_with_cleanup(tmp_path):
-    raw = __import__("pathlib").Path(__file__).resolve().parents[1].parent / "shared/data/fa-icons-raw"
+    raw = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "fa-icons-raw"
     if not raw.is_dir():
         pytest.skip("shared fa-icons-raw data not present")
     files = sorted(raw.glob("*.jpg"))[:4]

@@ -1,0 +1,81 @@
+import pytest
+import torch
+
+from gan_core.config import ModelConfig, TrainConfig
+from gan_core.errors import UserError
+from gan_core.models import Critic, Generator, count_parameters
+from gan_core.presets import PRESETS, preset
+
+
+@pytest.mark.parametrize("res", [32, 64, 128, 256])
+@pytest.mark.parametrize("channels", [1, 3])
+def test_shapes_every_resolution(res, channels):
+    cfg = ModelConfig(resolution=res, channels=channels, width=4, z_dim=8)
+    G, D = Generator(cfg), Critic(cfg)
+    x = G(torch.randn(2, 8))
+    assert x.shape == (2, channels, res, res)
+    assert x.min() >= -1 and x.max() <= 1
+    assert D(x).shape == (2,)
+
+
+def test_classic_preset_is_the_car_rim_networks():
+    cfg = preset("classic")
+    m = cfg.model
+    assert (m.z_dim, m.width, m.resolution, m.channels) == (100, 64, 64, 1)
+    G, D = Generator(m), Critic(m)
+    # 100 -> 1024 x4x4 -> 512 x8x8 -> 256 x16x16 -> 128 x32x32 -> 1 x64x64: the post's 12.7 M parameters
+    assert count_parameters(G) == 12_654_337
+    convs = [l for l in G.net if isinstance(l, torch.nn.ConvTranspose2d)]
+    assert [c.out_channels for c in convs] == [1024, 512, 256, 128, 1]
+    kinds = {type(l).__name__ for l in G.net}
+    assert {"BatchNorm2d", "LeakyReLU", "Dropout"} <= kinds
+    assert all(l.negative_slope == 0.2 for l in G.net if isinstance(l, torch.nn.LeakyReLU))
+    assert all(l.p == 0.2 for l in G.net if isinstance(l, torch.nn.Dropout))
+    assert any(isinstance(l, torch.nn.InstanceNorm2d) for l in D.net)
+    assert (cfg.loss, cfg.n_critic, cfg.gp_lambda, cfg.lr_g, cfg.beta1, cfg.beta2, cfg.batch_size) == \
+        ("wgan-gp", 5, 10.0, 1e-4, 0.0, 0.9, 8)
+
+
+def test_wgan_gp_critic_never_uses_batchnorm():
+    for name in PRESETS:
+        cfg = preset(name)
+        if cfg.loss == "wgan-gp":
+            assert not any(isinstance(m, torch.nn.BatchNorm2d) for m in Critic(cfg.model).modules())
+    with pytest.raises(UserError, match="BatchNorm"):
+        TrainConfig(model=ModelConfig(d_norm="batch"), loss="wgan-gp")
+
+
+def test_spectral_norm_option():
+    D = Critic(ModelConfig(resolution=16, width=4, spectral_norm=True))
+    assert any(hasattr(m, "parametrizations") for m in D.modules())
+
+
+@pytest.mark.parametrize("field,value,needle", [
+    ("resolution", 48, "resolution"), ("channels", 2, "channels"), ("z_dim", 10**6, "z_dim"),
+    ("width", 0, "width"), ("arch", "resnet", "arch"),
+])
+def test_model_config_rejects_bad_values_naming_the_field(field, value, needle):
+    with pytest.raises(UserError, match=needle):
+        ModelConfig(**{field: value})
+
+
+def test_train_config_validation():
+    with pytest.raises(UserError, match="loss"):
+        TrainConfig(loss="magic")
+    with pytest.raises(UserError, match="batch_size"):
+        TrainConfig(batch_size=0)
+    with pytest.raises(UserError, match="augment"):
+        TrainConfig(augment="translation,rotate")
+    with pytest.raises(UserError, match="budget"):
+        TrainConfig(minutes=None, steps=None)
+    with pytest.raises(UserError, match="unknown field"):
+        TrainConfig.from_dict({"loss": "dcgan", "evil": 1})
+    cfg = TrainConfig.from_dict(TrainConfig().to_dict())
+    assert cfg == TrainConfig()
+
+
+def test_preset_budget_override_replaces_the_other():
+    cfg = preset("quick", steps=50)
+    assert cfg.steps == 50 and cfg.minutes is None
+    with pytest.raises(UserError, match="preset"):
+        preset("fastest")

@@ -1,0 +1,150 @@
+import json
+import math
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from gan_core.checkpoint import load_tensors
+from gan_core.errors import UserError
+from gan_core.generate import load_generator
+from gan_core.runfolder import RunFolder
+from gan_core.trainer import Trainer, train
+
+from helpers import shapes_dataset, tiny_train
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = shapes_dataset()
+
+
+@pytest.mark.parametrize("loss", ["wgan-gp", "dcgan", "wgan-clip", "hinge"])
+def test_every_loss_trains_with_finite_losses(tmp_path, loss):
+    events = []
+    result = train(tiny_train(loss, steps=6), DATA, events.append, run_dir=tmp_path / "run", evaluate=False)
+    steps = [e for e in events if e.kind == "step"]
+    assert result.state == "finished" and result.step == 6
+    assert len(steps) >= 3
+    assert all(math.isfinite(e.loss_d) and math.isfinite(e.loss_g) for e in steps)
+    assert any(e.kind == "grid" and e.grid is not None and e.grid.dtype == np.uint8 for e in events)
+    assert events[-1].kind == "done"
+
+
+def test_run_folder_contents_and_log(tmp_path):
+    run = RunFolder(tmp_path / "run")
+    train(tiny_train("dcgan", steps=6), DATA, run_dir=run.path, evaluate=True)
+    for p in (run.config, run.weights, run.checkpoint, run.log, run.gif, run.final_grid, run.metrics):
+        assert p.is_file(), p
+    assert run.grid_files()
+    rows = run.read_log()
+    assert [r["step"] for r in rows] == [2, 4, 6]
+    assert {"step", "epoch", "seconds", "images_per_second", "loss_d", "loss_g"} <= set(rows[0])
+    cfg = json.loads(run.config.read_text())
+    assert cfg["model"]["resolution"] == 16 and cfg["train"]["loss"] == "dcgan"
+    assert run.read_status()["state"] == "finished"
+    metrics = json.loads(run.metrics.read_text())
+    assert metrics["swd"] > 0 and 0 <= metrics["coverage"] <= 1
+    # the progress GIF really is animated
+    from PIL import Image
+    assert Image.open(run.gif).n_frames >= 2
+
+
+def test_progress_events_carry_eta_and_speed(tmp_path):
+    events = []
+    train(tiny_train("dcgan", steps=8), DATA, events.append, run_dir=tmp_path / "r", evaluate=False)
+    step_events = [e for e in events if e.kind == "step"]
+    assert all(e.images_per_second > 0 and e.eta_seconds is not None for e in step_events)
+    assert step_events[-1].fraction == pytest.approx(1.0)
+    assert step_events[0].epoch == pytest.approx(2 * 8 / len(DATA))
+
+
+@pytest.mark.parametrize("loss,dropout", [("wgan-gp", 0.2), ("dcgan", 0.0), ("hinge", 0.0)])
+def test_resume_continues_exactly(tmp_path, loss, dropout):
+    cfg = tiny_train(loss, steps=8, model={"g_dropout": dropout})
+    train(cfg, DATA, run_dir=tmp_path / "a", evaluate=False)
+    first = train(cfg.replace(steps=4), DATA, run_dir=tmp_path / "b", evaluate=False)
+    assert first.step == 4
+    second = train(cfg, DATA, run_dir=tmp_path / "b", resume=True, evaluate=False)
+    assert second.step == 8  # the step count continues
+    a = load_generator(tmp_path / "a").generate(range(6))
+    b = load_generator(tmp_path / "b").generate(range(6))
+    np.testing.assert_array_equal(a, b)  # same next samples as the uninterrupted run
+    rows = RunFolder(tmp_path / "b").read_log()
+    assert [r["step"] for r in rows] == [2, 4, 6, 8]
+
+
+def test_stop_saves_a_final_checkpoint(tmp_path):
+    calls = {"n": 0}
+
+    def should_stop():
+        calls["n"] += 1
+        return calls["n"] > 3
+
+    result = train(tiny_train("dcgan", steps=1000), DATA, should_stop=should_stop, run_dir=tmp_path / "r",
+                   evaluate=False)
+    assert result.state == "stopped" and result.step == 3
+    _, meta = load_tensors(tmp_path / "r" / "checkpoint.safetensors")
+    assert meta["step"] == 3
+    assert RunFolder(tmp_path / "r").read_status()["state"] == "stopped"
+
+
+def test_forced_nan_goes_back_to_the_last_checkpoint(tmp_path):
+    cfg = tiny_train("dcgan", steps=12, log_every=1)
+    t = Trainer(cfg, DATA, tmp_path / "r", evaluate=False)
+    poisoned = {"done": False}
+
+    def on_progress(p):
+        t_events.append(p)
+        if p.kind == "step" and p.step == 5 and not poisoned["done"]:
+            poisoned["done"] = True
+            with torch.no_grad():
+                next(t.G.parameters()).fill_(float("nan"))  # the generator blows up
+
+    t_events = []
+    t.on_progress = on_progress
+    result = t.run_loop()
+    recovered = [e for e in t_events if e.kind == "recovered"]
+    assert len(recovered) == 1 and "checkpoint at step 0" in recovered[0].message
+    assert result.recoveries == 1 and result.state == "finished" and result.step == 12
+    assert all(torch.isfinite(p).all() for p in t.G.parameters())
+    assert all(math.isfinite(e.loss_d) for e in t_events if e.kind == "step")
+    assert np.isfinite(load_generator(tmp_path / "r").generate([0]).astype(float)).all()
+
+
+def test_refuses_mismatched_data_and_existing_run(tmp_path):
+    with pytest.raises(UserError, match="32 px"):
+        train(tiny_train(), shapes_dataset(size=32), run_dir=tmp_path / "r")
+    train(tiny_train(steps=2), DATA, run_dir=tmp_path / "r", evaluate=False)
+    with pytest.raises(UserError, match="already holds a run"):
+        train(tiny_train(steps=2), DATA, run_dir=tmp_path / "r")
+    with pytest.raises(UserError, match="no checkpoint"):
+        train(tiny_train(steps=2), DATA, run_dir=tmp_path / "empty", resume=True)
+
+
+def test_full_disk_during_checkpoint_keeps_the_previous_one(tmp_path):
+    """A real write failure (RLIMIT_FSIZE -> EFBIG) while checkpointing, in a subprocess."""
+    script = textwrap.dedent(f"""
+        import resource, signal, sys
+        sys.path[:0] = [{str(ROOT)!r}, {str(Path(__file__).parent)!r}]
+        from gan_core.trainer import train
+        from helpers import shapes_dataset, tiny_train
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # get EFBIG instead of being killed
+        errors = []
+        def on_progress(p):
+            if p.kind == "checkpoint" and p.step == 3:
+                resource.setrlimit(resource.RLIMIT_FSIZE, (4096, 4096))  # the disk is now "full"
+            if p.kind == "error":
+                errors.append(p.message)
+        r = train(tiny_train("dcgan", steps=6, checkpoint_minutes=0.0), shapes_dataset(),
+                  on_progress, run_dir={str(tmp_path / 'r')!r}, evaluate=False)
+        print("ERRORS", len(errors), errors[0])
+    """)
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert "ERRORS" in out.stdout and "failed" in out.stdout and "previous checkpoint is kept" in out.stdout
+    _, meta = load_tensors(tmp_path / "r" / "checkpoint.safetensors")
+    assert meta["step"] == 3  # intact and loadable: the last checkpoint that fit
+    assert not list((tmp_path / "r").glob(".*.tmp"))  # no half-written temp files left behind
