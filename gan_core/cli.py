@@ -155,11 +155,16 @@ def cmd_train(a) -> int:
     return 0
 
 
+def looks_like_repo_id(spec: str) -> bool:
+    """owner/name with no path syntax (a leading ./, /, ~ or a second slash means a path)."""
+    return spec.count("/") == 1 and not spec.startswith((".", "/", "~")) and not spec.endswith("/")
+
+
 def load_model_arg(spec: str):
     """A run folder, a generator folder/file, or a Hub repository id."""
     from .generate import load_generator
-    if Path(spec).exists():
-        return load_generator(spec)
+    if Path(spec).exists() or not looks_like_repo_id(spec):
+        return load_generator(spec)  # says "no such folder" for a mistyped path
     from . import hub
     return load_generator(hub.download_model(spec))
 

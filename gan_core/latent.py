@@ -16,7 +16,10 @@ EASINGS = ("linear", "ease")
 
 
 def check_seed(seed) -> int:
-    if isinstance(seed, bool) or not isinstance(seed, int):
+    """A valid seed as int (accepts "12" and 12.0 from text boxes and sliders)."""
+    if isinstance(seed, bool):
+        raise UserError(f"seed must be a whole number between 0 and {MAX_SEED}; got {seed!r}")
+    if not isinstance(seed, int):
         try:
             f = float(seed)
         except (TypeError, ValueError):

@@ -1,0 +1,69 @@
+"""Small helpers shared by the tabs: error handling, theme, CSS."""
+from __future__ import annotations
+
+import functools
+import inspect
+import logging
+
+import gradio as gr
+
+from gan_core.errors import UserError
+
+log = logging.getLogger("studio")
+
+
+def _as_gr_error(e: BaseException) -> gr.Error:
+    if isinstance(e, gr.Error):
+        return e
+    if isinstance(e, UserError):
+        return gr.Error(str(e), print_exception=False)
+    # A bug: keep the traceback in the server log, show one line in the page.
+    log.exception("unexpected error in a studio handler")
+    return gr.Error(f"Something went wrong ({type(e).__name__}: {str(e)[:200]}). "
+                    "The details are in the server log.", print_exception=False)
+
+
+def handler(fn):
+    """Turn UserError into a toast with its message and never show a traceback.
+
+    Keeps the signature (Gradio reads it for gr.Request and API parameter names)
+    and the generator-ness of ``fn``.
+    """
+    if inspect.isgeneratorfunction(fn):
+        @functools.wraps(fn)
+        def gen_wrapper(*args, **kwargs):
+            try:
+                yield from fn(*args, **kwargs)
+            except GeneratorExit:
+                raise
+            except Exception as e:
+                raise _as_gr_error(e) from None
+        return gen_wrapper
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except Exception as e:
+            raise _as_gr_error(e) from None
+    return wrapper
+
+
+THEME = gr.themes.Soft(primary_hue="indigo", secondary_hue="slate", neutral_hue="slate",
+                       # system fonts: no request to a font CDN (offline servers, privacy)
+                       font=["ui-sans-serif", "system-ui", "Segoe UI", "Roboto", "sans-serif"],
+                       font_mono=["ui-monospace", "SFMono-Regular", "Menlo", "monospace"])
+
+CSS = """
+.gradio-container { max-width: 1280px !important; margin: 0 auto; }
+#header h1 { margin-bottom: 0; }
+#header p { margin-top: 4px; color: var(--body-text-color-subdued); }
+.pixelated img, #design img, #grid img, #final_grid img, #variations img { image-rendering: pixelated; }
+#footer { text-align: center; color: var(--body-text-color-subdued); font-size: 0.85em; margin-top: 12px; }
+.hint { color: var(--body-text-color-subdued); font-size: 0.9em; }
+.progress-box { border: 1px solid var(--border-color-primary); border-radius: 8px; padding: 10px 14px; }
+.progress-track { height: 10px; background: var(--neutral-200); border-radius: 5px; overflow: hidden; margin: 6px 0; }
+.progress-fill { height: 100%; background: var(--color-accent); transition: width 0.4s; }
+.progress-line { display: flex; gap: 18px; flex-wrap: wrap; font-size: 0.92em; }
+.progress-state { font-weight: 600; }
+"""

@@ -1,0 +1,93 @@
+"""The command line as a user runs it: subprocesses, real files, exit codes, one-line errors."""
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def cli(*args, cwd=None):
+    return subprocess.run([sys.executable, "-m", "gan_core", *map(str, args)], cwd=cwd or ROOT,
+                          capture_output=True, text=True, timeout=300,
+                          env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "HF_HUB_OFFLINE": "1"})
+
+
+def photos(folder: Path, n: int = 10) -> Path:
+    """Light shapes on a dark, slightly uneven background, like the raw photos."""
+    folder.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(0)
+    for i in range(n):
+        a = (20 + rng.integers(0, 10, (48, 48))).astype(np.uint8)
+        r = 6 + i % 8
+        a[24 - r:24 + r, 24 - r // 2:24 + r // 2] = 220
+        Image.fromarray(a).convert("RGB").save(folder / f"p{i}.png")
+    (folder / "notes.txt").write_text("not an image")
+    (folder / "broken.png").write_bytes(b"this is text")
+    return folder
+
+
+@pytest.mark.parametrize("cmd", ["preprocess", "train", "generate", "morph", "push"])
+def test_help(cmd):
+    r = cli(cmd, "--help")
+    assert r.returncode == 0 and "usage" in r.stdout
+
+
+def test_preprocess_reports_every_skipped_file(tmp_path):
+    raw = photos(tmp_path / "raw")
+    r = cli("preprocess", "--input", raw, "--output", tmp_path / "clean", "--threshold", "60")
+    assert r.returncode == 0, r.stderr
+    assert "skipped notes.txt" in r.stderr and "skipped broken.png" in r.stderr
+    assert "cleaned 10 image(s)" in r.stdout
+    out = np.asarray(Image.open(tmp_path / "clean" / "p3.png"))
+    assert set(np.unique(out)) <= {0, 255}
+
+
+def test_train_generate_morph_end_to_end(tmp_path):
+    raw = photos(tmp_path / "raw")
+    run = tmp_path / "run"
+    r = cli("train", "--data", raw, "--out", run, "--resolution", "16", "--steps", "6", "--batch-size", "4",
+            "--clean", "--auto-threshold", "--crop")
+    assert r.returncode == 0, r.stderr
+    assert "finished at step 6" in r.stdout and "step 6/6" in r.stderr
+    assert "SWD" in r.stdout  # quality metrics printed
+    r = cli("train", "--data", raw, "--out", run, "--steps", "8", "--resume")
+    assert r.returncode == 0, r.stderr
+    assert "finished at step 8" in r.stdout
+    r = cli("generate", "--model", run, "--seeds", "0-3,9", "--out", tmp_path / "designs", "--upscale", "2",
+            "--grid")
+    assert r.returncode == 0, r.stderr
+    names = sorted(p.name for p in (tmp_path / "designs").iterdir())
+    assert names == ["grid.png", "seed000000.png", "seed000001.png", "seed000002.png", "seed000003.png",
+                     "seed000009.png"]
+    assert Image.open(tmp_path / "designs" / "seed000000.png").size == (32, 32)
+    for out in ("m.gif", "m.mp4"):
+        r = cli("morph", "--model", run, "--seeds", "3,7,11", "--frames", "10", "--loop", "--out", tmp_path / out)
+        assert r.returncode == 0, r.stderr
+        assert (tmp_path / out).stat().st_size > 0
+    assert Image.open(tmp_path / "m.gif").n_frames == 10
+
+
+@pytest.mark.parametrize("args,needle", [
+    (["generate", "--model", "/nonexistent/run", "--seeds", "1", "--out", "x"], "no such folder"),
+    (["train", "--data", "/nonexistent", "--out", "r", "--steps", "1"], "does not exist"),
+    (["morph", "--model", ".", "--seeds", "3", "--out", "m.gif"], "at least two"),
+    (["morph", "--model", ".", "--seeds", "3,4", "--out", "m.avi"], ".gif or .mp4"),
+    (["generate", "--model", ".", "--seeds", "9-1", "--out", "x"], "backwards"),
+])
+def test_user_mistakes_get_one_line_and_no_traceback(tmp_path, args, needle):
+    r = cli(*args, cwd=tmp_path)
+    assert r.returncode == 2
+    assert "Traceback" not in r.stderr
+    lines = [l for l in r.stderr.splitlines() if l.strip()]
+    assert len(lines) == 1 and lines[0].startswith("error: ") and needle in lines[0], r.stderr
+
+
+def test_train_with_no_usable_images(tmp_path):
+    (tmp_path / "bad").mkdir()
+    (tmp_path / "bad" / "a.png").write_bytes(b"")
+    r = cli("train", "--data", tmp_path / "bad", "--out", tmp_path / "r", "--steps", "1")
+    assert r.returncode == 2 and "No usable images" in r.stderr and "Traceback" not in r.stderr
