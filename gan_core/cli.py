@@ -1,4 +1,4 @@
-"""Command line: ``python -m gan_core {preprocess,train,generate,morph,push} --help``.
+"""Command line: ``python -m gan_core {preprocess,train,generate,morph,samples,push} --help``.
 
 User mistakes print one line (``error: ...``) and exit with status 2; no traceback.
 """
@@ -198,6 +198,15 @@ def cmd_morph(a) -> int:
     return 0
 
 
+def cmd_samples(a) -> int:
+    from .samples import write_sample_rims
+    if not 1 <= a.count <= 10_000:
+        raise UserError(f"--count must be between 1 and 10000; got {a.count}")
+    paths = write_sample_rims(a.out, count=a.count, seed=a.seed, size=a.size)
+    print(f"wrote {len(paths)} sample rim photo(s) to {a.out}")
+    return 0
+
+
 def cmd_push(a) -> int:
     from . import hub
     url = hub.push_run(a.model, a.repo, token=a.token, private=a.private)
@@ -210,7 +219,7 @@ def build_parser() -> argparse.ArgumentParser:
     from .presets import PRESETS
     p = argparse.ArgumentParser(prog="python -m gan_core", description="Design Studio engine: clean photos, "
                                 "train a generator, make designs and morphs.")
-    sub = p.add_subparsers(dest="command", required=True, metavar="{preprocess,train,generate,morph,push}")
+    sub = p.add_subparsers(dest="command", required=True, metavar="{preprocess,train,generate,morph,samples,push}")
 
     def cleanup_flags(q, default_threshold=None):
         g = q.add_argument_group("cleanup")
@@ -275,6 +284,13 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--truncation", type=float, default=1.0)
     q.add_argument("--out", required=True, help="morph.gif or morph.mp4")
     q.set_defaults(func=cmd_morph)
+
+    q = sub.add_parser("samples", help="render reproducible sample photos of car rims")
+    q.add_argument("--out", required=True, help="folder for the photos (rim_000.jpg, ...)")
+    q.add_argument("--count", type=int, default=100)
+    q.add_argument("--seed", type=int, default=0)
+    q.add_argument("--size", type=int, default=256)
+    q.set_defaults(func=cmd_samples)
 
     q = sub.add_parser("push", help="push a finished run to the Hugging Face Hub")
     q.add_argument("--model", required=True, help="run folder")

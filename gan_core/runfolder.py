@@ -47,6 +47,8 @@ class RunFolder:
     def create(self) -> None:
         self.path.mkdir(parents=True, exist_ok=True)
         self.grids.mkdir(exist_ok=True)
+        for stale in self.path.glob(".*.tmp"):  # a killed process's unfinished writes
+            stale.unlink(missing_ok=True)
 
     def read_config(self) -> dict:
         return read_json(self.config, "run config.json")

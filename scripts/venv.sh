@@ -48,6 +48,7 @@ mkdir -p "$base"
 # leftovers of installs that were killed more than a day ago
 find "$base" -maxdepth 1 -name '.venv-*.tmp.*' -mmin +1440 -exec rm -rf {} + 2>/dev/null || true
 tmp="$(mktemp -d "$base/.venv-$hash.tmp.XXXXXX")"
+chmod 755 "$tmp"
 trap 'rm -rf "$tmp"' EXIT
 
 echo "creating the Python environment $venv with $("$py" -c 'import sys; print(sys.executable, sys.version.split()[0])')" \

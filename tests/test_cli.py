@@ -30,7 +30,7 @@ def photos(folder: Path, n: int = 10) -> Path:
     return folder
 
 
-@pytest.mark.parametrize("cmd", ["preprocess", "train", "generate", "morph", "push"])
+@pytest.mark.parametrize("cmd", ["preprocess", "train", "generate", "morph", "samples", "push"])
 def test_help(cmd):
     r = cli(cmd, "--help")
     assert r.returncode == 0 and "usage" in r.stdout

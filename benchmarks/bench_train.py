@@ -1,0 +1,82 @@
+"""Training throughput: each preset at 64 and 128 px, and the car-rim reference loop.
+
+    python benchmarks/bench_train.py [--data DIR] [--seconds 30] [--presets quick,classic] [--sizes 64,128]
+
+Prints real images/second through the critic and generator steps/second. The
+reference loop and the ``classic`` preset run in the same process, one after the
+other, so their ratio is fair on a shared machine. Numbers, not assertions.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks")]
+
+import torch  # noqa: E402
+
+from gan_core.datasets import load_dataset  # noqa: E402
+from gan_core.device import describe_device, pick_device  # noqa: E402
+from gan_core.presets import PRESETS, preset  # noqa: E402
+from gan_core.trainer import Trainer  # noqa: E402
+
+DEFAULT_DATA = ROOT.parent / "shared" / "data" / "fa-icons-100"
+
+
+def measure(cfg, data, seconds: float, warmup: int = 3) -> dict:
+    with tempfile.TemporaryDirectory() as d:
+        t = Trainer(cfg, data, Path(d) / "run", evaluate=False)
+        for _ in range(warmup):
+            t.train_step()
+        if t.device.type == "cuda":
+            torch.cuda.synchronize()
+        steps, images0, t0 = 0, t.images_seen, time.perf_counter()
+        while time.perf_counter() - t0 < seconds:
+            for _ in range(5):
+                t.train_step()
+            steps += 5
+        if t.device.type == "cuda":
+            torch.cuda.synchronize()
+        el = time.perf_counter() - t0
+        return {"steps_per_second": steps / el, "images_per_second": (t.images_seen - images0) / el,
+                "steps": steps}
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--data", default=str(DEFAULT_DATA))
+    ap.add_argument("--seconds", type=float, default=30.0)
+    ap.add_argument("--presets", default=",".join(PRESETS))
+    ap.add_argument("--sizes", default="64,128")
+    ap.add_argument("--device", default="auto")
+    ap.add_argument("--no-reference", action="store_true")
+    a = ap.parse_args()
+    dev = pick_device(a.device)
+    print(f"device: {describe_device(dev)}, torch {torch.__version__}, threads {torch.get_num_threads()}, "
+          f"data {a.data}")
+    print(f"{'preset':<10} {'px':>4} {'real img/s':>11} {'G steps/s':>10}")
+    results = {}
+    for size in map(int, a.sizes.split(",")):
+        data = load_dataset(a.data, resolution=size, channels=1)
+        for name in a.presets.split(","):
+            cfg = preset(name, resolution=size, device=a.device)
+            r = measure(cfg, data, a.seconds)
+            results[(name, size)] = r
+            print(f"{name:<10} {size:>4} {r['images_per_second']:>11.1f} {r['steps_per_second']:>10.2f}", flush=True)
+    if not a.no_reference and dev.type == "cpu":
+        from reference_loop import run_reference
+        ref = run_reference(a.data, seconds=max(a.seconds, 60))
+        print(f"{'reference':<10} {64:>4} {ref['images_per_second']:>11.1f} {ref['steps_per_second']:>10.2f}"
+              "   (car-rim loop: files decoded per step, critic loss through G)")
+        if ("classic", 64) in results:
+            ratio = results[("classic", 64)]["images_per_second"] / ref["images_per_second"]
+            print(f"classic vs reference at 64 px: {ratio:.1f}x real images/s (same networks, losses and batch)")
+
+
+if __name__ == "__main__":
+    main()

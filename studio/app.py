@@ -1,0 +1,82 @@
+"""``build_demo()``: the Design Studio page. Layout first, event wiring last."""
+from types import SimpleNamespace
+
+import gradio as gr
+
+from .context import Studio
+from .data_tab import DataTab
+from .explore_tab import ExploreTab
+from .train_tab import TrainTab
+from .ui import CSS, THEME, handler
+from .workspace import VISITOR_ID, cleanup_inactive, new_visitor_id
+
+MAX_FILE_SIZE = "50mb"   # per uploaded file; larger ones are refused with a toast (HTTP 413)
+STORAGE_KEY = "design-studio-visitor"
+
+
+def launch_options() -> dict:
+    """Keyword arguments for ``demo.launch`` (app.py and the tests use the same)."""
+    # run_history=False: the browser must not keep call inputs (the Hub token among them).
+    return dict(theme=THEME, css=CSS, max_file_size=MAX_FILE_SIZE, run_history=False,
+                footer_links=["api", "gradio"])
+
+
+def build_demo(studio: Studio | None = None) -> gr.Blocks:
+    studio = studio or Studio()
+    data, train, explore = DataTab(studio), TrainTab(studio), ExploreTab(studio)
+
+    with gr.Blocks(title="Design Studio", delete_cache=(3600, 24 * 3600)) as demo:
+        stored_id = gr.BrowserState("", storage_key=STORAGE_KEY, secret=studio.ws.browser_secret())
+        visitor = gr.Textbox("", visible=False, label="visitor_id")
+        gr.Markdown("# Design Studio\nTurn about a hundred photos of your designs into a generator of new "
+                    "ones: **1 · Data** → **2 · Train** → **3 · Explore**.", elem_id="header")
+        with gr.Tabs(selected="data", elem_id="tabs") as tabs:
+            with gr.Tab("1 · Data", id="data", elem_id="tab_data") as data_tab:
+                data.layout()
+            with gr.Tab("2 · Train", id="train", elem_id="tab_train") as train_tab:
+                train.layout()
+            with gr.Tab("3 · Explore", id="explore", elem_id="tab_explore") as explore_tab:
+                explore.layout()
+        gr.Markdown(f"{studio.ws.describe()} Training device: {train.device_name}. Every action is also an "
+                    "API endpoint (see “Use via API”); API calls may pass `visitor_id`, otherwise their "
+                    "session is the visitor.", elem_id="footer")
+
+        # ---- wiring ----
+        app = SimpleNamespace(tabs=tabs, visitor=visitor, data=data, train=train, explore=explore)
+        data.wire(app)
+        train.wire(app)
+        explore.wire(app)
+
+        @handler
+        def on_load(stored, background, tolerance, threshold, auto_threshold, invert, crop, margin, size, mode,
+                    model, request: gr.Request):
+            """Who this page belongs to (kept in the browser across reloads), and their files."""
+            vid = stored if isinstance(stored, str) and VISITOR_ID.fullmatch(stored) else new_visitor_id()
+            v = studio.ws.visitor(vid)
+            v.touch()
+            cleanup_inactive(studio.ws, keep={j.visitor_id for j in studio.manager.jobs.values() if j.active})
+            datasets, runs = train.refresh(vid)
+            summary, preview = data.restore(background, tolerance, threshold, auto_threshold, invert, crop,
+                                            margin, size, mode, vid)
+            has_job = studio.manager.latest_job_for(vid) is not None
+            return (vid, vid, datasets, runs, explore.model_dropdown(vid, value=model), summary, preview,
+                    gr.Timer(active=has_job))
+
+        design_inputs = [explore.model, explore.seed, explore.truncation, visitor]
+        demo.load(on_load, [stored_id] + data.cleanup_inputs + [explore.model],
+                  [stored_id, visitor, train.dataset, train.runs, explore.model, data.summary, data.preview,
+                   train.timer], api_visibility="private") \
+            .then(explore.generate, design_inputs, [explore.design], api_visibility="private",
+                  show_progress="hidden") \
+            .success(explore.make_variations, design_inputs, [explore.variations, explore.var_seeds],
+                     api_visibility="private", show_progress="hidden") \
+            .success(explore.design_png, design_inputs[:3] + [explore.scale, visitor], [explore.png],
+                     api_visibility="private", show_progress="hidden")
+        train_tab.select(train.refresh_keep, [train.dataset, train.runs, visitor], [train.dataset, train.runs],
+                         api_visibility="private")
+        explore_tab.select(explore.refresh_models, [explore.model, visitor], [explore.model],
+                           api_visibility="private")
+        data_tab.select(lambda: None, None, None, api_visibility="private", queue=False)
+
+    demo.queue(default_concurrency_limit=2, max_size=256)
+    return demo

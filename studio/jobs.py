@@ -1,0 +1,264 @@
+"""Training jobs owned by the server, not by a browser tab.
+
+One worker thread trains one job at a time (one device, one run); later requests
+wait in a visible queue of at most ``MAX_WAITING``. A page only *watches* a job:
+closing or reloading it leaves the job running, and a reopened page reads the
+job's latest snapshot again. Stop sets the job's ``threading.Event``, which the
+training loop checks between steps before it saves a final checkpoint.
+
+On Hugging Face ZeroGPU the function that runs a job is wrapped with
+``spaces.GPU``; elsewhere it runs unchanged.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+import traceback
+import uuid
+from collections import deque
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from gan_core.config import TrainConfig
+from gan_core.errors import UserError
+
+log = logging.getLogger("studio.jobs")
+
+MAX_WAITING = 3          # jobs allowed to wait behind the running one
+MAX_LOSS_POINTS = 400    # per curve, for the page (the full log is in log.jsonl)
+ACTIVE = ("queued", "running", "stopping")
+
+
+@dataclass
+class Job:
+    visitor_id: str
+    run_name: str
+    run_dir: Path
+    config: TrainConfig
+    dataset_dir: Path
+    resume: bool = False
+    id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
+    state: str = "queued"   # queued | running | stopping | finished | stopped | failed | cancelled
+    created: float = field(default_factory=time.time)
+
+    def __post_init__(self):
+        self.stop_event = threading.Event()
+        self._cond = threading.Condition()
+        self.version = 0
+        self.step = 0
+        self.total_steps = self.config.steps
+        self.fraction = 0.0
+        self.images_per_second = 0.0
+        self.eta_seconds: float | None = None
+        self.seconds = 0.0
+        self.grid: np.ndarray | None = None
+        self.grid_version = 0
+        self.losses: list[tuple[int, float, float]] = []
+        self.log: list[str] = []
+        self.message = "waiting for the device"
+        self.metrics: dict | None = None
+        self.error = ""
+
+    # ---- written by the worker ---------------------------------------------------------
+    def _update(self, **changes) -> None:
+        with self._cond:
+            for k, v in changes.items():
+                setattr(self, k, v)
+            self.version += 1
+            self._cond.notify_all()
+
+    def _log(self, text: str) -> None:
+        with self._cond:
+            self.log.append(f"{time.strftime('%H:%M:%S')}  {text}")
+            self.version += 1
+            self._cond.notify_all()
+
+    def on_progress(self, p) -> None:
+        """The trainer's callback (runs on the worker thread)."""
+        common = dict(step=p.step, fraction=p.fraction, images_per_second=p.images_per_second,
+                      eta_seconds=p.eta_seconds, seconds=p.seconds)
+        if p.total_steps is not None:
+            common["total_steps"] = p.total_steps
+        if p.kind == "step" and p.loss_d is not None:
+            with self._cond:
+                self.losses.append((p.step, float(p.loss_d), float(p.loss_g)))
+        if p.kind in ("grid", "done") and p.grid is not None:
+            common.update(grid=p.grid, grid_version=self.grid_version + 1)
+        self._update(**common)
+        if p.kind in ("start", "checkpoint", "recovered", "error") and p.message:
+            self._log(p.message)
+
+    # ---- read by the pages -------------------------------------------------------------
+    @property
+    def active(self) -> bool:
+        return self.state in ACTIVE
+
+    def wait(self, since_version: int, timeout: float) -> int:
+        with self._cond:
+            if self.version == since_version and self.active:
+                self._cond.wait(timeout)
+            return self.version
+
+    def snapshot(self) -> dict:
+        with self._cond:
+            losses = self.losses
+            if len(losses) > MAX_LOSS_POINTS:  # evenly thinned, always keeping the last point
+                idx = np.linspace(0, len(losses) - 1, MAX_LOSS_POINTS).round().astype(int)
+                losses = [losses[i] for i in idx]
+            return dict(id=self.id, run_name=self.run_name, run_dir=self.run_dir, state=self.state,
+                        version=self.version, step=self.step, total_steps=self.total_steps,
+                        fraction=self.fraction, images_per_second=self.images_per_second,
+                        eta_seconds=self.eta_seconds, seconds=self.seconds, grid=self.grid,
+                        grid_version=self.grid_version, losses=list(losses), log=list(self.log),
+                        message=self.message, metrics=self.metrics, error=self.error,
+                        minutes=self.config.minutes, resume=self.resume)
+
+
+def _gpu_seconds(job: Job) -> int:
+    """ZeroGPU duration: the job's time budget plus room for the final checkpoint and metrics."""
+    minutes = job.config.minutes if job.config.minutes is not None else 10.0
+    return int(min(3600, minutes * 60 + 120))
+
+
+def _run_job(job: Job):
+    """Load the dataset at the run's size and train; returns the TrainResult."""
+    from gan_core.datasets import load_dataset
+    from gan_core.trainer import train
+    m = job.config.model
+    data = load_dataset(job.dataset_dir, resolution=m.resolution, channels=m.channels)
+    job._log(f"{len(data)} images at {m.resolution} px from {job.dataset_dir.name}")
+    return train(job.config, data, job.on_progress, job.stop_event.is_set,
+                 run_dir=job.run_dir, resume=job.resume)
+
+
+def _wrap_for_spaces(fn):
+    if not os.environ.get("SPACE_ID"):
+        return fn
+    try:
+        import spaces
+    except ImportError:
+        return fn
+    return spaces.GPU(duration=_gpu_seconds)(fn)
+
+
+run_job = _wrap_for_spaces(_run_job)
+
+
+class JobManager:
+    """The queue and the worker thread; one per process (one device)."""
+
+    def __init__(self, max_waiting: int = MAX_WAITING):
+        self.max_waiting = max_waiting
+        self.jobs: dict[str, Job] = {}
+        self.waiting: deque[Job] = deque()
+        self.current: Job | None = None
+        self._lock = threading.Condition()
+        self._thread: threading.Thread | None = None
+
+    def submit(self, job: Job) -> Job:
+        with self._lock:
+            mine = self.active_job_for(job.visitor_id)
+            if mine is not None:
+                raise UserError(f"You already have a run {'waiting' if mine.state == 'queued' else 'training'} "
+                                f"({mine.run_name}); stop it before starting another.")
+            if any(j.run_dir == job.run_dir for j in self._active()):
+                raise UserError(f"Run {job.run_name} is already training.")
+            if len(self.waiting) >= self.max_waiting:
+                raise UserError(f"The trainer is busy and {len(self.waiting)} runs are already waiting; "
+                                "try again in a few minutes.")
+            self.jobs[job.id] = job
+            self.waiting.append(job)
+            self._ensure_worker()
+            self._lock.notify_all()
+        return job
+
+    def _active(self) -> list[Job]:
+        return ([self.current] if self.current is not None else []) + list(self.waiting)
+
+    def position(self, job: Job) -> int:
+        """0 while training, 1.. while waiting, -1 when done."""
+        with self._lock:
+            if job is self.current:
+                return 0
+            try:
+                return list(self.waiting).index(job) + 1
+            except ValueError:
+                return -1
+
+    def active_job_for(self, visitor_id: str) -> Job | None:
+        with self._lock:
+            for j in self._active():
+                if j.visitor_id == visitor_id:
+                    return j
+        return None
+
+    def latest_job_for(self, visitor_id: str) -> Job | None:
+        jobs = [j for j in list(self.jobs.values()) if j.visitor_id == visitor_id]
+        return max(jobs, key=lambda j: j.created) if jobs else None
+
+    def job_for_run(self, run_dir: Path) -> Job | None:
+        with self._lock:
+            for j in self._active():
+                if j.run_dir == run_dir:
+                    return j
+        return None
+
+    def busy(self) -> bool:
+        return self.current is not None
+
+    def stop(self, job: Job) -> str:
+        with self._lock:
+            if job in self.waiting:
+                self.waiting.remove(job)
+                job._update(state="cancelled", message="removed from the queue")
+                return "Removed your run from the queue."
+        if job.state == "running":
+            job.stop_event.set()
+            job._update(state="stopping", message="stopping: saving a final checkpoint")
+            return "Stopping after the current step; a final checkpoint is being saved."
+        return "The run has already ended."
+
+    # ---- worker ------------------------------------------------------------------------
+    def _ensure_worker(self) -> None:
+        if self._thread is None or not self._thread.is_alive():
+            self._thread = threading.Thread(target=self._work, name="studio-trainer", daemon=True)
+            self._thread.start()
+
+    def _work(self) -> None:
+        while True:
+            with self._lock:
+                while not self.waiting:
+                    self._lock.wait()
+                job = self.current = self.waiting.popleft()
+            try:
+                self._execute(job)
+            finally:
+                with self._lock:
+                    self.current = None
+                    self._lock.notify_all()
+
+    def _execute(self, job: Job) -> None:
+        job._update(state="running", message="starting")
+        try:
+            result = run_job(job)
+        except UserError as e:
+            job._log(f"failed: {e}")
+            job._update(state="failed", error=str(e), message=str(e))
+            return
+        except Exception as e:  # a bug or the machine: keep the details in the server log
+            log.error("training job %s failed:\n%s", job.id, traceback.format_exc())
+            msg = f"training failed ({type(e).__name__}: {str(e)[:200]})"
+            job._log(msg)
+            job._update(state="failed", error=msg, message=msg)
+            return
+        job._log(f"{result.state} at step {result.step}")
+        job._update(state=result.state, step=result.step, metrics=result.metrics,
+                    message=f"{result.state} at step {result.step}", eta_seconds=0.0,
+                    fraction=1.0 if result.state == "finished" else job.fraction)
+
+
+MANAGER = JobManager()
