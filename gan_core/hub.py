@@ -57,6 +57,24 @@ def _network_errors() -> tuple[type[BaseException], ...]:
 
 # ----------------------------------------------------------------------------- download
 
+def _hub_answers(repo_id: str, revision: str | None, token: str | None) -> bool:
+    """One quick request: does the Hub answer at all?
+
+    snapshot_download retries a dead connection for ~23 s on some paths (a commit hash
+    as revision lists the tree with back-off); without an answer we read the cache only.
+    """
+    if _offline():
+        return False
+    from huggingface_hub import HfApi
+    try:
+        HfApi().repo_info(repo_id, revision=revision, token=token or None, timeout=10)
+    except _network_errors():
+        return False
+    except Exception:
+        return True  # an HTTP answer (404, 401...): snapshot_download turns it into the right error
+    return True
+
+
 def download_model(repo_id: str, revision: str | None = None, token: str | None = None) -> Path:
     """Fetch (or find in the local cache) a generator repository; returns its folder.
 
@@ -74,7 +92,8 @@ def download_model(repo_id: str, revision: str | None = None, token: str | None 
                       if _offline() else "connect to the internet once to download it, then it works offline"))
     try:
         folder = Path(snapshot_download(repo_id, revision=revision, token=token or None,
-                                        allow_patterns=ALLOW_PATTERNS))
+                                        allow_patterns=ALLOW_PATTERNS,
+                                        local_files_only=not _hub_answers(repo_id, revision, token)))
     except GatedRepoError:
         raise UserError(f"{repo_id}: this repository is gated; accept its conditions at {HUB_URL}/{repo_id} "
                         f"and give a token (HF_TOKEN) of an account that has access") from None
@@ -203,11 +222,11 @@ def push_run(run_dir: str | Path, repo_id: str, token: str | None = None, privat
     from huggingface_hub import HfApi
     from huggingface_hub.errors import HfHubHTTPError, RepositoryNotFoundError
 
+    if _offline():
+        raise UserError("pushing needs the Hub but HF_HUB_OFFLINE is set; unset it and try again")
     with tempfile.TemporaryDirectory(prefix="design-studio-push-") as tmp:
         folder = build_push_folder(run_dir, Path(tmp) / "repo", repo_id, extra)
         _check_token_absent(folder, token)
-        if _offline():
-            raise UserError("pushing needs the Hub but HF_HUB_OFFLINE is set; unset it and try again")
         api = HfApi(token=token)
         try:
             url = api.create_repo(repo_id, repo_type="model", exist_ok=True, private=private)

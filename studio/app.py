@@ -6,6 +6,7 @@ import gradio as gr
 from .context import Studio
 from .data_tab import DataTab
 from .explore_tab import ExploreTab
+from .runs import list_runs as runs_of
 from .train_tab import TrainTab
 from .ui import CSS, THEME, handler
 from .workspace import VISITOR_ID, cleanup_inactive, new_visitor_id
@@ -17,7 +18,9 @@ STORAGE_KEY = "design-studio-visitor"
 def launch_options() -> dict:
     """Keyword arguments for ``demo.launch`` (app.py and the tests use the same)."""
     # run_history=False: the browser must not keep call inputs (the Hub token among them).
-    return dict(theme=THEME, css=CSS, max_file_size=MAX_FILE_SIZE, run_history=False,
+    # show_error=True: an input Gradio cannot parse (a seed of "abc" sent through the API) gets its
+    # one-line reason instead of a bare "Error"; studio handlers only raise one-line gr.Errors anyway.
+    return dict(theme=THEME, css=CSS, max_file_size=MAX_FILE_SIZE, run_history=False, show_error=True,
                 footer_links=["api", "gradio"])
 
 
@@ -31,7 +34,7 @@ def build_demo(studio: Studio | None = None) -> gr.Blocks:
         gr.Markdown("# Design Studio\nTurn about a hundred photos of your designs into a generator of new "
                     "ones: **1 · Data** → **2 · Train** → **3 · Explore**.", elem_id="header")
         with gr.Tabs(selected="data", elem_id="tabs") as tabs:
-            with gr.Tab("1 · Data", id="data", elem_id="tab_data") as data_tab:
+            with gr.Tab("1 · Data", id="data", elem_id="tab_data"):
                 data.layout()
             with gr.Tab("2 · Train", id="train", elem_id="tab_train") as train_tab:
                 train.layout()
@@ -62,21 +65,36 @@ def build_demo(studio: Studio | None = None) -> gr.Blocks:
             return (vid, vid, datasets, runs, explore.model_dropdown(vid, value=model), summary, preview,
                     gr.Timer(active=has_job))
 
-        design_inputs = [explore.model, explore.seed, explore.truncation, visitor]
         demo.load(on_load, [stored_id] + data.cleanup_inputs + [explore.model],
                   [stored_id, visitor, train.dataset, train.runs, explore.model, data.summary, data.preview,
                    train.timer], api_visibility="private") \
-            .then(explore.generate, design_inputs, [explore.design], api_visibility="private",
-                  show_progress="hidden") \
-            .success(explore.make_variations, design_inputs, [explore.variations, explore.var_seeds],
-                     api_visibility="private", show_progress="hidden") \
-            .success(explore.design_png, design_inputs[:3] + [explore.scale, visitor], [explore.png],
-                     api_visibility="private", show_progress="hidden")
+            .then(explore.first_design, [explore.model, explore.seed, explore.truncation, explore.scale, visitor],
+                  [explore.design, explore.variations, explore.var_seeds, explore.png], api_visibility="private",
+                  show_progress="hidden")
+        @handler
+        def list_datasets(visitor_id: str = "", request: gr.Request = None) -> list[dict]:
+            """This visitor's datasets: name, count, resolution, channels."""
+            return [{k: d[k] for k in ("name", "count", "resolution", "channels")}
+                    for d in studio.visitor(visitor_id, request).list_datasets()]
+
+        @handler
+        def list_runs(visitor_id: str = "", request: gr.Request = None) -> list[dict]:
+            """This visitor's runs: name, state, step, label, dataset, has_model."""
+            return [{k: r[k] for k in ("name", "state", "step", "label", "dataset", "has_model")}
+                    for r in runs_of(studio.visitor(visitor_id, request), studio.manager)]
+
+        @handler
+        def list_models(visitor_id: str = "", request: gr.Request = None) -> list[dict]:
+            """Models this visitor can explore: label and the reference /generate takes."""
+            return [{"label": label, "model": ref}
+                    for label, ref in explore.model_choices(studio.visitor(visitor_id, request))]
+
+        for fn in (list_datasets, list_runs, list_models):
+            gr.api(fn, api_name=fn.__name__, concurrency_id="lists", concurrency_limit=8)
         train_tab.select(train.refresh_keep, [train.dataset, train.runs, visitor], [train.dataset, train.runs],
                          api_visibility="private")
         explore_tab.select(explore.refresh_models, [explore.model, visitor], [explore.model],
                            api_visibility="private")
-        data_tab.select(lambda: None, None, None, api_visibility="private", queue=False)
 
     demo.queue(default_concurrency_limit=2, max_size=256)
     return demo

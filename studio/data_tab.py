@@ -287,12 +287,23 @@ class DataTab:
         skipped = f", {len(data.skipped)} file{'s' * (len(data.skipped) != 1)} skipped" if data.skipped else ""
         status = (f"Saved dataset **{name}**: {len(data)} images at {cfg.size} px"
                   f"{' in colour' if channels == 3 else ''}{skipped}.")
+        return status
+
+    @handler
+    def after_save(self, name, visitor_id: str = "", request: gr.Request = None):
+        """Select the new dataset in Train's picker and offer to go there."""
+        visitor = self.studio.visitor(visitor_id, request)
         choices = [d["name"] for d in visitor.list_datasets()]
-        return status, gr.Dropdown(choices=choices, value=name), gr.Button(visible=True)
+        name = (name or "").strip()
+        return gr.Dropdown(choices=choices, value=name if name in choices else None), gr.Button(visible=True)
 
     # ---- events ------------------------------------------------------------------------
     def wire(self, app):
         v = app.visitor
+        # the public preview first: later (private) uses of the same function get suffixed names
+        gr.on([c.change for c in self.cleanup_inputs], self.preview_cleanup, self.cleanup_inputs + [v],
+              [self.preview], api_name="preview_cleanup", trigger_mode="always_last", show_progress="hidden",
+              concurrency_id="preview", concurrency_limit=2)
         self.files.upload(self.upload_files, [self.files, v], [self.summary], api_name="upload_files",
                           show_progress_on=[self.summary]).success(
             self.preview_cleanup, self.cleanup_inputs + [v], [self.preview], api_visibility="private",
@@ -304,11 +315,8 @@ class DataTab:
                           api_name="use_sample_set", show_progress_on=[self.summary]).success(
             self.preview_cleanup, self.cleanup_inputs + [v], [self.preview], api_visibility="private",
             show_progress="hidden")
-        gr.on([c.change for c in self.cleanup_inputs], self.preview_cleanup, self.cleanup_inputs + [v], [self.preview], api_name="preview_cleanup",
-              trigger_mode="always_last", show_progress="hidden", concurrency_id="preview",
-              concurrency_limit=2)
-        self.save.click(self.save_dataset, [self.name] + self.cleanup_inputs + [v],
-                        [self.save_status, app.train.dataset, self.go_train], api_name="save_dataset",
-                        show_progress_on=[self.save_status])
+        self.save.click(self.save_dataset, [self.name] + self.cleanup_inputs + [v], [self.save_status],
+                        api_name="save_dataset", show_progress_on=[self.save_status]).success(
+            self.after_save, [self.name, v], [app.train.dataset, self.go_train], api_visibility="private")
         # save_dataset already selected the new dataset in Train's picker
         self.go_train.click(lambda: gr.Tabs(selected="train"), None, [app.tabs], api_visibility="private")

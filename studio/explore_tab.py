@@ -112,6 +112,7 @@ class ExploreTab:
                                                  placeholder="/path/to/run  or  your-name/rim-designs",
                                                  elem_id="model_path")
                     self.load = gr.Button("Load", elem_id="load_model", size="md")
+                    self.load_md = gr.Markdown(elem_id="load_status")
                 self.seed = gr.Slider(0, MAX_SEED, value=0, step=1, label="Seed",
                                       info="every seed is a different design", elem_id="seed")
                 self.truncation = gr.Slider(0, 2, value=1.0, step=0.05, label="Truncation",
@@ -226,8 +227,7 @@ class ExploreTab:
         stem = "morph-" + "-".join(map(str, seeds[:6])) + ("-etc" if len(seeds) > 6 else "")
         mp4 = save_mp4(pictures, visitor.export_path(stem + ".mp4"), fps=MORPH_FPS, scale=scale)
         gif = save_gif(pictures, visitor.export_path(stem + ".gif"), fps=MORPH_FPS, scale=scale)
-        return str(mp4), gr.DownloadButton(value=str(gif), interactive=True), \
-            gr.DownloadButton(value=str(mp4), interactive=True)
+        return str(mp4), str(gif), str(mp4)
 
     @handler
     def save_design(self, model, seed, truncation, saved):
@@ -274,8 +274,21 @@ class ExploreTab:
         if not ref:
             raise UserError("Type a folder path or a Hub repository id (owner/name).")
         m = self._model(ref, visitor_id, request)
-        gr.Info(f"Loaded: {m.config.resolution} px, {'colour' if m.config.channels == 3 else 'grayscale'}.")
-        return self.model_dropdown(visitor_id, request, value=ref)
+        return (f"Loaded `{ref}`: {m.config.resolution} px, "
+                f"{'colour' if m.config.channels == 3 else 'grayscale'}, latent size {m.z_dim}.")
+
+    @handler
+    def first_design(self, model, seed, truncation, scale, visitor_id: str = "", request: gr.Request = None):
+        """On page load: design, variations and PNG at once; nothing (and no toast) without a model."""
+        if not model:
+            return None, [], [], None
+        tiles, seeds = self.make_variations(model, seed, truncation, visitor_id, request)
+        return (self.generate(model, seed, truncation, visitor_id, request), tiles, seeds,
+                self.design_png(model, seed, truncation, scale, visitor_id, request))
+
+    @handler
+    def select_loaded(self, path_or_repo, visitor_id: str = "", request: gr.Request = None):
+        return self.model_dropdown(visitor_id, request, value=(path_or_repo or "").strip())
 
     @handler
     def refresh_models(self, model, visitor_id: str = "", request: gr.Request = None):
@@ -302,9 +315,12 @@ class ExploreTab:
                             api_visibility="private", queue=False)
         self.morph_btn.click(self.morph, [self.keyframes, self.frames, self.loop, self.model, self.truncation, v],
                              [self.video, self.gif_file, self.mp4_file], api_name="morph",
-                             concurrency_id="generate", concurrency_limit=4, show_progress_on=[self.video])
+                             concurrency_id="generate", concurrency_limit=4, show_progress_on=[self.video]) \
+            .success(lambda: (gr.DownloadButton(interactive=True),) * 2, None, [self.gif_file, self.mp4_file],
+                     api_visibility="private", queue=False)
         self.save_btn.click(self.save_design, [self.model, self.seed, self.truncation, self.saved],
                             [self.saved, self.saved_table], api_name="save_design")
         self.export.click(self.export_designs, [self.saved, self.scale, v], [self.export_file],
                           api_name="export_designs")
-        self.load.click(self.load_custom, [self.model_path, v], [self.model], api_name="load_model")
+        self.load.click(self.load_custom, [self.model_path, v], [self.load_md], api_name="load_model") \
+            .success(self.select_loaded, [self.model_path, v], [self.model], api_visibility="private")

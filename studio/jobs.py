@@ -31,6 +31,7 @@ log = logging.getLogger("studio.jobs")
 MAX_WAITING = 3          # jobs allowed to wait behind the running one
 MAX_LOSS_POINTS = 400    # per curve, for the page (the full log is in log.jsonl)
 ACTIVE = ("queued", "running", "stopping")
+METRICS_MIN_IMAGES = 6   # gan_core.metrics' coverage/density (k=5) needs more than 5 real images
 
 
 @dataclass
@@ -131,8 +132,11 @@ def _run_job(job: Job):
     m = job.config.model
     data = load_dataset(job.dataset_dir, resolution=m.resolution, channels=m.channels)
     job._log(f"{len(data)} images at {m.resolution} px from {job.dataset_dir.name}")
+    evaluate = len(data) >= METRICS_MIN_IMAGES
+    if not evaluate:
+        job._log(f"quality metrics need at least {METRICS_MIN_IMAGES} images; they are skipped for this run")
     return train(job.config, data, job.on_progress, job.stop_event.is_set,
-                 run_dir=job.run_dir, resume=job.resume)
+                 run_dir=job.run_dir, resume=job.resume, evaluate=evaluate)
 
 
 def _wrap_for_spaces(fn):

@@ -148,7 +148,9 @@ class TrainTab:
         p = PRESETS[default]
         with gr.Row(equal_height=False):
             with gr.Column(scale=2, min_width=320):
-                self.dataset = gr.Dropdown([], label="Dataset", info="saved in the Data tab", elem_id="dataset")
+                # allow_custom_value: API sessions never receive the per-visitor choices; handlers validate names
+                self.dataset = gr.Dropdown([], label="Dataset", info="saved in the Data tab", elem_id="dataset",
+                                           allow_custom_value=True)
                 self.preset = gr.Dropdown(preset_choices(), value=default, label="Preset", elem_id="preset")
                 with gr.Accordion("Advanced", open=False, elem_id="advanced"):
                     with gr.Row():
@@ -178,7 +180,7 @@ class TrainTab:
                     self.stop = gr.Button("Stop", variant="stop", elem_id="stop")
                 self.notice = gr.Markdown(elem_id="train_notice")
                 with gr.Accordion("Your runs", open=False, elem_id="runs_box"):
-                    self.runs = gr.Dropdown([], label="Run", elem_id="runs")
+                    self.runs = gr.Dropdown([], label="Run", elem_id="runs", allow_custom_value=True)
                     self.run_md = gr.Markdown(elem_id="run_info")
                     with gr.Row():
                         self.resume = gr.Button("Resume", elem_id="resume", size="md")
@@ -436,7 +438,7 @@ class TrainTab:
             gif = str(gif)
         final = _display_grid(np.asarray(Image.open(folder.final_grid))) if folder.final_grid.is_file() else None
         metrics = metrics_markdown(self._saved_metrics(folder), info["state"])
-        return gr.Group(visible=gif is not None or final is not None), gif, final, metrics, run
+        return gif, final, metrics, run
 
     @handler
     def push_to_hub(self, run, repo_id, token, visitor_id: str = "", request: gr.Request = None):
@@ -513,8 +515,9 @@ class TrainTab:
                         concurrency_id="train_watch", concurrency_limit=32, show_progress="hidden")
         self.runs.change(self.describe_run, [self.runs, v], [self.run_md], api_visibility="private")
         self.show_run.click(self.show_results, [self.runs, v],
-                            [self.results, self.gif, self.final_grid, self.metrics, self.current_run],
-                            api_name="run_results")
+                            [self.gif, self.final_grid, self.metrics, self.current_run], api_name="run_results") \
+            .success(lambda gif, grid: gr.Group(visible=gif is not None or grid is not None),
+                     [self.gif, self.final_grid], [self.results], api_visibility="private", queue=False)
         self.push.click(self.push_to_hub, [self.current_run, self.repo_id, self.token, v],
                         [self.push_md, self.token], api_name="push_to_hub")
         self.open_explore.click(self.open_in_explore, [self.current_run, v], [app.tabs, app.explore.model],

@@ -228,6 +228,17 @@ def test_download_without_network_is_quick_and_clear(fake_hub):
     assert time.perf_counter() - t0 < 5
 
 
+def test_download_cached_model_while_the_network_is_down(fake_hub, hf_home, tmp_path):
+    """Not in offline mode, but no connection: the cached copy is used at once (no back-off)."""
+    fake = fake_hub(FakeHub(raise_exc=httpx2.ConnectError))
+    snap = cached_repo(hf_home / "hub", "org/name", generator_files(tmp_path))
+    t0 = time.perf_counter()
+    for revision in (None, SHA):  # a commit hash once made huggingface_hub retry for ~23 s
+        assert hub.download_model("org/name", revision=revision).resolve() == snap.resolve()
+    assert time.perf_counter() - t0 < 5
+    assert fake.requests  # it did ask the (unreachable) Hub first
+
+
 # ----------------------------------------------------------------------------- push folder and card
 
 def make_run(folder: Path, with_grid: bool = True, with_metrics: bool = True) -> Path:

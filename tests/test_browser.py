@@ -1,0 +1,207 @@
+"""A designer's session in real Chromium: Data → Train → Explore (Playwright, headless).
+
+Saves docs/screenshots/{data,train,explore}.png and prints two latencies: seed-slider
+release → new design on the page, and Morph click → animation playing.
+"""
+from __future__ import annotations
+
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import photos
+
+pytestmark = pytest.mark.browser
+playwright = pytest.importorskip("playwright.sync_api")
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run"]
+SHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
+
+# Timestamps the page itself takes, so the latencies do not include Playwright's round trips.
+PROBES = """
+() => {
+  window.__t = {};
+  document.addEventListener('pointerup', () => { window.__t.up = performance.now(); }, true);
+  document.addEventListener('click', e => {
+    if (e.target.closest('#morph_btn')) window.__t.morphClick = performance.now();
+  }, true);
+  document.addEventListener('load', e => {
+    if (e.target.tagName === 'IMG' && e.target.closest('#design')) {
+      window.__t.designLoaded = performance.now();
+      window.__t.designSrc = e.target.src;
+    }
+  }, true);
+  document.addEventListener('playing', e => {
+    if (e.target.closest('#morph')) window.__t.morphPlaying = performance.now();
+  }, true);
+}
+"""
+
+
+def img_src(page, selector):
+    return page.evaluate(f"() => {{ const i = document.querySelector('{selector} img'); return i ? i.src : null; }}")
+
+
+def drag_slider(page, selector, fraction_from, fraction_to, steps=12):
+    box = page.locator(f"{selector} input[type=range]").bounding_box()
+    y = box["y"] + box["height"] / 2
+    page.mouse.move(box["x"] + box["width"] * fraction_from, y)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] * fraction_to, y, steps=steps)
+    page.mouse.up()
+
+
+def set_number(page, selector, value):
+    box = page.locator(f"{selector} input[type=number]")
+    box.fill(str(value))
+    box.press("Enter")
+    box.blur()
+
+
+def pick_option(page, selector, option):
+    page.locator(f"{selector} input").click()
+    page.get_by_role("option", name=option, exact=True).click()
+
+
+def wait_idle_toasts(page):
+    errors = page.locator("[data-testid=toast-body]").all_inner_texts()
+    assert not [e for e in errors if "rror" in e], errors
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.skip("needs Chromium at /usr/bin/chromium (apt-get install -y chromium)")
+    with playwright.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()
+
+
+def test_designer_session(studio_app, browser):
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page = browser.new_page(viewport={"width": 1360, "height": 900})
+    page.set_default_timeout(30_000)
+    page.goto(studio_app.url)
+    page.wait_for_selector("#files")
+    page.evaluate(PROBES)
+
+    # ---- Data: upload, tune the threshold live, save ---------------------------------
+    page.locator("#files input[type=file]").set_input_files([str(p) for p in photos(10)])
+    page.wait_for_function("document.querySelectorAll('#preview img').length >= 6")
+    page.get_by_text("10 usable images").wait_for()
+    before = img_src(page, "#preview")
+    drag_slider(page, "#threshold", 50 / 255, 150 / 255)
+    page.wait_for_function(f"() => document.querySelector('#preview img').src !== {before!r}")
+    drag_slider(page, "#threshold", 150 / 255, 60 / 255)
+    page.wait_for_function(f"() => document.querySelector('#preview img').src !== {before!r}")
+    page.locator("#dataset_name input, #dataset_name textarea").first.fill("icons")
+    page.locator("#save_dataset").click()
+    page.get_by_text("Saved dataset icons").wait_for()
+    wait_idle_toasts(page)
+    page.screenshot(path=str(SHOTS / "data.png"), full_page=True)
+
+    # ---- Train: tiny settings, start, watch the grid change ------------------------
+    page.locator("#go_train").click()
+    page.locator("#start").wait_for(state="visible")
+    assert page.locator("#dataset input").input_value() == "icons"
+    page.locator("#advanced").get_by_text("Advanced").click()
+    pick_option(page, "#resolution", "16")
+    set_number(page, "#width", 4)
+    set_number(page, "#batch_size", 8)
+    page.locator("#budget_kind").get_by_text("steps").click()
+    page.locator("#budget input").fill("150")
+    page.locator("#budget input").press("Tab")
+    page.get_by_text("steps/s on this device").wait_for(timeout=60_000)
+    page.locator("#start").click()
+    grids, t0 = set(), time.time()
+    while time.time() - t0 < 120:
+        src = img_src(page, "#grid")
+        if src:
+            grids.add(src)
+        if page.locator("#train_state[data-state=finished]").count():
+            break
+        page.wait_for_timeout(50)
+    assert page.locator("#train_state[data-state=finished]").count(), page.locator("#train_status").inner_text()
+    assert len(grids) >= 2, f"saw {len(grids)} grid update(s)"
+    print(f"train: {len(grids)} different sample grids seen while training")
+    page.locator("#progress_gif img").wait_for()
+    page.get_by_text("Coverage").wait_for()
+    page.locator("#loss_plot").scroll_into_view_if_needed()
+    page.wait_for_timeout(500)
+    page.screenshot(path=str(SHOTS / "train.png"), full_page=True)
+
+    # ---- Explore: the run opens there; then the 64 px bundled model ---------------
+    page.locator("#open_explore").click()
+    page.locator("#seed").wait_for(state="visible")
+    page.wait_for_function("() => document.querySelector('#model input').value.includes('your run')")
+    page.wait_for_timeout(300)
+    pick_option(page, "#model", "tiny-64 · bundled · 64 px")
+    page.wait_for_function("() => document.querySelectorAll('#variations img').length === 9")
+    page.wait_for_timeout(500)
+
+    latencies = []
+    for frm, to in ((0.1, 0.3), (0.3, 0.6), (0.6, 0.2)):
+        before = img_src(page, "#design")
+        page.evaluate("() => { window.__t.designLoaded = null; }")
+        drag_slider(page, "#seed", frm, to)
+        page.wait_for_function(f"() => window.__t.designLoaded && window.__t.designSrc !== {before!r}")
+        latencies.append(page.evaluate("() => window.__t.designLoaded - window.__t.up"))
+    print(f"seed slider release -> new design shown: {', '.join(f'{ms:.0f}' for ms in latencies)} ms")
+    assert img_src(page, "#design") != before
+
+    # click a variation tile: it becomes the current design
+    seed_before = page.locator("#seed input[type=number]").input_value()
+    page.locator("#variations img").nth(0).click()
+    page.wait_for_function(f"() => document.querySelector('#seed input[type=number]').value !== '{seed_before}'")
+
+    # ---- Morph: 48 frames at 64 px, plays in the page -------------------------------
+    page.locator("#keyframes input, #keyframes textarea").first.fill("1, 2, 3")
+    page.locator("#morph_btn").scroll_into_view_if_needed()
+    page.locator("#morph_btn").click()
+    page.wait_for_function("() => window.__t.morphPlaying", timeout=60_000)
+    morph_ms = page.evaluate("() => window.__t.morphPlaying - window.__t.morphClick")
+    t1 = page.evaluate("() => document.querySelector('#morph video').currentTime")
+    page.wait_for_timeout(400)
+    playing = page.evaluate("() => { const v = document.querySelector('#morph video');"
+                            " return {t: v.currentTime, paused: v.paused, loop: v.loop}; }")
+    assert not playing["paused"] and playing["t"] != t1, playing
+    print(f"morph click (48 frames, 64 px) -> animation playing: {morph_ms:.0f} ms")
+    page.locator("#save_design").click()
+    page.locator("#saved_designs").get_by_text("tiny-64").first.wait_for()
+    wait_idle_toasts(page)
+    page.evaluate("() => window.scrollTo(0, 0)")
+    page.screenshot(path=str(SHOTS / "explore.png"), full_page=True)
+    page.close()
+
+
+def test_reload_reattaches_to_a_running_job(studio_app, browser):
+    """Training belongs to the server: a reloaded tab (same browser storage) shows it again."""
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    page.goto(studio_app.url)
+    page.locator("#sample").click()
+    page.get_by_text("Sample set: rims").wait_for()
+    page.locator("#save_dataset").click()
+    page.get_by_text("Saved dataset rims").wait_for()
+    page.locator("#go_train").click()
+    page.locator("#advanced").get_by_text("Advanced").click()
+    pick_option(page, "#resolution", "16")
+    set_number(page, "#width", 4)
+    page.locator("#budget input").fill("5")  # minutes: it runs until stopped
+    page.locator("#budget input").press("Tab")
+    page.locator("#start").click()
+    page.locator("#train_state[data-state=running]").wait_for()
+    page.reload()
+    page.get_by_role("tab", name="Train").click()
+    page.locator("#train_state[data-state=running]").wait_for()  # re-attached by the timer
+    page.locator("#stop").click()
+    page.locator("#train_state[data-state=stopped]").wait_for(timeout=60_000)
+    page.locator("#runs_box").get_by_text("Your runs").click()
+    page.locator("#run_info").get_by_text("stopped — resume from step").wait_for()
+    context.close()
