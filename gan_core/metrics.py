@@ -319,16 +319,23 @@ def evaluate(real, fake, seed: int = 0, k: int = 5) -> dict:
     """
     r, f = _as_pair(real, fake)
     levels = swd_per_level(r, f, seed)
-    cd = coverage_density(r, f, k)
-    memo = memorisation(r, f)
-    memorised = sum(d <= memo["threshold"] for d in memo["distances"])
+    n = r.shape[0]
+    # tiny datasets: k shrinks to what the set allows; one image has no neighbours at all
+    k = min(k, n - 1)
+    cd = coverage_density(r, f, k) if k >= 1 else {"coverage": None, "density": None}
+    if n >= 2:
+        memo = memorisation(r, f)
+    else:
+        d = _cdist(_features(f), _features(r))[:, 0]
+        memo = {"share": None, "nearest": [0] * f.shape[0], "distances": [float(x) for x in d], "threshold": None}
+    memorised = None if memo["threshold"] is None else sum(d <= memo["threshold"] for d in memo["distances"])
     return {
         "swd": float(sum(levels.values()) / len(levels)),
         "swd_levels": {str(size): v for size, v in levels.items()},
         "coverage": cd["coverage"],
         "density": cd["density"],
         "memorised_share": memo["share"],
-        "memorised_count": int(memorised),
+        "memorised_count": None if memorised is None else int(memorised),
         "memorised_threshold": memo["threshold"],
         "nearest": memo["nearest"],
         "nearest_distances": memo["distances"],
@@ -348,13 +355,21 @@ def format_report(metrics: dict) -> str:
         f"SWD {metrics['swd']:.0f} (lower is better; on 100 icons at 64 px the "
         f"real-vs-real floor is ≈ {SWD_FLOOR_64:.0f}, random noise ≈ {SWD_NOISE_64:.0f})",
         f"  per level: {levels}  (fine detail first, overall shape last)",
-        f"Coverage {metrics['coverage']:.2f} (share of training designs with a generated "
-        f"design nearby; 1 is best, low means the generator repeats a few designs)",
-        f"Density {metrics['density']:.2f} (≈ 1 when generated designs sit among the real "
-        f"ones; well below 1 means off-style, above 1 crowding on common designs)",
-        f"Memorised {100 * metrics['memorised_share']:.0f}% "
-        f"({metrics.get('memorised_count', '?')} of {n_fake} generated designs are "
-        f"near-copies of a training image; lower is better, though new real designs "
-        f"score ≈ {MEMO_PERCENTILE:.0f}% by construction)",
     ]
+    if metrics.get("coverage") is not None:
+        lines += [
+            f"Coverage {metrics['coverage']:.2f} (share of training designs with a generated "
+            f"design nearby; 1 is best, low means the generator repeats a few designs)",
+            f"Density {metrics['density']:.2f} (≈ 1 when generated designs sit among the real "
+            f"ones; well below 1 means off-style, above 1 crowding on common designs)",
+        ]
+    if metrics.get("memorised_share") is not None:
+        lines.append(
+            f"Memorised {100 * metrics['memorised_share']:.0f}% "
+            f"({metrics.get('memorised_count', '?')} of {n_fake} generated designs are "
+            f"near-copies of a training image; lower is better, though new real designs "
+            f"score ≈ {MEMO_PERCENTILE:.0f}% by construction)")
+    if metrics.get("coverage") is None or metrics.get("memorised_share") is None:
+        lines.append(f"(coverage, density and memorisation need more training images; "
+                     f"this set has {metrics.get('num_real', '?')})")
     return "\n".join(lines)

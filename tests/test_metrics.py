@@ -190,3 +190,13 @@ def test_real_icons_score_near_each_other_and_far_from_noise():
     floor = metrics.sliced_wasserstein(real, other)
     assert floor < 150
     assert metrics.sliced_wasserstein(real, noise(40)) > 3 * floor
+
+
+def test_tiny_training_sets_still_get_a_report():
+    from gan_core.metrics import evaluate, format_report
+    fake = torch.rand(20, 1, 16, 16) * 2 - 1
+    for n in (1, 2, 5):
+        r = evaluate(torch.rand(n, 1, 16, 16) * 2 - 1, fake)
+        assert r["swd"] > 0 and len(r["nearest"]) == 20
+        assert (r["coverage"] is None) == (n == 1) and (r["memorised_share"] is None) == (n == 1)
+        assert "SWD" in format_report(r)
