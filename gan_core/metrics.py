@@ -373,3 +373,15 @@ def format_report(metrics: dict) -> str:
         lines.append(f"(coverage, density and memorisation need more training images; "
                      f"this set has {metrics.get('num_real', '?')})")
     return "\n".join(lines)
+
+
+def nearest_training(designs, training) -> list[dict]:
+    """For each design: the index of its nearest training image, the distance, and
+    whether it counts as a near-copy (same rule and threshold as ``memorisation``)."""
+    r, f = _as_pair(training, designs)
+    if r.shape[0] >= 2:
+        m = memorisation(r, f)
+        return [{"index": i, "distance": d, "memorised": d <= m["threshold"]}
+                for i, d in zip(m["nearest"], m["distances"])]
+    d = _cdist(_features(f), _features(r))[:, 0]
+    return [{"index": 0, "distance": float(x), "memorised": None} for x in d]

@@ -8,6 +8,7 @@
     grids/step_XXXXXXX.png progress grids from the fixed latents
     progress.gif           the grids as an animation (written at the end)
     final_grid.png, metrics.json
+    dataset.safetensors    the training pictures (uint8), so a design can be compared with them
 """
 from __future__ import annotations
 
@@ -40,6 +41,7 @@ class RunFolder:
     gif = property(lambda self: self.path / "progress.gif")
     final_grid = property(lambda self: self.path / "final_grid.png")
     metrics = property(lambda self: self.path / "metrics.json")
+    training_images = property(lambda self: self.path / "dataset.safetensors")
 
     def exists(self) -> bool:
         return self.config.is_file()
@@ -63,6 +65,19 @@ class RunFolder:
             return read_json(self.status_file, "status.json")
         except UserError:
             return {"state": "stopped" if self.checkpoint.is_file() else "failed", "step": 0, "message": ""}
+
+    def write_training_images(self, pictures: np.ndarray) -> None:
+        from .checkpoint import save_tensors
+        import torch
+        save_tensors({"pictures": torch.from_numpy(np.ascontiguousarray(pictures))}, self.training_images)
+
+    def read_training_images(self) -> np.ndarray | None:
+        """The run's training pictures (N, H, W[, 3]) uint8, or None for runs without them."""
+        if not self.training_images.is_file():
+            return None
+        from .checkpoint import load_tensors
+        tensors, _ = load_tensors(self.training_images)
+        return tensors["pictures"].numpy()
 
     def append_log(self, rows: list[dict]) -> None:
         with open(self.log, "a", encoding="utf-8") as f:

@@ -334,6 +334,8 @@ class Trainer:
         t0 = time.perf_counter()
         self.start_step, self.start_images = self.step, self.images_seen
         self.run.write_status("running", self.step)
+        if not self.run.training_images.is_file():
+            self.run.write_training_images(to_uint8(self.real))
         self._report("start", t0, message=f"training on {describe_device(self.device)}")
         if not self.run.checkpoint.is_file():
             self._checkpoint(t0)  # step 0: something good to go back to

@@ -200,3 +200,13 @@ def test_tiny_training_sets_still_get_a_report():
         assert r["swd"] > 0 and len(r["nearest"]) == 20
         assert (r["coverage"] is None) == (n == 1) and (r["memorised_share"] is None) == (n == 1)
         assert "SWD" in format_report(r)
+
+
+def test_nearest_training_image_per_design():
+    from gan_core.metrics import nearest_training
+    from helpers import shapes_dataset
+    real = shapes_dataset(12, size=16)
+    designs = torch.cat([real[[5]], torch.full((1, 1, 16, 16), -1.0)])  # a copy, and an all-black square
+    out = nearest_training(designs, real)
+    assert out[0]["index"] == 5 and out[0]["distance"] == 0 and out[0]["memorised"] is True
+    assert out[1]["memorised"] is False

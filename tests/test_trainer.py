@@ -36,7 +36,8 @@ def test_every_loss_trains_with_finite_losses(tmp_path, loss):
 def test_run_folder_contents_and_log(tmp_path):
     run = RunFolder(tmp_path / "run")
     train(tiny_train("dcgan", steps=6), DATA, run_dir=run.path, evaluate=True)
-    for p in (run.config, run.weights, run.checkpoint, run.log, run.gif, run.final_grid, run.metrics):
+    for p in (run.config, run.weights, run.checkpoint, run.log, run.gif, run.final_grid, run.metrics,
+              run.training_images):
         assert p.is_file(), p
     assert run.grid_files()
     rows = run.read_log()
@@ -45,6 +46,7 @@ def test_run_folder_contents_and_log(tmp_path):
     cfg = json.loads(run.config.read_text())
     assert cfg["model"]["resolution"] == 16 and cfg["train"]["loss"] == "dcgan"
     assert run.read_status()["state"] == "finished"
+    np.testing.assert_array_equal(run.read_training_images(), (DATA[:, 0].add(1).mul(127.5)).round().byte().numpy())
     metrics = json.loads(run.metrics.read_text())
     assert metrics["swd"] > 0 and 0 <= metrics["coverage"] <= 1
     # the progress GIF really is animated
