@@ -8,8 +8,8 @@ from .data_tab import DataTab
 from .explore_tab import ExploreTab
 from .runs import list_runs as runs_of
 from .train_tab import TrainTab
-from .ui import CSS, THEME, handler
-from .workspace import VISITOR_ID, cleanup_inactive, new_visitor_id
+from .ui import CSS, THEME, handler, make_image_cache_atomic
+from .workspace import VISITOR_ID, cleanup_inactive, visitor_id_for
 
 MAX_FILE_SIZE = "50mb"   # per uploaded file; larger ones are refused with a toast (HTTP 413)
 STORAGE_KEY = "design-studio-visitor"
@@ -26,6 +26,7 @@ def launch_options() -> dict:
 
 def build_demo(studio: Studio | None = None) -> gr.Blocks:
     studio = studio or Studio()
+    make_image_cache_atomic()
     data, train, explore = DataTab(studio), TrainTab(studio), ExploreTab(studio)
 
     with gr.Blocks(title="Design Studio", delete_cache=(3600, 24 * 3600)) as demo:
@@ -54,10 +55,12 @@ def build_demo(studio: Studio | None = None) -> gr.Blocks:
         def on_load(stored, background, tolerance, threshold, auto_threshold, invert, crop, margin, size, mode,
                     model, request: gr.Request):
             """Who this page belongs to (kept in the browser across reloads), and their files."""
-            vid = stored if isinstance(stored, str) and VISITOR_ID.fullmatch(stored) else new_visitor_id()
+            # A first visit adopts its session's id: what the page did before this load finished
+            # (an upload in the first second) then belongs to the same visitor.
+            vid = stored if isinstance(stored, str) and VISITOR_ID.fullmatch(stored) else visitor_id_for("", request)
             v = studio.ws.visitor(vid)
             v.touch()
-            cleanup_inactive(studio.ws, keep={j.visitor_id for j in studio.manager.jobs.values() if j.active})
+            cleanup_inactive(studio.ws, keep={j.visitor_id for j in list(studio.manager.jobs.values()) if j.active})
             datasets, runs = train.refresh(vid)
             summary, preview = data.restore(background, tolerance, threshold, auto_threshold, invert, crop,
                                             margin, size, mode, vid)
@@ -71,6 +74,7 @@ def build_demo(studio: Studio | None = None) -> gr.Blocks:
             .then(explore.first_design, [explore.model, explore.seed, explore.truncation, explore.scale, visitor],
                   [explore.design, explore.variations, explore.var_seeds, explore.png], api_visibility="private",
                   show_progress="hidden")
+
         @handler
         def list_datasets(visitor_id: str = "", request: gr.Request = None) -> list[dict]:
             """This visitor's datasets: name, count, resolution, channels."""

@@ -5,7 +5,6 @@ import shutil
 from pathlib import Path
 
 import gradio as gr
-import numpy as np
 from PIL import Image, ImageDraw
 
 from gan_core import samples
@@ -129,7 +128,7 @@ class DataTab:
                 self.files = gr.File(label="Photos (PNG, JPEG, WebP…) or one .zip", file_count="multiple",
                                      file_types=["image", ".zip"], elem_id="files", height=190)
                 self.sample = gr.Button("Use the sample set: rims", elem_id="sample", size="md")
-                self.summary = gr.Markdown("No images yet.", elem_id="summary")
+                self.summary = gr.Markdown("No images yet.", elem_id="summary", label="Summary")
             with gr.Column(scale=3, min_width=420):
                 self.preview = gr.Gallery(label="Live cleanup preview: photo → training picture",
                                           columns=2, format="png", elem_id="preview", height=560,
@@ -156,12 +155,12 @@ class DataTab:
                 self.size = gr.Dropdown([r for r in RESOLUTIONS], value=DEFAULT_SIZE, label="Output size (px)",
                                         info="square; training can use less", elem_id="size")
         with gr.Row(equal_height=True):
-            self.name = gr.Textbox(label="Dataset name", placeholder="e.g. rims", max_lines=1,
-                                   info="letters, digits, - and _", elem_id="dataset_name", scale=3)
-            self.save = gr.Button("Save dataset", variant="primary", elem_id="save_dataset", scale=1)
-            self.go_train = gr.Button("Go on to Train →", variant="primary", visible=False,
-                                      elem_id="go_train", scale=1)
-        self.save_status = gr.Markdown(elem_id="save_status")
+            self.name = gr.Textbox(label="Dataset name", placeholder="e.g. rims (letters, digits, - and _)",
+                                   max_lines=1, elem_id="dataset_name", scale=3)
+            with gr.Column(scale=1, min_width=220):
+                self.save = gr.Button("Save dataset", variant="primary", elem_id="save_dataset", size="md")
+                self.go_train = gr.Button("Go on to Train →", visible=False, elem_id="go_train", size="md")
+        self.save_status = gr.Markdown(elem_id="save_status", label="Save status")
 
     @property
     def cleanup_inputs(self):
@@ -303,18 +302,18 @@ class DataTab:
         # the public preview first: later (private) uses of the same function get suffixed names
         gr.on([c.change for c in self.cleanup_inputs], self.preview_cleanup, self.cleanup_inputs + [v],
               [self.preview], api_name="preview_cleanup", trigger_mode="always_last", show_progress="hidden",
-              concurrency_id="preview", concurrency_limit=2)
+              concurrency_id="preview", concurrency_limit=1)
         self.files.upload(self.upload_files, [self.files, v], [self.summary], api_name="upload_files",
                           show_progress_on=[self.summary]).success(
             self.preview_cleanup, self.cleanup_inputs + [v], [self.preview], api_visibility="private",
-            show_progress="hidden")
+            show_progress="hidden", concurrency_id="preview")
         self.files.clear(self.clear_files, [v], [self.summary, self.preview], api_visibility="private")
         self.files.delete(self.sync_files, [self.files] + self.cleanup_inputs + [v], [self.summary, self.preview],
                           api_visibility="private")
         self.sample.click(self.use_sample_set, [v], [self.summary] + self.cleanup_inputs + [self.name],
                           api_name="use_sample_set", show_progress_on=[self.summary]).success(
             self.preview_cleanup, self.cleanup_inputs + [v], [self.preview], api_visibility="private",
-            show_progress="hidden")
+            show_progress="hidden", concurrency_id="preview")
         self.save.click(self.save_dataset, [self.name] + self.cleanup_inputs + [v], [self.save_status],
                         api_name="save_dataset", show_progress_on=[self.save_status]).success(
             self.after_save, [self.name, v], [app.train.dataset, self.go_train], api_visibility="private")

@@ -112,14 +112,14 @@ class ExploreTab:
                                                  placeholder="/path/to/run  or  your-name/rim-designs",
                                                  elem_id="model_path")
                     self.load = gr.Button("Load", elem_id="load_model", size="md")
-                    self.load_md = gr.Markdown(elem_id="load_status")
+                    self.load_md = gr.Markdown(elem_id="load_status", label="Load status")
                 self.seed = gr.Slider(0, MAX_SEED, value=0, step=1, label="Seed",
                                       info="every seed is a different design", elem_id="seed")
                 self.truncation = gr.Slider(0, 2, value=1.0, step=0.05, label="Truncation",
                                             info="below 1: closer to the typical design; above 1: wilder",
                                             elem_id="truncation")
                 with gr.Row():
-                    self.random = gr.Button("🎲 Random seed", elem_id="random_seed", size="md")
+                    self.random = gr.Button("Random seed", elem_id="random_seed", size="md")
                     self.save_btn = gr.Button("☆ Save design", elem_id="save_design", size="md")
                 with gr.Row(equal_height=True):
                     self.scale = gr.Radio(list(UPSCALES), value=4, label="PNG size (× model resolution)",
@@ -128,9 +128,9 @@ class ExploreTab:
             with gr.Column(scale=3, min_width=420):
                 with gr.Row(equal_height=True):
                     self.design = gr.Image(label="Design", format="png", elem_id="design", interactive=False,
-                                           height=330, buttons=["download", "fullscreen"])
-                    self.variations = gr.Gallery(label="Variations — click one to make it current", columns=3,
-                                                 format="png", elem_id="variations", height=330,
+                                           height=380, buttons=["download", "fullscreen"])
+                    self.variations = gr.Gallery(label="Nearby seeds (click to pick)", columns=3,
+                                                 format="png", elem_id="variations", height=380,
                                                  allow_preview=False, object_fit="contain")
         self.var_seeds = gr.State([])
         gr.Markdown("### Morph", elem_id="morph_title")
@@ -156,10 +156,11 @@ class ExploreTab:
         with gr.Row(equal_height=False):
             with gr.Column(scale=3):
                 self.saved_table = gr.Dataframe(pd.DataFrame(columns=SAVED_COLUMNS), elem_id="saved_designs",
-                                                interactive=False, wrap=True, max_height=240)
+                                                label="Saved designs", show_label=False, interactive=False,
+                                                wrap=True, max_height=240)
             with gr.Column(scale=2):
                 self.export = gr.Button("Export saved designs (zip of PNGs + CSV + JSON)", elem_id="export")
-                self.export_file = gr.File(label="Export", elem_id="export_file", interactive=False)
+                self.export_file = gr.File(label="Export", elem_id="export_file", interactive=False, visible=False)
         self.saved = gr.State([])
 
     # ---- handlers ----------------------------------------------------------------------
@@ -182,8 +183,7 @@ class ExploreTab:
         seeds = list(range(lo, lo + VARIATIONS))
         pictures = m.generate(seeds, _truncation(truncation))
         f = _factor(m.config.resolution, TILE)
-        tiles = [(upscale(p, f, smooth=True), f"seed {s}" + (" (current)" if s == seed else ""))
-                 for p, s in zip(pictures, seeds)]
+        tiles = [(upscale(p, f, smooth=True), f"● {s}" if s == seed else str(s)) for p, s in zip(pictures, seeds)]
         return tiles, seeds
 
     @handler
@@ -321,6 +321,8 @@ class ExploreTab:
         self.save_btn.click(self.save_design, [self.model, self.seed, self.truncation, self.saved],
                             [self.saved, self.saved_table], api_name="save_design")
         self.export.click(self.export_designs, [self.saved, self.scale, v], [self.export_file],
-                          api_name="export_designs")
+                          api_name="export_designs") \
+            .success(lambda: gr.File(visible=True), None, [self.export_file], api_visibility="private",
+                     queue=False)
         self.load.click(self.load_custom, [self.model_path, v], [self.load_md], api_name="load_model") \
             .success(self.select_loaded, [self.model_path, v], [self.model], api_visibility="private")

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 import threading
 import time
 import traceback
@@ -31,7 +32,6 @@ log = logging.getLogger("studio.jobs")
 MAX_WAITING = 3          # jobs allowed to wait behind the running one
 MAX_LOSS_POINTS = 400    # per curve, for the page (the full log is in log.jsonl)
 ACTIVE = ("queued", "running", "stopping")
-METRICS_MIN_IMAGES = 6   # gan_core.metrics' coverage/density (k=5) needs more than 5 real images
 
 
 @dataclass
@@ -40,7 +40,7 @@ class Job:
     run_name: str
     run_dir: Path
     config: TrainConfig
-    dataset_dir: Path
+    dataset_dir: Path | None     # None: a resumed run that keeps its training images
     resume: bool = False
     id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
     state: str = "queued"   # queued | running | stopping | finished | stopped | failed | cancelled
@@ -125,18 +125,30 @@ def _gpu_seconds(job: Job) -> int:
     return int(min(3600, minutes * 60 + 120))
 
 
-def _run_job(job: Job):
-    """Load the dataset at the run's size and train; returns the TrainResult."""
-    from gan_core.datasets import load_dataset
-    from gan_core.trainer import train
+def _training_data(job: Job):
+    """A resumed run trains on the pictures it keeps in its folder (exactly what it started
+    with); a new run loads its dataset at the run's size."""
     m = job.config.model
+    if job.resume:
+        from gan_core.images import from_uint8
+        from gan_core.runfolder import RunFolder
+        pictures = RunFolder(job.run_dir).read_training_images()
+        if pictures is not None:
+            job._log(f"{len(pictures)} training images from the run folder")
+            return from_uint8(pictures, channels=m.channels)
+    if job.dataset_dir is None or not (job.dataset_dir / "dataset.json").is_file():
+        raise UserError("The dataset this run was trained on no longer exists.")
+    from gan_core.datasets import load_dataset
     data = load_dataset(job.dataset_dir, resolution=m.resolution, channels=m.channels)
     job._log(f"{len(data)} images at {m.resolution} px from {job.dataset_dir.name}")
-    evaluate = len(data) >= METRICS_MIN_IMAGES
-    if not evaluate:
-        job._log(f"quality metrics need at least {METRICS_MIN_IMAGES} images; they are skipped for this run")
-    return train(job.config, data, job.on_progress, job.stop_event.is_set,
-                 run_dir=job.run_dir, resume=job.resume, evaluate=evaluate)
+    return data
+
+
+def _run_job(job: Job):
+    """Train (or resume) the job's run; returns the TrainResult."""
+    from gan_core.trainer import train
+    return train(job.config, _training_data(job), job.on_progress, job.stop_event.is_set,
+                 run_dir=job.run_dir, resume=job.resume)
 
 
 def _wrap_for_spaces(fn):
@@ -174,6 +186,8 @@ class JobManager:
             if len(self.waiting) >= self.max_waiting:
                 raise UserError(f"The trainer is busy and {len(self.waiting)} runs are already waiting; "
                                 "try again in a few minutes.")
+            for old in [j for j in self.jobs.values() if j.visitor_id == job.visitor_id and not j.active]:
+                del self.jobs[old.id]  # a page re-attaches to a visitor's latest job only
             self.jobs[job.id] = job
             self.waiting.append(job)
             self._ensure_worker()
@@ -219,6 +233,8 @@ class JobManager:
             if job in self.waiting:
                 self.waiting.remove(job)
                 job._update(state="cancelled", message="removed from the queue")
+                if not job.resume:  # a run that never started leaves no folder behind
+                    shutil.rmtree(job.run_dir, ignore_errors=True)
                 return "Removed your run from the queue."
         if job.state == "running":
             job.stop_event.set()

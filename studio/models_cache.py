@@ -12,7 +12,6 @@ that writes a newer checkpoint is reloaded on the next request.
 """
 from __future__ import annotations
 
-import re
 import threading
 from collections import OrderedDict
 from pathlib import Path
@@ -22,7 +21,6 @@ from gan_core.generate import WEIGHTS_NAME, DesignModel, load_generator
 
 from .workspace import NAME, Visitor
 
-REPO_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,95}/[A-Za-z0-9][A-Za-z0-9_.-]{0,95}$")
 CACHE_SIZE = 8
 
 
@@ -62,13 +60,12 @@ def bundled_models(weights_dir: Path) -> list[Path]:
     return sorted(p for p in weights_dir.iterdir() if (p / WEIGHTS_NAME).is_file())
 
 
-def download_from_hub(repo_id: str) -> Path:
+def _hub():
     try:
         from gan_core import hub
     except ImportError:
-        raise UserError(f"{repo_id}: loading from the Hugging Face Hub is not available in this "
-                        "installation (gan_core.hub is missing); type a local folder instead") from None
-    return Path(hub.download_model(repo_id))
+        return None
+    return hub
 
 
 def resolve_model(ref: str, visitor: Visitor, weights_dir: Path) -> Path:
@@ -88,8 +85,14 @@ def resolve_model(ref: str, visitor: Visitor, weights_dir: Path) -> Path:
     path = Path(ref).expanduser()
     if path.exists():
         return path
-    if REPO_ID.fullmatch(ref):
-        return download_from_hub(ref)
+    hub = _hub()
+    if hub is not None:
+        try:
+            repo_id = hub.check_repo_id(ref)  # also takes a pasted https://huggingface.co/... URL
+        except UserError:
+            repo_id = None
+        if repo_id:
+            return Path(hub.download_model(repo_id))
     raise UserError(f"{ref}: no such folder, and not a Hub repository id (owner/name).")
 
 

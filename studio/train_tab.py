@@ -1,7 +1,7 @@
 """Train tab: pick a dataset and a preset, watch the run live, stop, resume, share."""
 import html
+import json
 import math
-import re
 import shutil
 import time
 
@@ -27,9 +27,6 @@ from .workspace import Visitor, check_name
 STREAM_INTERVAL = 0.25   # at most four page updates a second
 SAMPLE_SECONDS = 3.0     # a fresh sample grid at least this often
 GRID_DISPLAY = 360       # grids are scaled up (nearest) to about this width
-REPO_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,95}/[A-Za-z0-9][A-Za-z0-9_.-]{0,95}$")
-EMPTY_LOSSES = pd.DataFrame({"step": pd.Series(dtype=int), "loss": pd.Series(dtype=float),
-                             "which": pd.Series(dtype=str)})
 
 
 def preset_choices():
@@ -85,9 +82,9 @@ def _display_grid(grid: np.ndarray | None):
     return np.repeat(np.repeat(grid, factor, axis=0), factor, axis=1) if factor > 1 else grid
 
 
-def _losses(rows) -> pd.DataFrame:
+def _losses(rows) -> pd.DataFrame | None:
     if not rows:
-        return EMPTY_LOSSES
+        return None  # not an empty frame: a LinePlot first drawn empty keeps no colours for later data
     steps = [r[0] for r in rows]
     return pd.DataFrame({"step": steps + steps, "loss": [r[1] for r in rows] + [r[2] for r in rows],
                          "which": ["critic"] * len(rows) + ["generator"] * len(rows)})
@@ -174,11 +171,12 @@ class TrainTab:
                                                 elem_id="budget_kind")
                     self.budget = gr.Number(p["train"]["minutes"], label="Budget", elem_id="budget", minimum=0)
                 self.device_md = gr.Markdown(f"**Device:** {self.device_name}", elem_id="device")
-                self.estimate_md = gr.Markdown(self._minutes_estimate(p["train"]["minutes"]), elem_id="estimate")
+                self.estimate_md = gr.Markdown(self._minutes_estimate(p["train"]["minutes"]), elem_id="estimate",
+                                               label="Estimate")
                 with gr.Row():
                     self.start = gr.Button("Start training", variant="primary", elem_id="start")
                     self.stop = gr.Button("Stop", variant="stop", elem_id="stop")
-                self.notice = gr.Markdown(elem_id="train_notice")
+                self.notice = gr.Markdown(elem_id="train_notice", label="Notice")
                 with gr.Accordion("Your runs", open=False, elem_id="runs_box"):
                     self.runs = gr.Dropdown([], label="Run", elem_id="runs", allow_custom_value=True)
                     self.run_md = gr.Markdown(elem_id="run_info")
@@ -188,12 +186,14 @@ class TrainTab:
                     gr.Markdown("Resume continues from the run's last checkpoint for the budget set above.",
                                 elem_classes="hint")
             with gr.Column(scale=3, min_width=420):
-                self.status = gr.HTML(status_html(None), elem_id="train_status")
-                with gr.Row(equal_height=True):
+                self.status = gr.HTML(status_html(None), elem_id="train_status", label="Status")
+                with gr.Row(equal_height=False):
                     self.grid = gr.Image(label="Samples (fixed latents)", format="png", elem_id="grid",
                                          interactive=False, height=330, buttons=["download", "fullscreen"])
-                    self.plot = gr.LinePlot(EMPTY_LOSSES, x="step", y="loss", color="which", label="Losses",
-                                            elem_id="loss_plot", height=330, x_title="step", y_title="loss",
+                    # no label badge: it would push the legend out of the panel
+                    self.plot = gr.LinePlot(None, x="step", y="loss", color="which", label="Losses",
+                                            show_label=False, elem_id="loss_plot", height=300, x_title="step",
+                                            y_title="loss", color_title="",
                                             color_map={"critic": "#6366f1", "generator": "#f59e0b"})
                 self.log = gr.Textbox(label="Log", lines=4, max_lines=8, interactive=False, elem_id="train_log",
                                       autoscroll=True)
@@ -205,7 +205,7 @@ class TrainTab:
                                             interactive=False, height=300)
                         self.final_grid = gr.Image(label="Final samples", format="png", elem_id="final_grid",
                                                    interactive=False, height=300)
-                    self.metrics = gr.Markdown(elem_id="metrics", padding=True)
+                    self.metrics = gr.Markdown(elem_id="metrics", padding=True, label="Quality")
                     self.open_explore = gr.Button("Open in Explore →", variant="primary", elem_id="open_explore")
                     with gr.Accordion("Push to the Hugging Face Hub", open=False):
                         with gr.Row():
@@ -214,7 +214,7 @@ class TrainTab:
                             self.token = gr.Textbox(label="Write token", type="password", elem_id="hf_token",
                                                     max_lines=1, info="used for this push only; never stored")
                         self.push = gr.Button("Push model", elem_id="push")
-                        self.push_md = gr.Markdown(elem_id="push_status")
+                        self.push_md = gr.Markdown(elem_id="push_status", label="Push status")
         self.timer = gr.Timer(1.0, active=False)
         self.seen = gr.State({})
 
@@ -251,7 +251,6 @@ class TrainTab:
         if not run.metrics.is_file():
             return None
         try:
-            import json
             return json.loads(run.metrics.read_text())
         except (OSError, ValueError):
             return None
@@ -276,23 +275,24 @@ class TrainTab:
                 "plus a few seconds for the final checkpoint and quality check.")
 
     # ---- handlers ----------------------------------------------------------------------
+    def _pickers(self, visitor: Visitor, dataset=None, run=None):
+        """Dataset and run pickers for this visitor, keeping the selections that still exist."""
+        names = [d["name"] for d in visitor.list_datasets()]
+        runs = list_runs(visitor, self.studio.manager)
+        run_names = [r["name"] for r in runs]
+        return (gr.Dropdown(choices=names, value=dataset if dataset in names else (names[0] if names else None)),
+                gr.Dropdown(choices=[(f"{r['name']} — {r['label']}", r["name"]) for r in runs],
+                            value=run if run in run_names else (run_names[0] if run_names else None)))
+
     @handler
     def refresh(self, visitor_id: str = "", request: gr.Request = None):
         """This visitor's datasets and runs (for the pickers)."""
-        visitor = self.studio.visitor(visitor_id, request)
-        names = [d["name"] for d in visitor.list_datasets()]
-        runs = list_runs(visitor, self.studio.manager)
-        return (gr.Dropdown(choices=names, value=names[0] if names else None),
-                gr.Dropdown(choices=[(f"{r['name']} — {r['label']}", r["name"]) for r in runs],
-                            value=runs[0]["name"] if runs else None))
+        return self._pickers(self.studio.visitor(visitor_id, request))
 
+    @handler
     def refresh_keep(self, dataset, run, visitor_id: str = "", request: gr.Request = None):
         """Like refresh, keeping the current selections when they still exist."""
-        ds, rs = self.refresh(visitor_id, request)
-        ds_names = [c[1] if isinstance(c, tuple) else c for c in ds.choices]
-        rs_names = [c[1] for c in rs.choices]
-        return (gr.Dropdown(choices=ds.choices, value=dataset if dataset in ds_names else ds.value),
-                gr.Dropdown(choices=rs.choices, value=run if run in rs_names else rs.value))
+        return self._pickers(self.studio.visitor(visitor_id, request), dataset, run)
 
     @handler
     def apply_preset(self, preset_name, dataset, visitor_id: str = "", request: gr.Request = None):
@@ -370,14 +370,15 @@ class TrainTab:
         if not folder.checkpoint.is_file():
             raise UserError(f"Run {run} has no checkpoint to resume from.")
         dataset = read_meta(run_dir).get("dataset", "")
-        if not dataset or not (visitor.datasets / dataset / "dataset.json").is_file():
+        dataset_dir = visitor.datasets / dataset if dataset else None
+        if not folder.training_images.is_file() and not (dataset_dir and (dataset_dir / "dataset.json").is_file()):
             raise UserError(f"The dataset this run was trained on ({dataset or 'unknown'}) no longer exists.")
         cfg = TrainConfig.from_dict(folder.read_config()["train"])
         extra = budget_overrides(budget_kind, budget)
         if extra["steps"] is not None:  # the trainer's steps budget counts from step 0
             extra["steps"] += checkpoint_step(folder) or 0
         cfg = cfg.replace(**extra)
-        job = Job(visitor.id, run, run_dir, cfg, visitor.datasets / dataset, resume=True)
+        job = Job(visitor.id, run, run_dir, cfg, dataset_dir, resume=True)
         self.studio.manager.submit(job)
         yield from self._watch(job, visitor)
 
@@ -398,21 +399,28 @@ class TrainTab:
         job = self.studio.manager.latest_job_for(visitor.id)
         n = len(self.stream_outputs)
         if job is None:
-            return (*[gr.skip()] * n, gr.skip(), gr.Timer(active=False), seen)
+            return (*[gr.skip()] * n, gr.skip(), gr.Timer(active=False), seen, gr.skip(), gr.skip())
         snap = job.snapshot()
         if seen.get("id") == snap["id"] and seen.get("version") == snap["version"]:
-            return (*[gr.skip()] * n, gr.skip(), gr.Timer(active=job.active), seen)
+            return (*[gr.skip()] * n, gr.skip(), gr.Timer(active=job.active), seen, gr.skip(), gr.skip())
         values = self._render(job, visitor, snap)
+        runs = run_md = gr.skip()
+        if not job.active:  # the run just ended: its new state in "Your runs"
+            _, runs = self._pickers(visitor, run=job.run_name)
+            run_md = self.describe_run(job.run_name, visitor.id)
         return (*values, gr.Group(visible=not job.active and bool(values[4] or values[5] is not None)),
-                gr.Timer(active=job.active), {"id": snap["id"], "version": snap["version"]})
+                gr.Timer(active=job.active), {"id": snap["id"], "version": snap["version"]}, runs, run_md)
 
     @handler
     def after_run(self, run, dataset, visitor_id: str = "", request: gr.Request = None):
-        """When a stream ends: show the result box and refresh the run list."""
+        """When a stream ends (or could not start): show the result box, refresh the run list, and let
+        the timer watch a run of this visitor that is still going (Start pressed while one trains)."""
         visitor = self.studio.visitor(visitor_id, request)
-        ds, rs = self.refresh_keep(dataset, run, visitor_id, request)
+        ds, rs = self._pickers(visitor, dataset, run)
         has_result = bool(run) and RunFolder(visitor.run_dir(run)).final_grid.is_file()
-        return gr.Group(visible=has_result), ds, rs
+        watching = self.studio.manager.active_job_for(visitor.id) is not None
+        return (gr.Group(visible=has_result and not watching), ds, rs,
+                self.describe_run(run, visitor.id) if run else gr.skip(), gr.Timer(active=watching))
 
     @handler
     def describe_run(self, run, visitor_id: str = "", request: gr.Request = None):
@@ -457,16 +465,14 @@ class TrainTab:
         if not run:
             raise UserError("Finish or stop a run first; then push it.")
         run_dir = visitor.run_dir(run)
-        repo_id = (repo_id or "").strip()
-        if not REPO_ID.fullmatch(repo_id):
-            raise UserError("Repository id must look like your-name/model-name.")
-        if not token:
-            raise UserError("Paste a Hugging Face write token (hf_…) to push.")
         try:
             from gan_core import hub
         except ImportError:
             raise UserError("Pushing to the Hub is not available in this installation "
                             "(gan_core.hub is missing).") from None
+        repo_id = hub.check_repo_id(repo_id)
+        if not token:  # never fall back to the server's own HF_TOKEN: the visitor pushes as themselves
+            raise UserError("Paste a Hugging Face write token (hf_…) to push.")
         try:
             url = hub.push_run(run_dir, repo_id, token=token)
         except UserError:
@@ -500,18 +506,21 @@ class TrainTab:
         self.train_event = start.then(self.train, train_inputs, self.stream_outputs, api_name="train",
                                       show_progress="hidden", concurrency_id="train_watch", concurrency_limit=32)
         self.train_event.then(self.after_run, [self.current_run, self.dataset, v],
-                              [self.results, self.dataset, self.runs], api_visibility="private")
+                              [self.results, self.dataset, self.runs, self.run_md, self.timer],
+                              api_visibility="private")
         resume = self.resume.click(self.begin, None, [self.timer, self.results, self.notice],
                                    api_visibility="private", queue=False)
         self.resume_event = resume.then(self.resume_run, [self.runs, self.budget_kind, self.budget, v],
                                         self.stream_outputs, api_name="resume", show_progress="hidden",
                                         concurrency_id="train_watch", concurrency_limit=32)
         self.resume_event.then(self.after_run, [self.current_run, self.dataset, v],
-                               [self.results, self.dataset, self.runs], api_visibility="private")
+                               [self.results, self.dataset, self.runs, self.run_md, self.timer],
+                              api_visibility="private")
         self.stop.click(self.stop_run, [v], [self.notice], api_name="stop", concurrency_id="stop",
                         concurrency_limit=8)
         self.timer.tick(self.poll, [self.seen, v],
-                        self.stream_outputs + [self.results, self.timer, self.seen], api_visibility="private",
+                        self.stream_outputs + [self.results, self.timer, self.seen, self.runs, self.run_md],
+                        api_visibility="private",
                         concurrency_id="train_watch", concurrency_limit=32, show_progress="hidden")
         self.runs.change(self.describe_run, [self.runs, v], [self.run_md], api_visibility="private")
         self.show_run.click(self.show_results, [self.runs, v],

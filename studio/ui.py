@@ -4,6 +4,9 @@ from __future__ import annotations
 import functools
 import inspect
 import logging
+import os
+import tempfile
+from pathlib import Path
 
 import gradio as gr
 
@@ -49,6 +52,34 @@ def handler(fn):
     return wrapper
 
 
+def make_image_cache_atomic() -> None:
+    """Work around a Gradio 6.31 race: ``processing_utils.save_pil_to_cache`` rewrites an image
+    in place when the same picture is returned twice (a slider's .change and .release, two
+    identical previews), so a browser still downloading the first copy gets a truncated file
+    ("Too much data for declared Content-Length") and shows a broken image. Files returned as
+    paths are already cached atomically by Gradio; this gives pictures the same treatment:
+    reuse an existing copy, else write a temporary file and rename it into place.
+    """
+    from gradio import processing_utils as pu
+    if getattr(pu.save_pil_to_cache, "studio_atomic", False):
+        return
+
+    def save_pil_to_cache(img, cache_dir: str, name: str = "image", format: str = "webp") -> str:
+        data = pu.encode_pil_to_bytes(img, format)
+        folder = Path(cache_dir) / pu.hash_bytes(data)
+        folder.mkdir(exist_ok=True, parents=True)
+        path = (folder / f"{name}.{format}").resolve()
+        if not path.exists():
+            fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{name}.")
+            with os.fdopen(fd, "wb") as f:
+                f.write(data)
+            os.replace(tmp, path)
+        return str(path)
+
+    save_pil_to_cache.studio_atomic = True
+    pu.save_pil_to_cache = save_pil_to_cache
+
+
 THEME = gr.themes.Soft(primary_hue="indigo", secondary_hue="slate", neutral_hue="slate",
                        # system fonts: no request to a font CDN (offline servers, privacy)
                        font=["ui-sans-serif", "system-ui", "Segoe UI", "Roboto", "sans-serif"],
@@ -58,7 +89,15 @@ CSS = """
 .gradio-container { max-width: 1280px !important; margin: 0 auto; }
 #header h1 { margin-bottom: 0; }
 #header p { margin-top: 4px; color: var(--body-text-color-subdued); }
-.pixelated img, #design img, #grid img, #final_grid img, #variations img { image-rendering: pixelated; }
+/* small pictures (16-64 px grids) fill their panel below the label, scaled up crisply */
+#grid img, #final_grid img, #progress_gif img { image-rendering: pixelated; width: 100%;
+  height: calc(100% - 36px); margin-top: 36px; object-fit: contain; }
+/* galleries start below their label badge instead of under it */
+#variations .grid-wrap, #preview .grid-wrap { padding-top: 38px; }
+/* seed captions on the variation tiles: small enough for ten digits */
+#variations .caption-label { font-size: 11px; max-width: 94%; padding: 1px 5px; }
+/* preview tiles are raw -> clean pairs, twice as wide as high */
+#preview .thumbnail-item { aspect-ratio: 2.17 / 1 !important; }
 #footer { text-align: center; color: var(--body-text-color-subdued); font-size: 0.85em; margin-top: 12px; }
 .hint { color: var(--body-text-color-subdued); font-size: 0.9em; }
 .progress-box { border: 1px solid var(--border-color-primary); border-radius: 8px; padding: 10px 14px; }

@@ -91,10 +91,6 @@ def bundled_weights_dir() -> Path:
     return Path(os.environ.get(ENV_WEIGHTS) or REPO_ROOT / "weights").expanduser().resolve()
 
 
-def new_visitor_id() -> str:
-    return uuid.uuid4().hex
-
-
 def check_visitor_id(visitor_id: str) -> str:
     if not isinstance(visitor_id, str) or not VISITOR_ID.fullmatch(visitor_id):
         raise UserError("visitor id must be 8-64 letters, digits, '-' or '_'; leave it empty to use "

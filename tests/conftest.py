@@ -15,7 +15,11 @@ from types import SimpleNamespace
 
 import pytest
 
+# huggingface_hub reads this once, at import (gradio_client imports it): set it before any test module
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
 SAMPLE_PHOTOS = Path("/work/shared/data/fa-icons-raw")
+REPO = Path(__file__).resolve().parent.parent
 
 
 def free_port() -> int:
@@ -25,13 +29,36 @@ def free_port() -> int:
 
 
 def make_tiny_model(folder: Path, resolution: int = 64, width: int = 4, seed: int = 0) -> Path:
-    """A random (untrained) generator saved the way runs save theirs: enough to explore seeds."""
+    """A random (untrained) generator saved the way runs save theirs: enough to explore seeds.
+
+    Its BatchNorm statistics are calibrated on a batch of latents and the last layer is
+    scaled up, so different seeds give visibly different (noise) pictures, not flat grey.
+    """
     import torch
     from gan_core.config import ModelConfig
     from gan_core.generate import save_generator
     from gan_core.models import Generator
     torch.manual_seed(seed)
-    return save_generator(Generator(ModelConfig(resolution=resolution, width=width, z_dim=32)), folder)
+    G = Generator(ModelConfig(resolution=resolution, width=width, z_dim=32))
+    for m in G.modules():
+        if isinstance(m, torch.nn.BatchNorm2d):
+            m.reset_running_stats()
+            m.momentum = None  # cumulative average over the calibration batch
+    with torch.no_grad():
+        G.train()(torch.randn(256, 32))
+        last = [m for m in G.modules() if isinstance(m, (torch.nn.Conv2d, torch.nn.ConvTranspose2d))][-1]
+        last.weight.mul_(20)
+    return save_generator(G.eval(), folder)
+
+
+def link_bundled_models(target: Path) -> list[str]:
+    """The repository's real bundled models (weights/*), if any, next to the tiny one."""
+    names = []
+    for folder in sorted((REPO / "weights").glob("*")):
+        if (folder / "model.safetensors").is_file() and not (target / folder.name).exists():
+            (target / folder.name).symlink_to(folder.resolve(), target_is_directory=True)
+            names.append(folder.name)
+    return names
 
 
 def photos(n: int = 8) -> list[Path]:
@@ -59,6 +86,7 @@ def studio_app(tmp_path_factory):
     os.environ.pop("SPACE_ID", None)
     tempfile.tempdir = None  # re-read TMPDIR
     make_tiny_model(root / "weights" / "tiny-64")
+    real_models = link_bundled_models(root / "weights")
 
     from studio.app import build_demo, launch_options
     demo = build_demo()
@@ -68,7 +96,7 @@ def studio_app(tmp_path_factory):
                 quiet=True)
     print(f"studio app up in {time.perf_counter() - t0:.1f} s on port {port}")
     yield SimpleNamespace(url=f"http://127.0.0.1:{port}/", root=root, workspace=root / "workspace",
-                          weights=root / "weights", demo=demo)
+                          weights=root / "weights", demo=demo, real_models=real_models)
     demo.close()
 
 

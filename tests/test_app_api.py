@@ -123,7 +123,7 @@ def test_generate_is_deterministic_and_fast(alice):
     im = Image.open(alice.predict(MODEL, 7, 1.0, api_name="/generate"))
     assert im.size == (256, 256) and im.format == "PNG"
     tiles = alice.predict(MODEL, 7, 1.0, api_name="/variations")
-    assert [t["caption"] for t in tiles][4] == "seed 7 (current)" and len(tiles) == 9
+    assert [t["caption"] for t in tiles] == ["3", "4", "5", "6", "● 7", "8", "9", "10", "11"]
     png = Image.open(alice.predict(MODEL, 7, 1.0, 8, api_name="/design_png"))
     assert png.size == (512, 512)
 
@@ -224,7 +224,7 @@ def test_visitors_do_not_see_each_other(client_factory, alice, alice_dataset):
     assert [d["name"] for d in alice.predict(api_name="/list_datasets")][-1] == "icons"
     assert carol.predict(api_name="/list_datasets") == []
     assert carol.predict(api_name="/list_runs") == []
-    assert [m["model"] for m in carol.predict(api_name="/list_models")] == [MODEL]
+    assert [m["model"] for m in carol.predict(api_name="/list_models") if m["model"].startswith("run/")] == []
     alice_run = alice.predict(api_name="/list_runs")[-1]["name"]
     with pytest.raises(AppError, match="no run called"):
         carol.predict(f"run/{alice_run}", 1, 1.0, api_name="/generate")
@@ -251,3 +251,59 @@ def test_interrupted_run_shows_as_resumable(alice, alice_dataset, studio_app):
     (ghost / "status.json").write_text(json.dumps({**status, "state": "running", "pid": 999999}))
     runs = {r["name"]: r for r in alice.predict(api_name="/list_runs")}
     assert runs["ghost-run"]["label"] == f"stopped (interrupted) — resume from step {status['step']}"
+
+
+def test_idle_visitors_lose_uploads_but_keep_datasets_and_runs(tmp_path):
+    import os
+    from studio.workspace import Workspace, cleanup_inactive
+    ws = Workspace(tmp_path, "custom")
+    old, new = ws.visitor("old-visitor-1"), ws.visitor("new-visitor-1")
+    for v in (old, new):
+        v.touch()
+        for folder in (v.uploads, v.previews, v.datasets / "set", v.runs / "run"):
+            folder.mkdir(parents=True, exist_ok=True)
+            (folder / "file.png").write_bytes(b"x")
+    day_ago = time.time() - 25 * 3600
+    os.utime(old.root / ".last_seen", (day_ago, day_ago))
+    assert cleanup_inactive(ws, force=True) == 1
+    assert not (old.root / "uploads").exists() and not (old.root / "previews").exists()
+    assert (old.root / "datasets" / "set" / "file.png").exists() and (old.root / "runs" / "run" / "file.png").exists()
+    assert (new.root / "uploads" / "file.png").exists()
+
+
+def test_models_load_from_the_hub_cache(alice, tmp_path, monkeypatch):
+    """A Hub repository id (or its URL) in the model box: read from an offline Hub cache."""
+    from huggingface_hub import constants as hf_constants
+    cache = tmp_path / "hf" / "hub"
+    monkeypatch.setattr(hf_constants, "HF_HUB_CACHE", str(cache))
+    monkeypatch.setattr(hf_constants, "HF_HUB_OFFLINE", True)
+    sha = "0123456789abcdef0123456789abcdef01234567"
+    repo = cache / "models--org--rims"
+    (repo / "refs").mkdir(parents=True)
+    (repo / "refs" / "main").write_text(sha)
+    folder = make_tiny_model(tmp_path / "gen", resolution=32)
+    snap = repo / "snapshots" / sha
+    snap.mkdir(parents=True)
+    for name in ("config.json", "model.safetensors"):
+        (snap / name).write_bytes((folder / name).read_bytes())
+    assert alice.predict("https://huggingface.co/org/rims", api_name="/load_model").startswith(
+        "Loaded `https://huggingface.co/org/rims`: 32 px")
+    assert Image.open(alice.predict("org/rims", 5, 1.0, api_name="/generate")).size == (256, 256)
+    with pytest.raises(AppError, match="not in the local cache"):
+        alice.predict("org/missing", 5, 1.0, api_name="/generate")
+
+
+def test_push_needs_the_visitors_own_token_and_never_keeps_it(alice, alice_dataset, studio_app, monkeypatch):
+    from huggingface_hub import constants as hf_constants
+    monkeypatch.setattr(hf_constants, "HF_HUB_OFFLINE", True)
+    run = alice.predict(api_name="/list_runs")[-1]["name"]
+    monkeypatch.setenv("HF_TOKEN", "hf_serverTokenMustNotBeUsed")
+    message, token_box = alice.predict(run, "me/rims", "", api_name="/push_to_hub")
+    assert "Paste a Hugging Face write token" in message and token_box == ""
+    secret = "hf_visitorSecret0123456789"
+    message, token_box = alice.predict(run, "me/rims", secret, api_name="/push_to_hub")
+    assert message.startswith("**Not pushed:**") and "HF_HUB_OFFLINE" in message
+    assert token_box == "" and secret not in message
+    for path in studio_app.workspace.rglob("*"):
+        if path.is_file():
+            assert secret.encode() not in path.read_bytes(), path
