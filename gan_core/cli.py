@@ -144,7 +144,8 @@ def cmd_train(a) -> int:
 
     old = signal.signal(signal.SIGINT, on_sigint)
     try:
-        result = train(cfg, data, ProgressBar(), stop.is_set, run_dir=a.out, resume=a.resume)
+        result = train(cfg, data, ProgressBar(), stop.is_set, run_dir=a.out, resume=a.resume,
+                       dataset_info={"source": str(Path(a.data).resolve())})
     finally:
         signal.signal(signal.SIGINT, old)
     print(f"{result.state} at step {result.step} in {result.seconds:.0f} s; run folder: {result.run_dir}")

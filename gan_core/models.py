@@ -33,6 +33,21 @@ def d_channels(cfg: ModelConfig, r: int) -> int:
     return min(cfg.max_channels, cfg.width * cfg.resolution // (2 * r))
 
 
+class SeededDropout(nn.Dropout):
+    """Dropout that draws its masks from ``self.generator`` when one is set.
+
+    The trainer hands it the run's own generator, so a run (and its exact resume)
+    never depends on, or disturbs, torch's global RNG.
+    """
+    generator: torch.Generator | None = None
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if not self.training or self.p == 0 or self.generator is None:
+            return super().forward(x)
+        keep = torch.rand(x.shape, device=x.device, generator=self.generator, dtype=x.dtype) >= self.p
+        return x * keep / (1 - self.p)
+
+
 class Generator(nn.Module):
     """z (N, z_dim) -> images (N, channels, res, res) in [-1, 1]."""
 
@@ -46,7 +61,7 @@ class Generator(nn.Module):
             layers = [nn.ConvTranspose2d(cin, cout, 4, 1 if first else 2, 0 if first else 1, bias=False),
                       nn.BatchNorm2d(cout), act()]
             if cfg.g_dropout > 0:
-                layers.append(nn.Dropout(cfg.g_dropout))
+                layers.append(SeededDropout(cfg.g_dropout))
             return layers
 
         n = _levels(cfg.resolution)

@@ -27,6 +27,16 @@ from .images import to_pil
 STATES = ("running", "stopped", "finished", "failed")
 
 
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 class RunFolder:
     def __init__(self, path: str | Path):
         self.path = Path(path)
@@ -60,11 +70,20 @@ class RunFolder:
         write_json({"state": state, "step": step, "message": message, "pid": os.getpid(),
                     "updated": time.time(), **extra}, self.status_file)
 
-    def read_status(self) -> dict:
+    def read_status(self, live_pids: set[int] | None = None) -> dict:
+        """status.json, with ``interrupted: True`` added when it says "running" but the
+        process that wrote it is gone (a crash or kill -9). Pass ``live_pids`` to also
+        treat a living process as gone unless it is listed (e.g. this server's own pid
+        while it has no job for the run)."""
         try:
-            return read_json(self.status_file, "status.json")
+            status = read_json(self.status_file, "status.json")
         except UserError:
-            return {"state": "stopped" if self.checkpoint.is_file() else "failed", "step": 0, "message": ""}
+            return {"state": "stopped" if self.checkpoint.is_file() else "failed", "step": 0, "message": "",
+                    "interrupted": False}
+        pid = status.get("pid")
+        alive = isinstance(pid, int) and _pid_alive(pid) and (live_pids is None or pid in live_pids)
+        status["interrupted"] = status.get("state") == "running" and not alive
+        return status
 
     def write_training_images(self, pictures: np.ndarray) -> None:
         from .checkpoint import save_tensors

@@ -25,7 +25,7 @@ from .device import configure, describe_device, pick_device
 from .errors import UserError
 from .images import make_grid, to_uint8
 from .latent import z_from_seeds
-from .models import Critic, Generator
+from .models import Critic, Generator, SeededDropout
 from .runfolder import RunFolder
 
 
@@ -71,8 +71,9 @@ class Trainer:
     def __init__(self, config: TrainConfig, dataset, run_dir: str | Path,
                  on_progress: Callable[[Progress], None] | None = None,
                  should_stop: Callable[[], bool] | None = None, resume: bool = False,
-                 evaluate: bool = True):
+                 evaluate: bool = True, dataset_info: dict | None = None):
         self.cfg = config
+        self.dataset_info = dict(dataset_info or {})
         self.run = RunFolder(run_dir)
         self.on_progress = on_progress or (lambda p: None)
         self.should_stop = should_stop or (lambda: False)
@@ -92,9 +93,11 @@ class Trainer:
         cuda = self.device.type == "cuda"
         self.amp = cuda and config.mixed_precision
         self.fmt = torch.channels_last if cuda else torch.contiguous_format
-        torch.manual_seed(config.seed)  # weights init
-        self.G = Generator(m).to(self.device, memory_format=self.fmt)
-        self.D = Critic(m).to(self.device, memory_format=self.fmt)
+        with torch.random.fork_rng(devices=[]):  # seed the init without touching other threads' RNG
+            torch.manual_seed(config.seed)
+            G, D = Generator(m), Critic(m)
+        self.G = G.to(self.device, memory_format=self.fmt)
+        self.D = D.to(self.device, memory_format=self.fmt)
         self.G_ema = copy.deepcopy(self.G).eval().requires_grad_(False)
         if config.loss == "wgan-clip":
             self.opt_g = torch.optim.RMSprop(self.G.parameters(), lr=config.lr_g)
@@ -109,7 +112,10 @@ class Trainer:
 
         self.real = real.to(self.device, torch.float32).contiguous(memory_format=self.fmt)
         self.n = self.real.shape[0]
-        self.gen = torch.Generator(device=self.device).manual_seed(config.seed)
+        self.gen = torch.Generator(device=self.device).manual_seed(config.seed)  # all training randomness
+        for mod in self.G.modules():
+            if isinstance(mod, SeededDropout):
+                mod.generator = self.gen
         self.grid_z = z_from_seeds(range(config.grid_size), m.z_dim, self.device)
         self.policies = config.augment_policies
         self.step = 0
@@ -226,6 +232,11 @@ class Trainer:
         for be, b in zip(self.G_ema.buffers(), self.G.buffers()):
             be.copy_(b)
 
+    def sync(self) -> None:
+        """Wait for queued GPU work (benchmarks only; the loop itself never waits)."""
+        if self.device.type == "cuda":
+            torch.cuda.synchronize(self.device)
+
     # ---- samples ----------------------------------------------------------------------
     @torch.no_grad()
     def sample_grid(self) -> np.ndarray:
@@ -243,9 +254,6 @@ class Trainer:
         tensors.update(tg)
         tensors.update(td)
         tensors["rng.gen"] = self.gen.get_state()
-        tensors["rng.cpu"] = torch.get_rng_state()
-        if self.device.type == "cuda":
-            tensors["rng.cuda"] = torch.cuda.get_rng_state(self.device)
         tensors["perm"] = self.perm
         meta = {"format_version": FORMAT_VERSION, "step": self.step, "images_seen": self.images_seen,
                 "cursor": self.cursor, "seconds": seconds_total, "opt_g": mg, "opt_d": md,
@@ -265,9 +273,6 @@ class Trainer:
         unflatten_optimizer(self.opt_g, "opt_g", tensors, meta["opt_g"])
         unflatten_optimizer(self.opt_d, "opt_d", tensors, meta["opt_d"])
         self.gen.set_state(tensors["rng.gen"])
-        torch.set_rng_state(tensors["rng.cpu"])
-        if self.device.type == "cuda" and "rng.cuda" in tensors:
-            torch.cuda.set_rng_state(tensors["rng.cuda"], self.device)
         self.perm = tensors["perm"].to(self.device)
         self.step, self.images_seen, self.cursor = meta["step"], meta["images_seen"], meta["cursor"]
         self.seconds_before = meta["seconds"]
@@ -330,7 +335,7 @@ class Trainer:
         c = self.cfg
         self.run.create()
         write_json({"format_version": FORMAT_VERSION, "model": c.model.to_dict(), "train": c.to_dict(),
-                    "dataset": {"images": self.n}}, self.run.config)
+                    "dataset": {**self.dataset_info, "images": self.n}}, self.run.config)
         t0 = time.perf_counter()
         self.start_step, self.start_images = self.step, self.images_seen
         self.run.write_status("running", self.step)
@@ -414,8 +419,31 @@ class Trainer:
 
 def train(config: TrainConfig, dataset, on_progress: Callable[[Progress], None] | None = None,
           should_stop: Callable[[], bool] | None = None, *, run_dir: str | Path | None = None,
-          resume: bool = False, evaluate: bool = True) -> TrainResult:
-    """Train (or resume) a run; see the module docstring and ``Progress``."""
+          resume: bool = False, evaluate: bool = True, dataset_info: dict | None = None) -> TrainResult:
+    """Train (or resume) a run; see the module docstring and ``Progress``.
+
+    ``dataset_info`` (e.g. {"name": ..., "source": ...}) is recorded in the run's config.json.
+    """
     if run_dir is None:
         run_dir = Path("runs") / time.strftime("run-%Y%m%d-%H%M%S")
-    return Trainer(config, dataset, run_dir, on_progress, should_stop, resume, evaluate).run_loop()
+    if dataset_info is None and getattr(dataset, "source", None):
+        dataset_info = {"source": str(dataset.source)}
+    return Trainer(config, dataset, run_dir, on_progress, should_stop, resume, evaluate,
+                   dataset_info).run_loop()
+
+
+def measure_speed(config: TrainConfig, steps: int = 3, warmup: int = 1) -> float:
+    """Generator steps per second of ``config`` on its device, timed on random images."""
+    import tempfile
+    m = config.model
+    data = torch.rand(max(config.batch_size, 8), m.channels, m.resolution, m.resolution) * 2 - 1
+    with tempfile.TemporaryDirectory() as d:
+        t = Trainer(config, data, Path(d) / "speed", evaluate=False)
+        for _ in range(warmup):
+            t.train_step()
+        t.sync()
+        t0 = time.perf_counter()
+        for _ in range(steps):
+            t.train_step()
+        t.sync()
+        return steps / (time.perf_counter() - t0)

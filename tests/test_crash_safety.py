@@ -46,7 +46,8 @@ def test_kill_9_during_training_then_resume(tmp_path):
     time.sleep(0.5)  # let it get between checkpoints, or in the middle of writing one
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
-    assert RunFolder(run).read_status()["state"] == "running"  # what a crash leaves behind
+    status = RunFolder(run).read_status()
+    assert status["state"] == "running" and status["interrupted"]  # what a crash leaves behind
     _, meta = load_tensors(ckpt)  # whole and readable: never half-written
     steps_logged = max(r["step"] for r in RunFolder(run).read_log())
     assert meta["step"] >= 20 and steps_logged - meta["step"] < 400
@@ -57,4 +58,5 @@ def test_kill_9_during_training_then_resume(tmp_path):
     assert r.returncode == 0, r.stderr
     assert f"finished at step {meta['step'] + 5}" in r.stdout
     assert RunFolder(run).read_status()["state"] == "finished"
+    assert not RunFolder(run).read_status()["interrupted"]
     assert not list(run.glob(".*.tmp"))  # temp files a kill may leave are swept on resume

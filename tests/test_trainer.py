@@ -13,7 +13,7 @@ from gan_core.checkpoint import load_tensors
 from gan_core.errors import UserError
 from gan_core.generate import load_generator
 from gan_core.runfolder import RunFolder
-from gan_core.trainer import Trainer, train
+from gan_core.trainer import Trainer, measure_speed, train
 
 from helpers import shapes_dataset, tiny_train
 
@@ -150,3 +150,20 @@ def test_full_disk_during_checkpoint_keeps_the_previous_one(tmp_path):
     _, meta = load_tensors(tmp_path / "r" / "checkpoint.safetensors")
     assert meta["step"] == 3  # intact and loadable: the last checkpoint that fit
     assert not list((tmp_path / "r").glob(".*.tmp"))  # no half-written temp files left behind
+
+
+def test_measure_speed_and_dataset_info(tmp_path):
+    assert measure_speed(tiny_train("dcgan"), steps=2) > 0
+    train(tiny_train(steps=2), DATA, run_dir=tmp_path / "r", evaluate=False, dataset_info={"name": "shapes"})
+    cfg = json.loads((tmp_path / "r" / "config.json").read_text())
+    assert cfg["dataset"] == {"name": "shapes", "images": len(DATA)}
+    status = RunFolder(tmp_path / "r").read_status()
+    assert status["state"] == "finished" and status["interrupted"] is False
+
+
+def test_init_does_not_touch_the_global_rng(tmp_path):
+    torch.manual_seed(123)
+    expected = torch.rand(3)
+    torch.manual_seed(123)
+    Trainer(tiny_train(), DATA, tmp_path / "r", evaluate=False)
+    assert torch.equal(torch.rand(3), expected)
