@@ -83,6 +83,22 @@ def _decoders() -> tuple[str, ...]:
     return tuple(f for f in _FORMATS if f in Image.OPEN)
 
 
+_SIGNATURES = ((b"\x89PNG\r\n\x1a\n", "PNG"), (b"\xff\xd8\xff", "JPEG"), (b"GIF87a", "GIF"), (b"GIF89a", "GIF"),
+               (b"II*\x00", "TIFF"), (b"MM\x00*", "TIFF"))
+
+
+def _signature(path: Path) -> str | None:
+    """The image format a file's first bytes announce, if any."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(16)
+    except OSError:
+        return None
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "WebP"
+    return next((kind for magic, kind in _SIGNATURES if head.startswith(magic)), None)
+
+
 def read_image(path: str | Path, max_pixels: int = MAX_PIXELS) -> Image.Image:
     """Decode one file into an upright "RGB" or "L" image, or raise ``ImageReadError``."""
     path = Path(path)
@@ -116,6 +132,11 @@ def read_image(path: str | Path, max_pixels: int = MAX_PIXELS) -> Image.Image:
         raise ImageReadError(path, f"too many pixels: over the {max_pixels:,} pixel limit "
                              "(a decompression bomb?); shrink the image") from None
     except UnidentifiedImageError:
+        kind = _signature(path)
+        if kind:  # the right kind of file, but its header describes pixels Pillow cannot decode
+            raise ImageReadError(path, f"a {kind} file with a header that cannot be decoded (unsupported "
+                                 "colour type, channel layout or bit depth, or a damaged header); "
+                                 "re-export it as an 8-bit greyscale or RGB image") from None
         raise ImageReadError(path, "not a readable image: the contents are not PNG, JPEG, WebP, "
                              "GIF, BMP or TIFF data") from None
     except ImageReadError:

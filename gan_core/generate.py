@@ -96,6 +96,21 @@ def _resolve(path: Path) -> tuple[Path, Path]:
     raise UserError(f"{path}: no such folder or file")
 
 
+def _check_shapes(cfg: ModelConfig, tensors: dict, weights_name: str) -> None:
+    """The network config.json describes, built on the meta device (no memory), against the
+    tensors in the weights file: a mismatch is refused before a real network is allocated."""
+    with torch.device("meta"):
+        expected = {k: tuple(v.shape) for k, v in Generator(cfg).state_dict().items()}
+    got = {k: tuple(v.shape) for k, v in tensors.items()}
+    if expected == got:
+        return
+    key = next((k for k in expected if got.get(k) != expected[k]), None) or next(k for k in got if k not in expected)
+    detail = (f"{key}: config.json needs {expected.get(key, 'no such tensor')}, "
+              f"the weights hold {got.get(key, 'none')}")
+    raise UserError(f"{weights_name} does not match config.json ({detail}); keep the config.json "
+                    f"that was saved with these weights")
+
+
 def load_generator(path: str | Path, device: str | torch.device = "cpu") -> DesignModel:
     """Load a generator from a folder (or its model.safetensors); safetensors only, never pickle."""
     config_path, weights_path = _resolve(Path(path))
@@ -107,11 +122,17 @@ def load_generator(path: str | Path, device: str | torch.device = "cpu") -> Desi
                         f"({FORMAT_VERSION}); update Design Studio")
     if "model" not in info:
         raise UserError(f"{config_path}: has no \"model\" section; is this a Design Studio generator?")
-    cfg = ModelConfig.from_dict(info["model"])  # validated: no absurd sizes reach the constructor
+    try:  # validated: no absurd sizes reach the constructor
+        cfg = ModelConfig.from_dict(info["model"])
+    except UserError as e:
+        raise UserError(f"{config_path.name}: {e}; this is not a generator Design Studio can build") from None
+    _check_shapes(cfg, tensors, weights_path.name)  # before allocating: a config may claim a huge network
     G = Generator(cfg)
     try:
         G.load_state_dict(tensors, strict=True)
     except RuntimeError as e:
-        raise UserError(f"{weights_path.name} does not match config.json "
-                        f"({str(e).splitlines()[0][:160]})") from None
+        lines = [ln.strip() for ln in str(e).splitlines() if ln.strip()]
+        detail = next((ln for ln in lines if not ln.startswith("Error(s) in loading")), lines[0] if lines else "")
+        raise UserError(f"{weights_path.name} does not match config.json ({detail[:160]}); keep the "
+                        f"config.json that was saved with these weights") from None
     return DesignModel(G.to(device), info=info, source=str(path))

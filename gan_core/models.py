@@ -114,6 +114,8 @@ class Critic(nn.Module):
 def _init_weights(module: nn.Module) -> None:
     """DCGAN initialisation: N(0, 0.02) convs, N(1, 0.02) norm scales."""
     for m in module.modules():
+        if any(p.is_meta for p in m.parameters(recurse=False)):
+            continue  # built on the meta device for its shapes only (normal_ there costs a 2 s import)
         if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d, nn.Linear)):
             w = m.parametrizations.weight.original if hasattr(m, "parametrizations") else m.weight
             nn.init.normal_(w, 0.0, 0.02)

@@ -9,7 +9,7 @@ from .explore_tab import ExploreTab
 from .runs import list_runs as runs_of
 from .train_tab import TrainTab
 from .ui import CSS, THEME, handler, make_image_cache_atomic
-from .workspace import VISITOR_ID, cleanup_inactive, visitor_id_for
+from .workspace import VISITOR_ID, cleanup_inactive, start_janitor, visitor_id_for
 
 MAX_FILE_SIZE = "50mb"   # per uploaded file; larger ones are refused with a toast (HTTP 413)
 STORAGE_KEY = "design-studio-visitor"
@@ -72,7 +72,8 @@ def build_demo(studio: Studio | None = None) -> gr.Blocks:
                   [stored_id, visitor, train.dataset, train.runs, explore.model, data.summary, data.preview,
                    train.timer], api_visibility="private") \
             .then(explore.first_design, [explore.model, explore.seed, explore.truncation, explore.scale, visitor],
-                  [explore.design, explore.variations, explore.var_seeds, explore.png], api_visibility="private",
+                  [explore.design, explore.variations, explore.var_seeds, explore.png, explore.nearest,
+                   explore.nearest_md, explore.nearest_box], api_visibility="private",
                   show_progress="hidden")
 
         @handler
@@ -101,4 +102,5 @@ def build_demo(studio: Studio | None = None) -> gr.Blocks:
                            api_visibility="private")
 
     demo.queue(default_concurrency_limit=2, max_size=256)
+    start_janitor(studio.ws, lambda: {j.visitor_id for j in list(studio.manager.jobs.values()) if j.active})
     return demo

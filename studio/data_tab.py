@@ -13,6 +13,7 @@ from gan_core.datasets import iter_images, load_dataset, save_dataset
 from gan_core.errors import UserError
 from gan_core.preprocess import BACKGROUNDS, MODES, CleanupConfig, clean_image
 
+from . import fields
 from .context import Studio
 from .ui import handler
 from .workspace import Visitor, check_name
@@ -24,6 +25,8 @@ MAX_SKIPPED_LISTED = 15
 DEFAULTS = CleanupConfig()
 DEFAULT_SIZE = samples.SAMPLE_CLEANUP.size or 64  # a dataset needs one square size
 SAMPLE_COUNT = 100
+MAX_UPLOAD_FILES = 2000          # files in one upload (a zip holds at most as many: gan_core.safezip)
+MAX_UPLOAD_BYTES = 500 * 2**20   # all files of one upload together (each: MAX_FILE_SIZE in app.py)
 
 
 def cleanup_config(background, tolerance, threshold, auto_threshold, invert, crop, margin, size, mode) -> CleanupConfig:
@@ -77,6 +80,10 @@ def _copy_unique(src: Path, folder: Path) -> Path:
         dest = folder / f"{src.stem}~{k}{src.suffix}"
     shutil.copyfile(src, dest)
     return dest
+
+
+def _sentence(text: str) -> str:
+    return text if text.endswith((".", "!", "?")) else text + "."
 
 
 def _summary(usable: int, skipped, what: str) -> str:
@@ -135,25 +142,25 @@ class DataTab:
                                           object_fit="contain", allow_preview=False)
         with gr.Accordion("Cleanup settings", open=True):
             with gr.Row():
-                self.threshold = gr.Slider(0, 255, value=DEFAULTS.threshold, step=1, label="Threshold",
-                                           info="darker than this counts as background", elem_id="threshold")
+                self.threshold = fields.Slider(0, 255, value=DEFAULTS.threshold, step=1, label="Threshold",
+                                               info="darker than this counts as background", elem_id="threshold")
                 self.auto = gr.Checkbox(value=DEFAULTS.auto_threshold, label="Auto threshold (Otsu)",
                                         info="pick the threshold per photo", elem_id="auto_threshold")
-                self.tolerance = gr.Slider(0, 255, value=DEFAULTS.tolerance, step=1, label="Tolerance",
-                                           info="grey levels around the background colour", elem_id="tolerance")
-                self.background = gr.Radio(list(BACKGROUNDS), value=DEFAULTS.background, label="Background from",
-                                           info="top-left pixel, or the median of the border", elem_id="background")
+                self.tolerance = fields.Slider(0, 255, value=DEFAULTS.tolerance, step=1, label="Tolerance",
+                                               info="grey levels around the background colour", elem_id="tolerance")
+                self.background = fields.Radio(list(BACKGROUNDS), value=DEFAULTS.background, label="Background from",
+                                               info="top-left pixel, or the median of the border", elem_id="background")
             with gr.Row():
-                self.mode = gr.Radio(list(MODES), value=DEFAULTS.mode, label="Mode", elem_id="mode",
-                                     info="binary: black on white")
+                self.mode = fields.Radio(list(MODES), value=DEFAULTS.mode, label="Mode", elem_id="mode",
+                                         info="binary: black on white")
                 self.invert = gr.Checkbox(value=DEFAULTS.invert, label="Invert", info="white design on black",
                                           elem_id="invert")
                 self.crop = gr.Checkbox(value=DEFAULTS.crop, label="Crop to the design", info="centre the object",
                                         elem_id="crop")
-                self.margin = gr.Slider(0, 1, value=DEFAULTS.margin, step=0.01, label="Crop margin",
-                                        info="fraction of the design's size", elem_id="margin")
-                self.size = gr.Dropdown([r for r in RESOLUTIONS], value=DEFAULT_SIZE, label="Output size (px)",
-                                        info="square; training can use less", elem_id="size")
+                self.margin = fields.Slider(0, 1, value=DEFAULTS.margin, step=0.01, label="Crop margin",
+                                            info="fraction of the design's size", elem_id="margin")
+                self.size = fields.Dropdown([r for r in RESOLUTIONS], value=DEFAULT_SIZE, label="Output size (px)",
+                                            info="square; training can use less", elem_id="size")
         with gr.Row(equal_height=True):
             self.name = gr.Textbox(label="Dataset name", placeholder="e.g. rims (letters, digits, - and _)",
                                    max_lines=1, elem_id="dataset_name", scale=3)
@@ -174,11 +181,30 @@ class DataTab:
         paths = [Path(getattr(f, "path", None) or f) for f in (files or [])]
         if not paths:
             raise UserError("No files: choose photos of your designs (PNG, JPEG, WebP…) or one zip.")
+        if len(paths) > MAX_UPLOAD_FILES:
+            raise UserError(f"{len(paths)} files is too many for one upload: at most {MAX_UPLOAD_FILES}. "
+                            "About 100 photos are enough; choose fewer. Nothing was changed.")
+        total = sum(p.stat().st_size for p in paths if p.is_file())
+        if total > MAX_UPLOAD_BYTES:
+            raise UserError(f"The files add up to {total / 2**20:.0f} MB, more than the {MAX_UPLOAD_BYTES // 2**20} MB "
+                            "an upload may hold; use fewer or smaller photos (a few hundred pixels "
+                            "across is plenty). Nothing was changed.")
         usable, skipped, thumbs = _scan(paths)
+        if usable == 0 and not skipped:  # e.g. a zip of hidden files and folders only
+            raise UserError("No image files in this upload: choose photos of your designs (PNG, JPEG, "
+                            "WebP…) or a zip of them. Nothing was changed.")
         if usable == 0:
             reasons = "; ".join(f"{s.name}: {s.reason}" for s in skipped[:3])
-            raise UserError(f"None of the {len(paths)} file{'s' * (len(paths) != 1)} is a usable image "
-                            f"({reasons}). Nothing was changed.")
+            more = f"; and {len(skipped) - 3} more" if len(skipped) > 3 else ""
+            if len(paths) == 1 and paths[0].suffix.lower() == ".zip":
+                if skipped[0].name == paths[0].name:  # the archive itself (corrupt, too big): its reason names it
+                    raise UserError(f"{_sentence(skipped[0].reason)} Nothing was changed.")
+                raise UserError(f"{paths[0].name} holds no usable image ({reasons}{more}). Nothing was changed.")
+            if len(paths) == 1:
+                raise UserError(f"{skipped[0].name} is not a usable image: {_sentence(skipped[0].reason)} "
+                                "Nothing was changed.")
+            raise UserError(f"None of the {len(paths)} files is a usable image ({reasons}{more}). "
+                            "Nothing was changed.")
         visitor = self.studio.visitor(visitor_id, request)
         visitor.touch()
         shutil.rmtree(visitor.uploads, ignore_errors=True)

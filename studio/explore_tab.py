@@ -2,6 +2,7 @@
 import csv
 import io
 import json
+import math
 import random
 import re
 import zipfile
@@ -9,13 +10,15 @@ import zipfile
 import gradio as gr
 import pandas as pd
 
+from gan_core import metrics
 from gan_core.errors import UserError
 from gan_core.export import save_gif, save_mp4
 from gan_core.images import upscale
 from gan_core.latent import MAX_SEED, check_seed
 
+from . import fields
 from .context import Studio
-from .models_cache import bundled_models, load_model
+from .models_cache import CACHE, bundled_models, load_model, resolve_model, training_pictures
 from .runs import list_runs
 from .ui import handler
 
@@ -25,6 +28,8 @@ VARIATIONS = 9           # a 3x3 grid around the current seed
 MORPH_FPS = 20
 MAX_KEYFRAMES = 64
 UPSCALES = (1, 2, 4, 8)
+MIN_FRAMES, MAX_FRAMES = 2, 240
+NEAREST_DISPLAY = 160    # the nearest training image is shown about this big
 SAVED_COLUMNS = ["seed", "truncation", "model"]
 
 
@@ -113,17 +118,17 @@ class ExploreTab:
                                                  elem_id="model_path")
                     self.load = gr.Button("Load", elem_id="load_model", size="md")
                     self.load_md = gr.Markdown(elem_id="load_status", label="Load status")
-                self.seed = gr.Slider(0, MAX_SEED, value=0, step=1, label="Seed",
-                                      info="every seed is a different design", elem_id="seed")
-                self.truncation = gr.Slider(0, 2, value=1.0, step=0.05, label="Truncation",
-                                            info="below 1: closer to the typical design; above 1: wilder",
-                                            elem_id="truncation")
+                self.seed = fields.Slider(0, MAX_SEED, value=0, step=1, label="Seed",
+                                          info="every seed is a different design", elem_id="seed")
+                self.truncation = fields.Slider(0, 2, value=1.0, step=0.05, label="Truncation",
+                                                info="below 1: closer to the typical design; above 1: wilder",
+                                                elem_id="truncation")
                 with gr.Row():
                     self.random = gr.Button("Random seed", elem_id="random_seed", size="md")
                     self.save_btn = gr.Button("☆ Save design", elem_id="save_design", size="md")
                 with gr.Row(equal_height=True):
-                    self.scale = gr.Radio(list(UPSCALES), value=4, label="PNG size (× model resolution)",
-                                          elem_id="png_scale", scale=2)
+                    self.scale = fields.Radio(list(UPSCALES), value=4, label="PNG size (× model resolution)",
+                                              elem_id="png_scale", scale=2)
                     self.png = gr.DownloadButton("Download PNG", elem_id="download_png", scale=1)
             with gr.Column(scale=3, min_width=420):
                 with gr.Row(equal_height=True):
@@ -132,6 +137,11 @@ class ExploreTab:
                     self.variations = gr.Gallery(label="Nearby seeds (click to pick)", columns=3,
                                                  format="png", elem_id="variations", height=380,
                                                  allow_preview=False, object_fit="contain")
+                with gr.Row(equal_height=True, visible=False, elem_id="nearest_box") as self.nearest_box:
+                    self.nearest = gr.Image(label="Nearest training image", format="png", elem_id="nearest",
+                                            interactive=False, height=170, scale=1, min_width=170,
+                                            buttons=["fullscreen"])
+                    self.nearest_md = gr.Markdown(elem_id="nearest_info", label="Nearest training image")
         self.var_seeds = gr.State([])
         gr.Markdown("### Morph", elem_id="morph_title")
         with gr.Row(equal_height=False):
@@ -141,7 +151,8 @@ class ExploreTab:
                                                 info="two or more, in order", elem_id="keyframes", scale=3)
                     self.add_seed = gr.Button("+ current seed", elem_id="add_seed", size="md", scale=1)
                 with gr.Row():
-                    self.frames = gr.Slider(2, 240, value=48, step=1, label="Frames", elem_id="frames")
+                    self.frames = fields.Slider(MIN_FRAMES, MAX_FRAMES, value=48, step=1, label="Frames",
+                                                elem_id="frames")
                     self.loop = gr.Checkbox(value=True, label="Loop back to the first seed", elem_id="loop")
                 self.morph_btn = gr.Button("Make morph", variant="primary", elem_id="morph_btn")
                 with gr.Row():
@@ -173,6 +184,34 @@ class ExploreTab:
         m = self._model(model, visitor_id, request)
         picture = m.design(_seed(seed), _truncation(truncation))
         return upscale(picture, _factor(m.config.resolution, DISPLAY), smooth=True)
+
+    @handler
+    def nearest_training(self, model, seed, truncation, visitor_id: str = "", request: gr.Request = None):
+        """The training image nearest to the design for a seed, when the model keeps its training
+        pictures (runs, and bundled models with dataset.safetensors): (image, text). The text says
+        "near-copy of a training image" when the design is as close to one as training images are
+        to each other. Models without training pictures give (None, "")."""
+        visitor = self.studio.visitor(visitor_id, request)
+        folder = resolve_model(model, visitor, self.studio.weights_dir)
+        pictures = training_pictures(folder)
+        if pictures is None:
+            return None, ""
+        m = CACHE.get(folder)
+        seed, t = _seed(seed), _truncation(truncation)
+        if pictures.shape[1:3] != (m.config.resolution,) * 2 or (pictures.ndim == 4) != (m.config.channels == 3):
+            return None, "The training pictures kept with this model do not match its size; no comparison."
+        near = metrics.nearest_training([m.design(seed, t)], pictures)[0]
+        picture = pictures[near["index"]]
+        if near["memorised"]:
+            verdict = "**⚠ near-copy of a training image**: the generator may have memorised it."
+        elif near["memorised"] is None:
+            verdict = "(one training image only: no near-copy check)"
+        else:
+            verdict = "a new design, not a near-copy of a training image."
+        text = (f"Seed {seed}: nearest of the {len(pictures)} training images is **#{near['index']}**, "
+                f"distance {near['distance']:.2f}: {verdict}")
+        # pixel for pixel (no smoothing): this is what the model was trained on
+        return upscale(picture, _factor(m.config.resolution, NEAREST_DISPLAY), smooth=False), text
 
     @handler
     def make_variations(self, model, seed, truncation, visitor_id: str = "", request: gr.Request = None):
@@ -217,9 +256,12 @@ class ExploreTab:
         """An animated slerp morph through the keyframe seeds: (MP4 to play, GIF file, MP4 file)."""
         seeds = parse_keyframes(keyframes)
         try:
-            frames = int(float(frames))
+            f = float(frames)
         except (TypeError, ValueError):
-            raise UserError(f"Frames must be a whole number; got {frames!r}.") from None
+            f = math.nan
+        if not (f.is_integer() and MIN_FRAMES <= f <= MAX_FRAMES):
+            raise UserError(f"Frames must be a whole number between {MIN_FRAMES} and {MAX_FRAMES}; got {frames!r}.")
+        frames = int(f)
         visitor = self.studio.visitor(visitor_id, request)
         m = self._model(model, visitor_id, request)
         pictures = m.morph(seeds, frames=frames, loop=bool(loop), truncation=_truncation(truncation))
@@ -281,10 +323,15 @@ class ExploreTab:
     def first_design(self, model, seed, truncation, scale, visitor_id: str = "", request: gr.Request = None):
         """On page load: design, variations and PNG at once; nothing (and no toast) without a model."""
         if not model:
-            return None, [], [], None
+            return None, [], [], None, None, "", gr.Row(visible=False)
         tiles, seeds = self.make_variations(model, seed, truncation, visitor_id, request)
+        try:
+            near, text = self.nearest_training(model, seed, truncation, visitor_id, request)
+        except gr.Error:
+            near, text = None, ""
         return (self.generate(model, seed, truncation, visitor_id, request), tiles, seeds,
-                self.design_png(model, seed, truncation, scale, visitor_id, request))
+                self.design_png(model, seed, truncation, scale, visitor_id, request), near, text,
+                gr.Row(visible=bool(text)))
 
     @handler
     def select_loaded(self, path_or_repo, visitor_id: str = "", request: gr.Request = None):
@@ -303,6 +350,11 @@ class ExploreTab:
         gen = gr.on([self.model.change, self.seed.change, self.seed.release, self.truncation.change,
                      self.truncation.release], self.generate, design_inputs, [self.design],
                     api_name="generate", trigger_mode="always_last", **fast)
+        gen.success(self.nearest_training, design_inputs, [self.nearest, self.nearest_md],
+                    api_name="nearest_training", concurrency_id="nearest", concurrency_limit=2,
+                    show_progress="hidden") \
+           .success(lambda text: gr.Row(visible=bool(text)), [self.nearest_md], [self.nearest_box],
+                    api_visibility="private", queue=False)
         gen.success(self.make_variations, design_inputs, [self.variations, self.var_seeds],
                  api_name="variations", **fast) \
            .success(self.design_png, [self.model, self.seed, self.truncation, self.scale, v], [self.png],

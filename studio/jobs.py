@@ -7,7 +7,10 @@ job's latest snapshot again. Stop sets the job's ``threading.Event``, which the
 training loop checks between steps before it saves a final checkpoint.
 
 On Hugging Face ZeroGPU the function that runs a job is wrapped with
-``spaces.GPU``; elsewhere it runs unchanged.
+``spaces.GPU``; elsewhere it runs unchanged. ZeroGPU runs it in another process, so the
+trainer's callbacks never reach this one: when a running job's snapshot stops advancing,
+the snapshot is read from the run folder instead (log.jsonl, grids/, status.json), and
+Stop also leaves a ``STOP`` file in the run folder that the training loop checks.
 """
 from __future__ import annotations
 
@@ -32,6 +35,8 @@ log = logging.getLogger("studio.jobs")
 MAX_WAITING = 3          # jobs allowed to wait behind the running one
 MAX_LOSS_POINTS = 400    # per curve, for the page (the full log is in log.jsonl)
 ACTIVE = ("queued", "running", "stopping")
+FOLDER_FALLBACK_SECONDS = 5.0  # no progress callback for this long: read the run folder (ZeroGPU)
+STOP_FILE = "STOP"       # written by Stop; a training loop in another process sees it
 
 
 @dataclass
@@ -63,6 +68,11 @@ class Job:
         self.message = "waiting for the device"
         self.metrics: dict | None = None
         self.error = ""
+        self.warning = ""        # e.g. a checkpoint that could not be written (disk full)
+        self._last_progress = time.monotonic()
+        self._folder: dict | None = None   # progress read from the run folder, once it is ahead
+        self._folder_key = None
+        self._folder_version = 0
 
     # ---- written by the worker ---------------------------------------------------------
     def _update(self, **changes) -> None:
@@ -70,6 +80,7 @@ class Job:
             for k, v in changes.items():
                 setattr(self, k, v)
             self.version += 1
+            self._last_progress = time.monotonic()
             self._cond.notify_all()
 
     def _log(self, text: str) -> None:
@@ -89,9 +100,17 @@ class Job:
                 self.losses.append((p.step, float(p.loss_d), float(p.loss_g)))
         if p.kind in ("grid", "done") and p.grid is not None:
             common.update(grid=p.grid, grid_version=self.grid_version + 1)
+        if p.kind == "error" and p.message:
+            common["warning"] = p.message
+        elif p.kind == "checkpoint":
+            common["warning"] = ""
         self._update(**common)
         if p.kind in ("start", "checkpoint", "recovered", "error") and p.message:
             self._log(p.message)
+
+    def should_stop(self) -> bool:
+        """The trainer's stop check: the event, or the STOP file (a loop in another process)."""
+        return self.stop_event.is_set() or (self.run_dir / STOP_FILE).exists()
 
     # ---- read by the pages -------------------------------------------------------------
     @property
@@ -100,23 +119,72 @@ class Job:
 
     def wait(self, since_version: int, timeout: float) -> int:
         with self._cond:
-            if self.version == since_version and self.active:
+            if self.version + self._folder_version == since_version and self.active:
                 self._cond.wait(timeout)
-            return self.version
+            return self.version + self._folder_version
+
+    def _read_folder(self) -> None:
+        """Progress from the run folder, kept only when it is ahead of the callbacks'."""
+        from PIL import Image
+
+        from gan_core.runfolder import RunFolder
+        run = RunFolder(self.run_dir)
+        grids = run.grid_files()
+        try:
+            key = (run.log.stat().st_size if run.log.is_file() else 0, grids[-1].name if grids else "")
+        except OSError:
+            return
+        if key == self._folder_key:
+            return
+        self._folder_key = key
+        rows = [r for r in run.read_log() if "loss_d" in r and "loss_g" in r]
+        step = max([r["step"] for r in rows] + [int(grids[-1].stem.split("_")[-1]) if grids else 0])
+        if step <= self.step and self._folder is None:
+            return  # the callbacks are up to date: nothing to add
+        grid = None
+        if grids:
+            try:
+                grid = np.asarray(Image.open(grids[-1]))
+            except OSError:  # being written
+                pass
+        total = self.total_steps
+        self._folder = dict(step=step, losses=[(r["step"], float(r["loss_d"]), float(r["loss_g"])) for r in rows],
+                            grid=grid, fraction=min(1.0, step / total) if total else self.fraction,
+                            seconds=float(rows[-1].get("seconds", self.seconds)) if rows else self.seconds,
+                            images_per_second=float(rows[-1].get("images_per_second", 0.0)) if rows else 0.0)
+        self._folder_version += 1
 
     def snapshot(self) -> dict:
         with self._cond:
-            losses = self.losses
-            if len(losses) > MAX_LOSS_POINTS:  # evenly thinned, always keeping the last point
-                idx = np.linspace(0, len(losses) - 1, MAX_LOSS_POINTS).round().astype(int)
-                losses = [losses[i] for i in idx]
-            return dict(id=self.id, run_name=self.run_name, run_dir=self.run_dir, state=self.state,
-                        version=self.version, step=self.step, total_steps=self.total_steps,
-                        fraction=self.fraction, images_per_second=self.images_per_second,
-                        eta_seconds=self.eta_seconds, seconds=self.seconds, grid=self.grid,
-                        grid_version=self.grid_version, losses=list(losses), log=list(self.log),
-                        message=self.message, metrics=self.metrics, error=self.error,
-                        minutes=self.config.minutes, resume=self.resume)
+            stalled = self.state in ("running", "stopping") and \
+                time.monotonic() - self._last_progress > FOLDER_FALLBACK_SECONDS
+            if stalled or self._folder is not None:  # once the folder is ahead, follow it to the end
+                self._read_folder()
+            losses = _thin(self.losses)
+            snap = dict(id=self.id, run_name=self.run_name, run_dir=self.run_dir, state=self.state,
+                        version=self.version + self._folder_version, step=self.step,
+                        total_steps=self.total_steps, fraction=self.fraction,
+                        images_per_second=self.images_per_second, eta_seconds=self.eta_seconds,
+                        seconds=self.seconds, grid=self.grid, grid_version=self.grid_version,
+                        losses=list(losses), log=list(self.log), message=self.message, metrics=self.metrics,
+                        error=self.error, warning=self.warning, minutes=self.config.minutes, resume=self.resume)
+            folder = self._folder
+            if folder is not None and folder["step"] >= self.step:
+                snap.update(step=folder["step"], losses=_thin(folder["losses"]), seconds=folder["seconds"],
+                            images_per_second=folder["images_per_second"])
+                if folder["grid"] is not None:
+                    snap["grid"] = folder["grid"]
+                if self.active:
+                    snap.update(fraction=folder["fraction"], eta_seconds=None)
+            return snap
+
+
+def _thin(losses: list) -> list:
+    """At most MAX_LOSS_POINTS, evenly spread, always keeping the last point."""
+    if len(losses) <= MAX_LOSS_POINTS:
+        return list(losses)
+    idx = np.linspace(0, len(losses) - 1, MAX_LOSS_POINTS).round().astype(int)
+    return [losses[i] for i in idx]
 
 
 def _gpu_seconds(job: Job) -> int:
@@ -147,7 +215,8 @@ def _training_data(job: Job):
 def _run_job(job: Job):
     """Train (or resume) the job's run; returns the TrainResult."""
     from gan_core.trainer import train
-    return train(job.config, _training_data(job), job.on_progress, job.stop_event.is_set,
+    (job.run_dir / STOP_FILE).unlink(missing_ok=True)
+    return train(job.config, _training_data(job), job.on_progress, job.should_stop,
                  run_dir=job.run_dir, resume=job.resume)
 
 
@@ -238,6 +307,10 @@ class JobManager:
                 return "Removed your run from the queue."
         if job.state == "running":
             job.stop_event.set()
+            try:
+                (job.run_dir / STOP_FILE).touch()
+            except OSError:
+                pass
             job._update(state="stopping", message="stopping: saving a final checkpoint")
             return "Stopping after the current step; a final checkpoint is being saved."
         return "The run has already ended."
@@ -265,6 +338,7 @@ class JobManager:
         job._update(state="running", message="starting")
         try:
             result = run_job(job)
+            (job.run_dir / STOP_FILE).unlink(missing_ok=True)
         except UserError as e:
             job._log(f"failed: {e}")
             job._update(state="failed", error=str(e), message=str(e))

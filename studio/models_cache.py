@@ -9,15 +9,21 @@ A model reference is what the Explore picker holds and what ``/generate`` takes:
 
 Loaded models are cached by (folder, weights mtime, size): sliders stay fast and a run
 that writes a newer checkpoint is reloaded on the next request.
+
+On a public Space (``SPACE_ID`` set) a typed folder must be one of the visitor's own runs
+or a bundled model: other server folders (another visitor's runs, system paths) are refused.
+Locally any folder loads.
 """
 from __future__ import annotations
 
+import os
 import threading
 from collections import OrderedDict
 from pathlib import Path
 
 from gan_core.errors import UserError
 from gan_core.generate import WEIGHTS_NAME, DesignModel, load_generator
+from gan_core.runfolder import RunFolder
 
 from .workspace import NAME, Visitor
 
@@ -52,6 +58,33 @@ class ModelCache:
 
 
 CACHE = ModelCache()
+_pictures: OrderedDict[tuple, object] = OrderedDict()
+_pictures_lock = threading.Lock()
+
+
+def training_pictures(folder: Path):
+    """The training pictures a model folder keeps (``dataset.safetensors`` of a run or a bundled
+    model) as (N, H, W[, 3]) uint8, or None; cached by file and modification time."""
+    folder = folder if folder.is_dir() else folder.parent
+    path = RunFolder(folder).training_images
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    key = (str(path.resolve()), st.st_mtime_ns, st.st_size)
+    with _pictures_lock:
+        if key in _pictures:
+            _pictures.move_to_end(key)
+            return _pictures[key]
+    try:
+        pictures = RunFolder(folder).read_training_images()
+    except UserError:
+        return None  # damaged: explore the model without the comparison
+    with _pictures_lock:
+        _pictures[key] = pictures
+        while len(_pictures) > CACHE_SIZE:
+            _pictures.popitem(last=False)
+    return pictures
 
 
 def bundled_models(weights_dir: Path) -> list[Path]:
@@ -83,9 +116,13 @@ def resolve_model(ref: str, visitor: Visitor, weights_dir: Path) -> Path:
             raise UserError(f"There is no {'bundled model' if kind == 'bundled' else 'run'} called {name!r}.")
         return folder
     path = Path(ref).expanduser()
-    if path.exists():
+    public = on_public_space()
+    if public:  # "..", resolved as written: no walking up out of a linked-in folder
+        path = Path(os.path.normpath(path.absolute()))
+    if path.exists() and (not public or _inside_allowed(path, visitor, weights_dir)):
         return path
     hub = _hub()
+    repo_id = None
     if hub is not None:
         try:
             repo_id = hub.check_repo_id(ref)  # also takes a pasted https://huggingface.co/... URL
@@ -93,8 +130,33 @@ def resolve_model(ref: str, visitor: Visitor, weights_dir: Path) -> Path:
             repo_id = None
         if repo_id:
             return Path(hub.download_model(repo_id))
-    raise UserError(f"{ref}: no such folder, and not a Hub repository id (owner/name).")
+    if public:
+        raise UserError(f"{ref}: on this Space the model box takes bundled models (bundled/<name>), your own "
+                        "runs (run/<name>) and Hugging Face Hub repositories (owner/name); other folders "
+                        "of the server are not available.")
+    raise UserError(f"{ref}: no such folder, and not a Hub repository id. Type a folder path, bundled/<name>, "
+                    "run/<name> or a Hub id such as you/rim-generator.")
+
+
+def on_public_space() -> bool:
+    return bool(os.environ.get("SPACE_ID"))
+
+
+def _inside_allowed(path: Path, visitor: Visitor, weights_dir: Path) -> bool:
+    """A typed folder on a Space: inside this visitor's runs (no symlinks out), or inside the
+    bundled weights dir (whose entries the admin may link in)."""
+    runs = Path(os.path.normpath(visitor.runs.absolute()))
+    if path.is_relative_to(runs) and path.resolve().is_relative_to(visitor.runs.resolve()):
+        return True
+    return path.is_relative_to(Path(os.path.normpath(weights_dir.absolute())))
 
 
 def load_model(ref: str, visitor: Visitor, weights_dir: Path) -> DesignModel:
-    return CACHE.get(resolve_model(ref, visitor, weights_dir))
+    folder = resolve_model(ref, visitor, weights_dir)
+    try:
+        return CACHE.get(folder)
+    except UserError as e:  # say which model: "model.safetensors: …" alone does not
+        ref = (ref or "").strip()
+        if ref in str(e) or str(folder) in str(e) or str(e).startswith(Path(ref).name + ":"):
+            raise
+        raise UserError(f"{ref}: {e}") from None

@@ -2,6 +2,7 @@
 import html
 import json
 import math
+import os
 import shutil
 import time
 
@@ -17,7 +18,7 @@ from gan_core.metrics import format_report
 from gan_core.presets import PRESETS, default_preset_name, preset
 from gan_core.runfolder import RunFolder
 
-from . import estimate
+from . import estimate, fields
 from .context import Studio
 from .jobs import Job
 from .runs import checkpoint_step, list_runs, read_meta, run_info, write_meta
@@ -27,6 +28,7 @@ from .workspace import Visitor, check_name
 STREAM_INTERVAL = 0.25   # at most four page updates a second
 SAMPLE_SECONDS = 3.0     # a fresh sample grid at least this often
 GRID_DISPLAY = 360       # grids are scaled up (nearest) to about this width
+ENV_CHECKPOINT_MINUTES = "STUDIO_CHECKPOINT_MINUTES"
 
 
 def preset_choices():
@@ -49,21 +51,56 @@ def _number(name: str, value, whole: bool = False):
 
 def budget_overrides(budget_kind: str, budget) -> dict:
     if budget_kind == "minutes":
-        return {"minutes": _number("budget (minutes)", budget), "steps": None}
+        return {"minutes": _number("Budget (minutes)", budget), "steps": None}
     if budget_kind == "steps":
-        return {"steps": _number("budget (steps)", budget, whole=True), "minutes": None}
-    raise UserError(f"budget must be in minutes or steps; got {budget_kind!r}")
+        return {"steps": _number("Budget (steps)", budget, whole=True), "minutes": None}
+    raise UserError(f"Budget in must be minutes or steps; got {budget_kind!r}")
+
+
+# TrainConfig names its fields; the page and the API docs call them by their labels
+FIELD_LABELS = {"minutes": "Budget (minutes)", "steps": "Budget (steps)", "lr_g": "Learning rate",
+                "lr_d": "Learning rate", "batch_size": "Batch size", "n_critic": "Critic steps",
+                "width": "Network width", "resolution": "Resolution", "loss": "Loss", "augment": "Augmentation"}
+
+
+def checkpoint_minutes() -> float | None:
+    """STUDIO_CHECKPOINT_MINUTES: minutes between checkpoints (what a crash can lose at most);
+    unset = the preset's."""
+    text = os.environ.get(ENV_CHECKPOINT_MINUTES, "").strip()
+    if not text:
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        raise UserError(f"{ENV_CHECKPOINT_MINUTES}={text!r} is not a number of minutes") from None
+    if not 0 <= value <= 1440:
+        raise UserError(f"{ENV_CHECKPOINT_MINUTES} must be between 0 and 1440 minutes; got {text}")
+    return value
+
+
+def _labelled(e: UserError) -> UserError:
+    field, _, rest = str(e).partition(" ")
+    return UserError(f"{FIELD_LABELS[field]} {rest}") if field in FIELD_LABELS else e
 
 
 def build_config(preset_name, loss, resolution, width, batch_size, learning_rate, critic_steps, augment,
                  budget_kind, budget, channels: int = 1) -> TrainConfig:
     """A TrainConfig from the Train tab's controls (validated by gan_core)."""
+    try:
+        return _build_config(preset_name, loss, resolution, width, batch_size, learning_rate, critic_steps,
+                             augment, budget_kind, budget, channels)
+    except UserError as e:
+        raise _labelled(e) from None
+
+
+def _build_config(preset_name, loss, resolution, width, batch_size, learning_rate, critic_steps, augment,
+                  budget_kind, budget, channels: int) -> TrainConfig:
     if preset_name not in PRESETS:
         raise UserError(f"preset must be one of {', '.join(PRESETS)}; got {preset_name!r}")
-    lr = _number("learning rate", learning_rate)
-    overrides = dict(loss=loss, width=_number("width", width, whole=True),
-                     batch_size=_number("batch size", batch_size, whole=True), lr_g=lr, lr_d=lr,
-                     n_critic=_number("critic steps", critic_steps, whole=True),
+    lr = _number("Learning rate", learning_rate)
+    overrides = dict(loss=loss, width=_number("Network width", width, whole=True),
+                     batch_size=_number("Batch size", batch_size, whole=True), lr_g=lr, lr_d=lr,
+                     n_critic=_number("Critic steps", critic_steps, whole=True),
                      augment=",".join(a for a in AUGMENTS if a in (augment or [])),
                      sample_seconds=SAMPLE_SECONDS, **budget_overrides(budget_kind, budget))
     if loss == "hinge":  # as the CLI does: hinge is meant to go with spectral norm
@@ -71,7 +108,9 @@ def build_config(preset_name, loss, resolution, width, batch_size, learning_rate
     if overrides["steps"] is not None:  # short runs still get a few grids for the progress GIF
         every = PRESETS[preset_name]["train"].get("sample_every", 100)
         overrides["sample_every"] = max(1, min(every, overrides["steps"] // 20))
-    return preset(preset_name, resolution=_number("resolution", resolution, whole=True), channels=channels,
+    if checkpoint_minutes() is not None:
+        overrides["checkpoint_minutes"] = checkpoint_minutes()
+    return preset(preset_name, resolution=_number("Resolution", resolution, whole=True), channels=channels,
                   **overrides)
 
 
@@ -115,7 +154,7 @@ def status_html(snap: dict | None, position: int = -1) -> str:
             parts.append(f"<span>{snap['images_per_second']:.0f} images/s</span>")
         if state in ("running", "stopping"):
             parts.append(f"<span>ETA {_clock(snap['eta_seconds'])}</span>")
-    message = snap["error"] if state == "failed" else ""
+    message = snap["error"] if state == "failed" else snap.get("warning", "")
     pct = 100 * (snap["fraction"] if state != "finished" else 1.0)
     return (f'<div class="progress-box" id="train_state" data-state="{state}">'
             f'<div class="progress-line">{"".join(parts)}</div>'
@@ -148,28 +187,29 @@ class TrainTab:
                 # allow_custom_value: API sessions never receive the per-visitor choices; handlers validate names
                 self.dataset = gr.Dropdown([], label="Dataset", info="saved in the Data tab", elem_id="dataset",
                                            allow_custom_value=True)
-                self.preset = gr.Dropdown(preset_choices(), value=default, label="Preset", elem_id="preset")
+                self.preset = fields.Dropdown(preset_choices(), value=default, label="Preset", elem_id="preset")
                 with gr.Accordion("Advanced", open=False, elem_id="advanced"):
                     with gr.Row():
-                        self.loss = gr.Dropdown(list(LOSSES), value=p["train"]["loss"], label="Loss", elem_id="loss")
-                        self.resolution = gr.Dropdown(list(RESOLUTIONS), value=64, label="Resolution (px)",
-                                                      elem_id="resolution")
-                    self.width = gr.Slider(4, 128, value=p["model"]["width"], step=4, label="Network width",
-                                           info="feature maps; smaller is faster", elem_id="width")
-                    self.batch_size = gr.Slider(1, 256, value=p["train"]["batch_size"], step=1,
-                                                label="Batch size", elem_id="batch_size")
+                        self.loss = fields.Dropdown(list(LOSSES), value=p["train"]["loss"], label="Loss",
+                                                    elem_id="loss")
+                        self.resolution = fields.Dropdown(list(RESOLUTIONS), value=64, label="Resolution (px)",
+                                                          elem_id="resolution")
+                    self.width = fields.Slider(4, 128, value=p["model"]["width"], step=4, label="Network width",
+                                               info="feature maps; smaller is faster", elem_id="width")
+                    self.batch_size = fields.Slider(1, 256, value=p["train"]["batch_size"], step=1,
+                                                    label="Batch size", elem_id="batch_size")
                     with gr.Row():
-                        self.lr = gr.Number(p["train"]["lr_g"], label="Learning rate", elem_id="lr",
-                                            minimum=1e-7, maximum=1.0)
-                        self.n_critic = gr.Slider(1, 10, value=p["train"]["n_critic"], step=1,
-                                                  label="Critic steps", info="per generator step",
-                                                  elem_id="n_critic")
-                    self.augment = gr.CheckboxGroup(list(AUGMENTS), value=p["train"]["augment"].split(","),
-                                                    label="Augmentation (DiffAugment)", elem_id="augment")
+                        self.lr = fields.Number(p["train"]["lr_g"], label="Learning rate", elem_id="lr",
+                                                minimum=1e-7, maximum=1.0)
+                        self.n_critic = fields.Slider(1, 10, value=p["train"]["n_critic"], step=1,
+                                                      label="Critic steps", info="per generator step",
+                                                      elem_id="n_critic")
+                    self.augment = fields.CheckboxGroup(list(AUGMENTS), value=p["train"]["augment"].split(","),
+                                                        label="Augmentation (DiffAugment)", elem_id="augment")
                 with gr.Row():
-                    self.budget_kind = gr.Radio(["minutes", "steps"], value="minutes", label="Budget in",
-                                                elem_id="budget_kind")
-                    self.budget = gr.Number(p["train"]["minutes"], label="Budget", elem_id="budget", minimum=0)
+                    self.budget_kind = fields.Radio(["minutes", "steps"], value="minutes", label="Budget in",
+                                                    elem_id="budget_kind")
+                    self.budget = fields.Number(p["train"]["minutes"], label="Budget", elem_id="budget", minimum=0)
                 self.device_md = gr.Markdown(f"**Device:** {self.device_name}", elem_id="device")
                 self.estimate_md = gr.Markdown(self._minutes_estimate(p["train"]["minutes"]), elem_id="estimate",
                                                label="Estimate")
@@ -367,6 +407,8 @@ class TrainTab:
         folder = RunFolder(run_dir)
         if self.studio.manager.job_for_run(run_dir) is not None:
             raise UserError(f"Run {run} is already training.")
+        if not run_dir.is_dir():
+            raise UserError(f"There is no run called {run!r}; pick one of your runs (see /list_runs).")
         if not folder.checkpoint.is_file():
             raise UserError(f"Run {run} has no checkpoint to resume from.")
         dataset = read_meta(run_dir).get("dataset", "")
@@ -377,7 +419,12 @@ class TrainTab:
         extra = budget_overrides(budget_kind, budget)
         if extra["steps"] is not None:  # the trainer's steps budget counts from step 0
             extra["steps"] += checkpoint_step(folder) or 0
-        cfg = cfg.replace(**extra)
+        if checkpoint_minutes() is not None:
+            extra["checkpoint_minutes"] = checkpoint_minutes()
+        try:
+            cfg = cfg.replace(**extra)
+        except UserError as e:
+            raise _labelled(e) from None
         job = Job(visitor.id, run, run_dir, cfg, dataset_dir, resume=True)
         self.studio.manager.submit(job)
         yield from self._watch(job, visitor)

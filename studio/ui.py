@@ -90,7 +90,7 @@ CSS = """
 #header h1 { margin-bottom: 0; }
 #header p { margin-top: 4px; color: var(--body-text-color-subdued); }
 /* small pictures (16-64 px grids) fill their panel below the label, scaled up crisply */
-#grid img, #final_grid img, #progress_gif img { image-rendering: pixelated; width: 100%;
+#grid img, #final_grid img, #progress_gif img, #nearest img { image-rendering: pixelated; width: 100%;
   height: calc(100% - 36px); margin-top: 36px; object-fit: contain; }
 /* galleries start below their label badge instead of under it */
 #variations .grid-wrap, #preview .grid-wrap { padding-top: 38px; }
@@ -100,6 +100,7 @@ CSS = """
 #preview .thumbnail-item { aspect-ratio: 2.17 / 1 !important; }
 #footer { text-align: center; color: var(--body-text-color-subdued); font-size: 0.85em; margin-top: 12px; }
 .hint { color: var(--body-text-color-subdued); font-size: 0.9em; }
+#nearest_info { align-self: center; }
 .progress-box { border: 1px solid var(--border-color-primary); border-radius: 8px; padding: 10px 14px; }
 .progress-track { height: 10px; background: var(--neutral-200); border-radius: 5px; overflow: hidden; margin: 6px 0; }
 .progress-fill { height: 100%; background: var(--color-accent); transition: width 0.4s; }

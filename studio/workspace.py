@@ -31,7 +31,8 @@ ENV_WORKSPACE = "STUDIO_WORKSPACE"
 ENV_WEIGHTS = "STUDIO_WEIGHTS_DIR"
 VISITOR_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
-INACTIVE_SECONDS = 24 * 3600   # uploads/previews of visitors idle this long are removed
+ENV_CLEANUP_HOURS = "STUDIO_CLEANUP_HOURS"
+INACTIVE_SECONDS = 24 * 3600   # uploads/previews of visitors idle this long are removed (default)
 JANITOR_EVERY = 3600           # seconds between cleanup passes
 STUDIO_META = "studio.json"    # what the studio adds to a run folder (the dataset it used)
 
@@ -209,9 +210,25 @@ _janitor_lock = threading.Lock()
 _janitor_last = 0.0
 
 
-def cleanup_inactive(ws: Workspace, keep: set[str] = frozenset(), max_age: float = INACTIVE_SECONDS,
+def inactive_seconds() -> float:
+    """How long a visitor may be idle before their uploads and previews go:
+    ``STUDIO_CLEANUP_HOURS`` (default 24)."""
+    text = os.environ.get(ENV_CLEANUP_HOURS, "").strip()
+    if not text:
+        return INACTIVE_SECONDS
+    try:
+        hours = float(text)
+    except ValueError:
+        raise UserError(f"{ENV_CLEANUP_HOURS}={text!r} is not a number of hours") from None
+    if not hours > 0:
+        raise UserError(f"{ENV_CLEANUP_HOURS} must be more than 0 hours; got {text}")
+    return hours * 3600
+
+
+def cleanup_inactive(ws: Workspace, keep: set[str] = frozenset(), max_age: float | None = None,
                      force: bool = False) -> int:
-    """Remove uploads/previews (and download copies) of visitors idle longer than ``max_age``.
+    """Remove uploads/previews (and download copies) of visitors idle longer than ``max_age``
+    seconds (default: ``inactive_seconds()``), and the folders of such visitors that kept nothing.
 
     Datasets and runs are kept. Runs at most once per JANITOR_EVERY unless ``force``.
     Returns the number of visitors cleaned.
@@ -221,13 +238,14 @@ def cleanup_inactive(ws: Workspace, keep: set[str] = frozenset(), max_age: float
         if not force and time.time() - _janitor_last < JANITOR_EVERY:
             return 0
         _janitor_last = time.time()
+    max_age = inactive_seconds() if max_age is None else max_age
     cleaned = 0
     root = ws.root / "visitors"
     if not root.is_dir():
         return 0
     now = time.time()
     for d in root.iterdir():
-        if d.name in keep or not VISITOR_ID.fullmatch(d.name):
+        if d.name in keep or not VISITOR_ID.fullmatch(d.name) or not d.is_dir():
             continue
         v = Visitor(ws, d.name)
         if now - v.last_seen() <= max_age:
@@ -235,5 +253,29 @@ def cleanup_inactive(ws: Workspace, keep: set[str] = frozenset(), max_age: float
         for sub in ("uploads", "previews"):
             shutil.rmtree(d / sub, ignore_errors=True)
         shutil.rmtree(Path(tempfile.gettempdir()) / "design-studio-exports" / d.name, ignore_errors=True)
+        for sub in ("datasets", "runs"):  # empty ones only (an API session that saved nothing)
+            try:
+                (d / sub).rmdir()
+            except OSError:
+                pass
+        if not any(p.name != ".last_seen" for p in d.iterdir()):
+            shutil.rmtree(d, ignore_errors=True)
         cleaned += 1
     return cleaned
+
+
+def start_janitor(ws: Workspace, active_visitors) -> threading.Thread:
+    """A daemon thread that runs ``cleanup_inactive`` every JANITOR_EVERY seconds (API-only
+    visitors never load the page, which also triggers it). ``active_visitors()`` -> ids to keep."""
+    def loop():
+        while True:
+            time.sleep(JANITOR_EVERY)
+            try:
+                cleanup_inactive(ws, keep=set(active_visitors()), force=True)
+            except Exception:  # never let the janitor die: a bad pass is retried next hour
+                import logging
+                logging.getLogger("studio").exception("cleanup of idle visitors failed")
+
+    t = threading.Thread(target=loop, name="studio-janitor", daemon=True)
+    t.start()
+    return t

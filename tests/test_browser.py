@@ -127,16 +127,21 @@ def test_designer_session(studio_app, browser):
     page.locator("#budget input").press("Tab")
     page.get_by_text("steps/s on this device").wait_for(timeout=60_000)
     page.locator("#start").click()
-    grids, t0 = set(), time.time()
+    grids, t0, legend_while_running = set(), time.time(), False
     while time.time() - t0 < 120:
         src = img_src(page, "#grid")
         if src:
             grids.add(src)
+        if not legend_while_running and page.locator("#train_state[data-state=running]").count():
+            text = page.locator("#loss_plot").inner_text()  # both curves drawn, with their legend
+            legend_while_running = "critic" in text and "generator" in text
         if page.locator("#train_state[data-state=finished]").count():
             break
         page.wait_for_timeout(50)
     assert page.locator("#train_state[data-state=finished]").count(), page.locator("#train_status").inner_text()
     assert len(grids) >= 2, f"saw {len(grids)} grid update(s)"
+    assert legend_while_running, "no loss curves with a critic/generator legend while training"
+    assert {"critic", "generator"} <= set(page.locator("#loss_plot").inner_text().split())
     wait_idle_toasts(page)
     print(f"train: {len(grids)} different sample grids seen while training")
     page.locator("#progress_gif img").wait_for()
@@ -149,6 +154,9 @@ def test_designer_session(studio_app, browser):
     page.locator("#open_explore").click()
     page.locator("#seed").wait_for(state="visible")
     page.wait_for_function("() => document.querySelector('#model input').value.includes('your run')")
+    # a run keeps its training pictures: the design's nearest one is shown beside it
+    page.locator("#nearest_info").get_by_text("nearest of the 10 training images").wait_for()
+    page.locator("#nearest img").wait_for()
     page.wait_for_timeout(300)
     model = "rims-64" if "rims-64" in studio_app.real_models else "tiny-64"
     pick_option(page, "#model", f"{model} · bundled · 64 px")

@@ -1,0 +1,66 @@
+"""Input components whose range and choice errors name the field.
+
+Gradio checks ranges and choices of inputs before a handler runs ("Value 300 is greater
+than maximum value 255."); API callers then cannot tell which argument was wrong. These
+subclasses keep the checks and put the field's label and the allowed values in the message
+("Tolerance must be between 0 and 255; got 300."). The class names stay Gradio's so the page
+uses the same frontend components.
+
+They live in their own module because Gradio writes a type stub (``fields.pyi``, git-ignored)
+next to the module of every component subclass.
+"""
+from __future__ import annotations
+
+import gradio as gr
+
+
+def _fmt(v) -> str:
+    return f"{v:g}" if isinstance(v, float) else str(v)
+
+
+class _NamedErrors:
+    """Mixin: Gradio's own preprocess, with a message that names the field."""
+
+    def preprocess(self, payload):
+        try:
+            return super().preprocess(payload)
+        except Exception:
+            raise gr.Error(self._bad_value_message(payload), print_exception=False) from None
+
+    def _bad_value_message(self, payload) -> str:
+        label = self.label or "This value"
+        choices = getattr(self, "choices", None)
+        if choices is not None:
+            values = ", ".join(_fmt(v) for _, v in choices)
+            got = [v for v in payload if v not in [c for _, c in choices]] if isinstance(payload, list) else payload
+            if isinstance(got, list) and len(got) == 1:
+                got = got[0]
+            return f"{label} must be one of {values}; got {got!r}."
+        lo, hi = getattr(self, "minimum", None), getattr(self, "maximum", None)
+        if isinstance(payload, bool) or not isinstance(payload, (int, float)):
+            return f"{label} must be a number; got {payload!r}."
+        if lo is not None and hi is not None:
+            return f"{label} must be between {_fmt(lo)} and {_fmt(hi)}; got {_fmt(payload)}."
+        if lo is not None:
+            return f"{label} must be at least {_fmt(lo)}; got {_fmt(payload)}."
+        return f"{label} must be at most {_fmt(hi)}; got {_fmt(payload)}."
+
+
+class Slider(_NamedErrors, gr.Slider):
+    pass
+
+
+class Number(_NamedErrors, gr.Number):
+    pass
+
+
+class Dropdown(_NamedErrors, gr.Dropdown):
+    pass
+
+
+class Radio(_NamedErrors, gr.Radio):
+    pass
+
+
+class CheckboxGroup(_NamedErrors, gr.CheckboxGroup):
+    pass
