@@ -205,12 +205,16 @@ class Trainer:
             real = self._real_batch() if c.reuse_real_batch else None
             for i in range(c.n_critic):
                 batch = real if real is not None else self._real_batch()
-                with torch.no_grad(), self._autocast():
-                    fake = self.G_fwd(self._z(b)).float()
+                if i < c.n_critic - 1:
+                    with torch.no_grad(), self._autocast():
+                        fake = self.G_fwd(self._z(b)).float()
+                else:  # the last critic step's fakes also serve the G step (as in the car-rim loop)
+                    with self._autocast():
+                        fake_g = self.G_fwd(self._z(b)).float()
+                    fake = fake_g.detach()
                 loss_d = self._d_loss(batch, fake, self.step * c.n_critic + i)
                 self._d_update(loss_d)
-            with self._autocast():
-                fake = self.G_fwd(self._z(b)).float()
+            fake = fake_g
         self.D.requires_grad_(False)  # G's backward need not fill D's grads
         loss_g = self._g_loss(fake)
         self.opt_g.zero_grad(set_to_none=True)
