@@ -9,7 +9,6 @@ other, so their ratio is fair on a shared machine. Numbers, not assertions.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import tempfile
 import time

@@ -6,9 +6,7 @@ flags from here, and every run writes its TrainConfig to ``config.json``.
 from __future__ import annotations
 
 import dataclasses
-import json
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from .errors import UserError

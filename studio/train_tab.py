@@ -2,7 +2,6 @@
 import html
 import json
 import math
-import os
 import shutil
 import time
 
@@ -23,7 +22,7 @@ from .context import Studio
 from .jobs import Job
 from .runs import checkpoint_step, list_runs, read_meta, run_info, write_meta
 from .ui import handler
-from .workspace import Visitor, check_name
+from .workspace import Visitor, check_name, env_number
 
 STREAM_INTERVAL = 0.25   # at most four page updates a second
 SAMPLE_SECONDS = 3.0     # a fresh sample grid at least this often
@@ -66,16 +65,7 @@ FIELD_LABELS = {"minutes": "Budget (minutes)", "steps": "Budget (steps)", "lr_g"
 def checkpoint_minutes() -> float | None:
     """STUDIO_CHECKPOINT_MINUTES: minutes between checkpoints (what a crash can lose at most);
     unset = the preset's."""
-    text = os.environ.get(ENV_CHECKPOINT_MINUTES, "").strip()
-    if not text:
-        return None
-    try:
-        value = float(text)
-    except ValueError:
-        raise UserError(f"{ENV_CHECKPOINT_MINUTES}={text!r} is not a number of minutes") from None
-    if not 0 <= value <= 1440:
-        raise UserError(f"{ENV_CHECKPOINT_MINUTES} must be between 0 and 1440 minutes; got {text}")
-    return value
+    return env_number(ENV_CHECKPOINT_MINUTES, "minutes", 0, 1440)
 
 
 def _labelled(e: UserError) -> UserError:

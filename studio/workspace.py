@@ -210,19 +210,27 @@ _janitor_lock = threading.Lock()
 _janitor_last = 0.0
 
 
+def env_number(name: str, unit: str, lo: float, hi: float, low_inclusive: bool = True) -> float | None:
+    """A number of ``unit`` from environment variable ``name`` (None when unset), checked
+    against [lo, hi] (or (lo, hi] when ``low_inclusive`` is False)."""
+    text = os.environ.get(name, "").strip()
+    if not text:
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        raise UserError(f"{name}={text!r} is not a number of {unit}") from None
+    if not ((lo <= value) if low_inclusive else (lo < value)) or value > hi:
+        bound = f"between {lo:g} and {hi:g}" if low_inclusive else f"more than {lo:g} (and at most {hi:g})"
+        raise UserError(f"{name} must be {bound} {unit}; got {text}")
+    return value
+
+
 def inactive_seconds() -> float:
     """How long a visitor may be idle before their uploads and previews go:
     ``STUDIO_CLEANUP_HOURS`` (default 24)."""
-    text = os.environ.get(ENV_CLEANUP_HOURS, "").strip()
-    if not text:
-        return INACTIVE_SECONDS
-    try:
-        hours = float(text)
-    except ValueError:
-        raise UserError(f"{ENV_CLEANUP_HOURS}={text!r} is not a number of hours") from None
-    if not hours > 0:
-        raise UserError(f"{ENV_CLEANUP_HOURS} must be more than 0 hours; got {text}")
-    return hours * 3600
+    hours = env_number(ENV_CLEANUP_HOURS, "hours", 0, 24 * 365, low_inclusive=False)
+    return INACTIVE_SECONDS if hours is None else hours * 3600
 
 
 def cleanup_inactive(ws: Workspace, keep: set[str] = frozenset(), max_age: float | None = None,

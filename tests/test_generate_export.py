@@ -1,6 +1,3 @@
-import subprocess
-from pathlib import Path
-
 import imageio.v2 as imageio
 import numpy as np
 import pytest
