@@ -116,11 +116,7 @@ def cmd_train(a) -> int:
         if not run.checkpoint.is_file():
             raise UserError(f"--resume: {a.out} has no checkpoint.safetensors to resume from")
         cfg = TrainConfig.from_dict(run.read_config()["train"])
-        budget = {k: overrides[k] for k in ("minutes", "steps", "device") if k in overrides}
-        if "minutes" in budget or "steps" in budget:
-            budget.setdefault("minutes", None)
-            budget.setdefault("steps", None)
-        cfg = cfg.replace(**budget)
+        cfg = cfg.replace(**{k: overrides[k] for k in ("minutes", "steps", "device") if k in overrides})
     else:
         if run.checkpoint.is_file():
             raise UserError(f"{a.out} already holds a run; add --resume to continue it or pick a new --out")

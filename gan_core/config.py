@@ -154,6 +154,11 @@ class TrainConfig:
         return _from_dict(cls, d, "training config")
 
     def replace(self, **changes) -> "TrainConfig":
+        """A copy with fields changed (model fields by name too). Giving one budget (minutes or
+        steps) replaces the other; give both to keep both."""
+        if ("minutes" in changes) != ("steps" in changes):
+            changes.setdefault("minutes", None)
+            changes.setdefault("steps", None)
         model_changes = {k: changes.pop(k) for k in list(changes) if k in _field_names(ModelConfig)}
         model = dataclasses.replace(self.model, **model_changes) if model_changes else self.model
         return dataclasses.replace(self, model=model, **changes)

@@ -62,7 +62,4 @@ def preset(name: str, resolution: int | None = None, channels: int | None = None
     if channels is not None:
         model["channels"] = channels
     cfg = TrainConfig(model=ModelConfig(**model), preset=name, **p["train"])
-    if "minutes" in overrides or "steps" in overrides:  # one budget replaces the other
-        overrides.setdefault("minutes", None)
-        overrides.setdefault("steps", None)
     return cfg.replace(**overrides) if overrides else cfg

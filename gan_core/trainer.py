@@ -409,11 +409,8 @@ class Trainer:
         return TrainResult(self.run.path, self.step, secs, state, self.recoveries, metrics, self.messages)
 
     @torch.no_grad()
-    def compute_metrics(self, count: int = 500) -> dict | None:
-        try:
-            from . import metrics as M
-        except ImportError:
-            return None
+    def compute_metrics(self, count: int = 500) -> dict:
+        from . import metrics as M
         z = torch.randn(count, self.cfg.model.z_dim, generator=torch.Generator().manual_seed(12345))
         fake = torch.cat([self.G_ema(z[i:i + 100].to(self.device)).float().cpu() for i in range(0, count, 100)])
         result = M.evaluate(self.real.float().cpu(), fake)
@@ -430,8 +427,6 @@ def train(config: TrainConfig, dataset, on_progress: Callable[[Progress], None] 
     """
     if run_dir is None:
         run_dir = Path("runs") / time.strftime("run-%Y%m%d-%H%M%S")
-    if dataset_info is None and getattr(dataset, "source", None):
-        dataset_info = {"source": str(dataset.source)}
     return Trainer(config, dataset, run_dir, on_progress, should_stop, resume, evaluate,
                    dataset_info).run_loop()
 

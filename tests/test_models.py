@@ -77,5 +77,9 @@ def test_train_config_validation():
 def test_preset_budget_override_replaces_the_other():
     cfg = preset("quick", steps=50)
     assert cfg.steps == 50 and cfg.minutes is None
+    assert (cfg.replace(minutes=3).minutes, cfg.replace(minutes=3).steps) == (3, None)
+    both = cfg.replace(minutes=3, steps=7)
+    assert (both.minutes, both.steps) == (3, 7)
+    assert cfg.replace(batch_size=8).steps == 50  # other changes keep the budget
     with pytest.raises(UserError, match="preset"):
         preset("fastest")
