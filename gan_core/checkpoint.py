@@ -91,6 +91,14 @@ def unflatten_optimizer(opt: torch.optim.Optimizer, prefix: str, tensors: dict, 
         idx, name = key.split(".", 1)
         state.setdefault(int(idx), {})[name] = v
     opt.load_state_dict({"state": state, "param_groups": meta["param_groups"]})
+    # files hold contiguous tensors; give each moment its parameter's memory layout again
+    # (channels_last weights), as the uninterrupted run had, so a resume continues exactly
+    for group in opt.param_groups:
+        for param in group["params"]:
+            st = opt.state.get(param, {})
+            for name, v in st.items():
+                if torch.is_tensor(v) and v.shape == param.shape and v.stride() != param.stride():
+                    st[name] = torch.empty_like(param).copy_(v)
 
 
 def write_json(obj, path: Path) -> None:

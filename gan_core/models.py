@@ -44,12 +44,54 @@ class SeededDropout(nn.Dropout):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if not self.training or self.p == 0 or self.generator is None:
             return super().forward(x)
-        keep = torch.rand(x.shape, device=x.device, generator=self.generator, dtype=x.dtype) >= self.p
-        return x * keep / (1 - self.p)
+        # the uniform draws become the mask in place: x * 1[u >= p] / (1 - p), one temporary
+        mask = torch.rand(x.shape, device=x.device, generator=self.generator, dtype=x.dtype)
+        return x * mask.ge_(self.p).mul_(1.0 / (1.0 - self.p))
+
+
+class GroupBatchNorm2d(nn.BatchNorm2d):
+    """BatchNorm2d that can treat one batch as ``groups`` separate equal batches.
+
+    With ``groups`` > 1 in training mode, each consecutive block of N/groups images
+    is normalised with its own statistics and the running statistics are updated
+    once per block, in order: exactly what ``groups`` separate calls would compute,
+    in one call (bigger, cheaper convolutions around it). Same parameters and
+    buffers as ``nn.BatchNorm2d``, so state dicts are interchangeable.
+    """
+    groups: int = 1
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        g = self.groups
+        if g == 1 or not self.training or self.momentum is None:
+            return super().forward(x)
+        n, c = x.shape[0] // g, x.shape[1]
+        if n * g != x.shape[0] or n * x[0, 0].numel() < 2:
+            raise ValueError(f"a batch of {x.shape[0]} cannot be split into {g} groups")
+        xv = x.reshape(g, n, c, -1)  # a view for contiguous and channels_last
+        var, mean = torch.var_mean(xv, dim=(1, 3), keepdim=True, correction=0)  # (g, 1, c, 1)
+        if self.track_running_stats:
+            with torch.no_grad():
+                count = n * xv.shape[-1]
+                unbiased = var.view(g, c) * (count / (count - 1))
+                for k in range(g):
+                    self.running_mean.lerp_(mean.view(g, c)[k], self.momentum)
+                    self.running_var.lerp_(unbiased[k], self.momentum)
+                self.num_batches_tracked.add_(g)
+        scale = torch.rsqrt(var + self.eps)
+        if self.affine:
+            scale = scale * self.weight.view(1, 1, c, 1)
+        shift = -mean * scale
+        if self.affine:
+            shift = shift + self.bias.view(1, 1, c, 1)
+        return (xv * scale + shift).reshape(x.shape)
 
 
 class Generator(nn.Module):
-    """z (N, z_dim) -> images (N, channels, res, res) in [-1, 1]."""
+    """z (N, z_dim) -> images (N, channels, res, res) in [-1, 1].
+
+    ``G(z, groups=k)`` computes k independent batches in one call: BatchNorm uses
+    each block of N/k images' own statistics, as k separate calls would.
+    """
 
     def __init__(self, cfg: ModelConfig):
         super().__init__()
@@ -59,7 +101,7 @@ class Generator(nn.Module):
 
         def block(cin, cout, first=False):
             layers = [nn.ConvTranspose2d(cin, cout, 4, 1 if first else 2, 0 if first else 1, bias=False),
-                      nn.BatchNorm2d(cout), act()]
+                      GroupBatchNorm2d(cout), act()]
             if cfg.g_dropout > 0:
                 layers.append(SeededDropout(cfg.g_dropout))
             return layers
@@ -75,10 +117,19 @@ class Generator(nn.Module):
         self.net = nn.Sequential(*layers)
         _init_weights(self)
 
-    def forward(self, z: torch.Tensor) -> torch.Tensor:
+    def forward(self, z: torch.Tensor, groups: int = 1) -> torch.Tensor:
         if z.dim() != 2 or z.shape[1] != self.cfg.z_dim:
             raise ValueError(f"z must be (N, {self.cfg.z_dim}), got {tuple(z.shape)}")
-        return self.net(z[:, :, None, None])
+        if groups == 1:
+            return self.net(z[:, :, None, None])
+        norms = [m for m in self.net if isinstance(m, GroupBatchNorm2d)]
+        for m in norms:
+            m.groups = groups
+        try:
+            return self.net(z[:, :, None, None])
+        finally:
+            for m in norms:
+                m.groups = 1
 
 
 class Critic(nn.Module):

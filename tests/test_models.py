@@ -83,3 +83,38 @@ def test_preset_budget_override_replaces_the_other():
     assert cfg.replace(batch_size=8).steps == 50  # other changes keep the budget
     with pytest.raises(UserError, match="preset"):
         preset("fastest")
+
+
+@pytest.mark.parametrize("fmt", [torch.contiguous_format, torch.channels_last])
+def test_grouped_generator_call_equals_separate_calls(fmt):
+    """G(z, groups=k): k batches in one call, BatchNorm statistics per batch, as k calls."""
+    cfg = ModelConfig(resolution=32, width=8, z_dim=16, max_channels=64)
+    torch.manual_seed(0)
+    one, grouped = Generator(cfg), Generator(cfg)
+    grouped.load_state_dict(one.state_dict())
+    grouped.to(memory_format=fmt)
+    z = torch.randn(12, 16)
+    with torch.no_grad():
+        separate = torch.cat([one(part) for part in z.split(4)])
+        joint = grouped(z, groups=3)
+        pooled = Generator(cfg).requires_grad_(False)
+        pooled.load_state_dict(one.state_dict())
+        mixed = pooled(z)  # one batch of 12: other statistics, other pictures
+    torch.testing.assert_close(joint, separate, rtol=1e-5, atol=1e-5)
+    assert (mixed - separate).abs().max() > 1e-3
+    for (name, a), b in zip(one.named_buffers(), grouped.buffers()):  # running stats, 3 updates
+        torch.testing.assert_close(a.float(), b.float(), rtol=1e-5, atol=1e-6, msg=name)
+    assert all(m.groups == 1 for m in grouped.modules() if hasattr(m, "groups"))
+    with pytest.raises(ValueError, match="cannot be split into 5 groups"):
+        grouped(z, groups=5)
+
+
+def test_seeded_dropout_drops_its_share_and_rescales():
+    from gan_core.models import SeededDropout
+    d = SeededDropout(0.2)
+    d.generator = torch.Generator().manual_seed(1)
+    y = d(torch.ones(200_000))
+    assert set(y.unique().tolist()) == {0.0, 1.25}
+    assert (y == 0).float().mean().item() == pytest.approx(0.2, abs=0.005)
+    d.generator = torch.Generator().manual_seed(1)
+    assert torch.equal(d(torch.ones(200_000)), y)  # the run's generator decides the masks
