@@ -11,6 +11,7 @@ import math
 
 import torch
 from torch import nn
+from torch.nn import functional as F
 from torch.nn.utils.parametrizations import spectral_norm as _sn
 
 from .config import ModelConfig
@@ -64,26 +65,15 @@ class GroupBatchNorm2d(nn.BatchNorm2d):
         g = self.groups
         if g == 1 or not self.training or self.momentum is None:
             return super().forward(x)
-        n, c = x.shape[0] // g, x.shape[1]
-        if n * g != x.shape[0] or n * x[0, 0].numel() < 2:
+        n = x.shape[0] // g
+        if n * g != x.shape[0]:
             raise ValueError(f"a batch of {x.shape[0]} cannot be split into {g} groups")
-        xv = x.reshape(g, n, c, -1)  # a view for contiguous and channels_last
-        var, mean = torch.var_mean(xv, dim=(1, 3), keepdim=True, correction=0)  # (g, 1, c, 1)
+        # the very kernel of g separate calls, each updating the running statistics in turn
+        parts = [F.batch_norm(part, self.running_mean, self.running_var, self.weight, self.bias,
+                              True, self.momentum, self.eps) for part in x.split(n)]
         if self.track_running_stats:
-            with torch.no_grad():
-                count = n * xv.shape[-1]
-                unbiased = var.view(g, c) * (count / (count - 1))
-                for k in range(g):
-                    self.running_mean.lerp_(mean.view(g, c)[k], self.momentum)
-                    self.running_var.lerp_(unbiased[k], self.momentum)
-                self.num_batches_tracked.add_(g)
-        scale = torch.rsqrt(var + self.eps)
-        if self.affine:
-            scale = scale * self.weight.view(1, 1, c, 1)
-        shift = -mean * scale
-        if self.affine:
-            shift = shift + self.bias.view(1, 1, c, 1)
-        return (xv * scale + shift).reshape(x.shape)
+            self.num_batches_tracked.add_(g)  # as nn.BatchNorm2d's forward does once per call
+        return torch.cat(parts)
 
 
 class Generator(nn.Module):
