@@ -77,6 +77,38 @@ def main():
               f"   (car-rim loop: files decoded per step, critic loss through G; {r['steps']} steps)")
         print(f"classic vs reference at 64 px: {c['images_per_second'] / r['images_per_second']:.2f}x "
               "real images/s (same networks, losses, batch and updates: tests/test_classic_math.py)")
+        parts = classic_breakdown(a.data, a.seconds)
+        print("classic step, where the time goes: " + ", ".join(f"{k} {v:.0f} ms" for k, v in parts.items()))
+
+
+def classic_breakdown(folder: str, seconds: float) -> dict:
+    """Mean ms per generator step in the critic updates (identical work in the reference) and the rest."""
+    data = load_dataset(folder, resolution=64, channels=1)
+    with tempfile.TemporaryDirectory() as d:
+        t = Trainer(preset("classic"), data, Path(d) / "run", evaluate=False)
+        spent = {"critic updates (5, with gradient penalty)": 0.0}
+        d_loss, d_update = t._d_loss, t._d_update
+
+        def timed(f):
+            def wrapper(*args):
+                t0 = time.perf_counter()
+                out = f(*args)
+                spent["critic updates (5, with gradient penalty)"] += time.perf_counter() - t0
+                return out
+            return wrapper
+        t._d_loss, t._d_update = timed(d_loss), timed(d_update)
+        for _ in range(2):
+            t.train_step()
+        spent["critic updates (5, with gradient penalty)"] = 0.0
+        steps, t0 = 0, time.perf_counter()
+        while time.perf_counter() - t0 < seconds:
+            t.train_step()
+            steps += 1
+        total = time.perf_counter() - t0
+        critic = spent["critic updates (5, with gradient penalty)"]
+        return {"whole step": 1000 * total / steps,
+                "critic updates (5, with gradient penalty)": 1000 * critic / steps,
+                "generator (5 batches forward, 1 backward, Adam, EMA)": 1000 * (total - critic) / steps}
 
 
 def compare_with_reference(folder: str, seconds: float) -> tuple[dict, dict]:
