@@ -104,10 +104,10 @@ class Trainer:
         if config.loss == "wgan-clip":
             self.opt_g = torch.optim.RMSprop(self.G.parameters(), lr=config.lr_g)
             self.opt_d = torch.optim.RMSprop(self.D.parameters(), lr=config.lr_d)
-        else:  # fused: the same Adam in one pass over each tensor
-            betas = (float(config.beta1), float(config.beta2))
-            self.opt_g = torch.optim.Adam(self.G.parameters(), lr=config.lr_g, betas=betas, fused=True)
-            self.opt_d = torch.optim.Adam(self.D.parameters(), lr=config.lr_d, betas=betas, fused=True)
+        else:  # fused where torch has it: the same Adam in one pass over each tensor
+            betas, fused = (float(config.beta1), float(config.beta2)), self.device.type in ("cpu", "cuda")
+            self.opt_g = torch.optim.Adam(self.G.parameters(), lr=config.lr_g, betas=betas, fused=fused)
+            self.opt_d = torch.optim.Adam(self.D.parameters(), lr=config.lr_d, betas=betas, fused=fused)
         # D(real) and D(fake) in one call where that cannot change the result: norms that
         # see one image at a time, and no spectral norm (it steps its power iteration per call)
         self.joint_d = m.d_norm in ("instance", "layer", "none") and not m.spectral_norm
