@@ -1,10 +1,14 @@
 """A designer's session in real Chromium: Data → Train → Explore (Playwright, headless).
 
-Saves docs/screenshots/{data,train,explore}.png and prints two latencies: seed-slider
-release → new design on the page, and Morph click → animation playing.
+Saves {data,train,explore}.png to $STUDIO_SCREENSHOTS (default: a folder in the temp
+directory, so a test run leaves the checkout clean; refresh the README's pictures with
+``STUDIO_SCREENSHOTS=docs/screenshots ./test.sh tests/test_browser.py``) and prints two
+latencies: seed-slider release → new design on the page, and Morph click → animation playing.
 """
 from __future__ import annotations
 
+import os
+import tempfile
 import time
 from pathlib import Path
 
@@ -18,7 +22,7 @@ playwright = pytest.importorskip("playwright.sync_api")
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--no-first-run"]
-SHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
+SHOTS = Path(os.environ.get("STUDIO_SCREENSHOTS") or Path(tempfile.gettempdir()) / "design-studio-screenshots")
 
 # Timestamps the page itself takes, so the latencies do not include Playwright's round trips.
 PROBES = """
@@ -91,6 +95,7 @@ def browser():
 
 def test_designer_session(studio_app, browser):
     SHOTS.mkdir(parents=True, exist_ok=True)
+    started = time.time()
     page = browser.new_page(viewport={"width": 1360, "height": 900})
     page.set_default_timeout(30_000)
     page.goto(studio_app.url)
@@ -202,6 +207,9 @@ def test_designer_session(studio_app, browser):
     page.evaluate("() => window.scrollTo(0, 0)")
     page.screenshot(path=str(SHOTS / "explore.png"), full_page=True)
     page.close()
+    for name in ("data.png", "train.png", "explore.png"):
+        shot = (SHOTS / name).stat()
+        assert shot.st_mtime >= started - 1 and shot.st_size > 20_000, name  # this run's, a whole page
 
 
 def test_reload_reattaches_to_a_running_job(studio_app, browser):
