@@ -108,9 +108,6 @@ class Trainer:
             betas, fused = (float(config.beta1), float(config.beta2)), self.device.type in ("cpu", "cuda")
             self.opt_g = torch.optim.Adam(self.G.parameters(), lr=config.lr_g, betas=betas, fused=fused)
             self.opt_d = torch.optim.Adam(self.D.parameters(), lr=config.lr_d, betas=betas, fused=fused)
-        # D(real) and D(fake) in one call where that cannot change the result: norms that
-        # see one image at a time, and no spectral norm (it steps its power iteration per call)
-        self.joint_d = m.d_norm in ("instance", "layer", "none") and not m.spectral_norm
         self.G_fwd, self.D_fwd = self.G, self.D
         if config.compile and cuda and config.loss not in ("wgan-gp",):
             self.G_fwd, self.D_fwd = torch.compile(self.G), torch.compile(self.D)
@@ -167,10 +164,7 @@ class Trainer:
             real_in = real_in.detach().requires_grad_(True)
         fake_in = self._aug(fake)
         with self._autocast():
-            if self.joint_d and not r1:  # per-image norms: one call is the same as two
-                rs, fs = self.D_fwd(torch.cat([real_in, fake_in])).float().split(real_in.shape[0])
-            else:
-                rs, fs = self.D_fwd(real_in).float(), self.D_fwd(fake_in).float()
+            rs, fs = self.D_fwd(real_in).float(), self.D_fwd(fake_in).float()
         if c.loss in ("wgan-gp", "wgan-clip"):
             loss = L.d_loss_wgan(rs, fs)
         elif c.loss == "hinge":
