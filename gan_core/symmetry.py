@@ -102,9 +102,13 @@ def symmetrize(picture: np.ndarray, spec) -> np.ndarray:
 def _rethreshold(gray: np.ndarray, tones: Tones, ndim: int) -> np.ndarray:
     """Two-tone again: where the average crosses halfway between the tones is the edge."""
     lo, hi = tones.low, tones.high
+    # where exactly half the copies have ink (common for even N) the average sits on the
+    # midpoint and rounding noise would pick ink or not at random; lean to ink, so the
+    # result is itself symmetric and thin strokes do not vanish
+    lean = 0.05 * (hi - lo) * (1 if float(tones.background.mean()) >= tones.threshold else -1)
     if tones.exact:
-        out = np.where(gray > tones.threshold, hi, lo)
+        out = np.where(gray > tones.threshold + lean, hi, lo)
     else:  # keep a one-pixel anti-aliased edge, as the generator draws it
-        out = lo + crisp_coverage(gray, tones.threshold) * (hi - lo)
+        out = lo + crisp_coverage(gray, tones.threshold + lean) * (hi - lo)
     out = np.clip(np.rint(out), 0, 255).astype(np.uint8)
     return out if ndim == 2 else np.repeat(out[..., None], 3, axis=2)
