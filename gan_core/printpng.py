@@ -15,7 +15,7 @@ import numpy as np
 from PIL import Image
 
 from .errors import UserError
-from .tones import analyse, check_picture, crisp_coverage, ink
+from .tones import Tones, analyse, check_picture, crisp_coverage, ink
 
 MIN_SIZE, MAX_SIZE = 64, 2048
 _FULL_INK = 0.5   # ink distance (0..1) from which a pixel is fully opaque in a transparent export
@@ -31,6 +31,23 @@ def check_print_size(size) -> int:
     return int(size)
 
 
+def two_tones(info: Tones) -> tuple[float, float]:
+    """(ink tone, background tone) of a two-tone design."""
+    dark_ground = float(info.background.mean()) < info.threshold
+    return (info.high, info.low) if dark_ground else (info.low, info.high)
+
+
+def ink_coverage(picture: np.ndarray, info: Tones, out_w: int, out_h: int) -> np.ndarray:
+    """float32 (out_h, out_w) in 0..1: the share of ink in each pixel of a two-tone design drawn
+    at a larger size. The print PNG and the SVG trace (``>= 0.5``) both use it, so they agree."""
+    gray = picture if picture.ndim == 2 else picture[..., 0]
+    # sigma 0.6 px at the design's size takes off the pixel grid before the bicubic upsample
+    soft = cv2.GaussianBlur(gray.astype(np.float32), (0, 0), 0.6, borderType=cv2.BORDER_REPLICATE)
+    big = cv2.resize(soft, (out_w, out_h), interpolation=cv2.INTER_CUBIC)
+    above = crisp_coverage(big, info.threshold)
+    return above if float(info.background.mean()) < info.threshold else 1.0 - above
+
+
 def print_png(picture, size: int = 1024, transparent: bool = False) -> Image.Image:
     """The design picture (H, W[, 3]) uint8 as a PIL image ``size`` px on its longest side.
 
@@ -42,13 +59,8 @@ def print_png(picture, size: int = 1024, transparent: bool = False) -> Image.Ima
     out_w, out_h = (size, max(1, round(size * h / w))) if w >= h else (max(1, round(size * w / h)), size)
     info = analyse(picture)
     if info.binary:
-        gray = picture if picture.ndim == 2 else picture[..., 0]
-        soft = cv2.GaussianBlur(gray.astype(np.float32), (0, 0), 0.6, borderType=cv2.BORDER_REPLICATE)
-        big = cv2.resize(soft, (out_w, out_h), interpolation=cv2.INTER_CUBIC)
-        bg = float(info.background.mean())
-        ink_tone, bg_tone = (info.low, info.high) if bg >= info.threshold else (info.high, info.low)
-        above = crisp_coverage(big, info.threshold)
-        cover = 1.0 - above if bg >= info.threshold else above      # share of ink in each pixel
+        ink_tone, bg_tone = two_tones(info)
+        cover = ink_coverage(picture, info, out_w, out_h)
         if transparent:
             alpha = np.rint(cover * 255).astype(np.uint8)
             return Image.fromarray(np.stack([np.full_like(alpha, round(ink_tone)), alpha], axis=2), "LA")

@@ -2,9 +2,10 @@
 
 Pipeline (one function, :func:`to_svg`, used by the studio, the CLI, the API and the zip export):
 
-1. upsample the picture ``upsample`` times with Lanczos, so the tracer sees smooth edges
-   instead of 64 px stairs;
-2. two-tone (binary) designs: threshold halfway between the two tones, then trace the ink
+1. upsample the picture ``upsample`` times (two-tone: blur + bicubic; else Lanczos), so the
+   tracer sees smooth edges instead of 64 px stairs;
+2. two-tone (binary) designs: threshold halfway between the two tones (the same smoothed
+   field as the print PNG, :func:`gan_core.printpng.ink_coverage`), then trace the ink
    in vtracer's *binary* mode: each shape is one compound path whose holes (a rim's spokes,
    the inside of an "o") are sub-paths, so a hole stays a hole on any background;
    grey and colour designs: quantise to a few tones by **median cut** (PIL's
@@ -73,13 +74,14 @@ def check_tones(tones) -> int | None:
     return int(tones)
 
 
-def to_svg(picture, tones: int | None = None, width: int | None = None, upsample: int = 4,
+def to_svg(picture, tones: int | None = None, width: int | None = None, upsample: int = 8,
            filter_speckle: float = 2.0, background: bool = True) -> str:
     """The design picture (H, W[, 3]) uint8 as SVG text.
 
     ``tones``: None = automatic (two for a two-tone design, else 4 grey / 6 colour tones);
     a two-tone design is always traced in its two tones. ``width``: displayed width in px (default 8x the picture's).
-    ``upsample``: Lanczos factor before tracing (4 is smooth; 8 costs ~4x the time).
+    ``upsample``: factor before tracing (8: traced edges within ~1/8 px of the print PNG's;
+    4 is ~2x faster and a little coarser).
     ``filter_speckle``: drop patches smaller than this many design pixels across.
     ``background``: two-tone designs only: add a background rectangle (off = ink on transparent;
     grey and colour traces always cover the canvas).
@@ -95,31 +97,34 @@ def to_svg(picture, tones: int | None = None, width: int | None = None, upsample
     import vtracer
     info = analyse(picture)
     speckle = max(1, int(round(filter_speckle * upsample)))
-    big = _upsampled(picture, upsample)
-    common = dict(img_format="png", mode="spline", filter_speckle=speckle, corner_threshold=60,
+    common = dict(img_format="png", mode="spline", corner_threshold=60,
                   length_threshold=4.0, splice_threshold=45, path_precision=1)
     if info.binary and tones in (None, 2):
-        gray = big if big.ndim == 2 else big.mean(axis=2)
-        bg_is_high = float(info.background.mean()) >= info.threshold
-        is_ink = (gray < info.threshold) if bg_is_high else (gray > info.threshold)
-        ink_tone, bg_tone = (info.low, info.high) if bg_is_high else (info.high, info.low)
+        from .printpng import ink_coverage, two_tones
+        ink_tone, bg_tone = two_tones(info)
+        is_ink = ink_coverage(picture, info, w * upsample, h * upsample) >= 0.5
         mask = np.where(is_ink, 0, 255).astype(np.uint8)          # vtracer's binary mode traces black
         raw = vtracer.convert_raw_image_to_svg(_png_bytes(np.repeat(mask[..., None], 3, axis=2)),
-                                               colormode="binary", **common)
+                                               colormode="binary", filter_speckle=speckle, **common)
         body = _paths(raw).replace('fill="#000000"', f'fill="{_hex(ink_tone)}"')
         rect = f'<rect width="{w}" height="{h}" fill="{_hex(bg_tone)}"/>\n' if background else ""
     else:
         n = tones or (DEFAULT_TONES_GREY if gray_of(picture) is not None else DEFAULT_TONES_COLOUR)
         palette = quantise(picture, n)
+        # colour regions have many more edges than a two-tone shape: 4x keeps the file small
+        upsample = min(upsample, 4)
+        speckle = max(1, int(round(filter_speckle * upsample)))
+        big = _upsampled(picture, upsample)
         rgb = big if big.ndim == 3 else np.repeat(big[..., None], 3, axis=2)
         flat = _nearest(rgb, palette).astype(np.uint8)
         raw = vtracer.convert_raw_image_to_svg(_png_bytes(flat), colormode="color", hierarchical="stacked",
-                                               color_precision=8, layer_difference=4, **common)
+                                               color_precision=8, layer_difference=4,
+                                               filter_speckle=speckle, **common)
         body, rect = _paths(raw), ""
     return (f'<?xml version="1.0" encoding="UTF-8"?>\n'
             f'<svg xmlns="http://www.w3.org/2000/svg" version="1.1" width="{width}" '
             f'height="{round(width * h / w)}" viewBox="0 0 {w} {h}">\n'
-            f'<!-- Design Studio: traced with vtracer, {upsample}x Lanczos upsample -->\n'
+            f'<!-- Design Studio: traced with vtracer at {upsample}x -->\n'
             f'{rect}<g transform="scale({1 / upsample:g})">\n{body}</g>\n</svg>\n')
 
 
