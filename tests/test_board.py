@@ -7,7 +7,6 @@ import sys
 import threading
 import xml.etree.ElementTree as ET
 import zipfile
-from pathlib import Path
 
 import numpy as np
 import pytest
