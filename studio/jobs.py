@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import logging
 import os
-import shutil
 import threading
 import time
 import traceback
@@ -47,6 +46,9 @@ class Job:
     config: TrainConfig
     dataset_dir: Path | None     # None: a resumed run that keeps its training images
     resume: bool = False
+    dataset_info: dict = field(default_factory=dict)  # {"name", "cleanup"}: recorded in config.json
+    meta: dict = field(default_factory=dict)          # the studio's metadata, written when the run starts
+    start_step: int = 0          # the checkpoint's step (a resume): the steps budget left is the rest
     id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
     state: str = "queued"   # queued | running | stopping | finished | stopped | failed | cancelled
     created: float = field(default_factory=time.time)
@@ -213,11 +215,17 @@ def _training_data(job: Job):
 
 
 def _run_job(job: Job):
-    """Train (or resume) the job's run; returns the TrainResult."""
+    """Train (or resume) the job's run; returns the TrainResult. The run folder appears only
+    now: a job cancelled while it waited leaves nothing behind."""
     from gan_core.trainer import train
+
+    from .runs import write_meta
+    data = _training_data(job)
+    if job.meta:
+        write_meta(job.run_dir, **job.meta)
     (job.run_dir / STOP_FILE).unlink(missing_ok=True)
-    return train(job.config, _training_data(job), job.on_progress, job.should_stop,
-                 run_dir=job.run_dir, resume=job.resume)
+    return train(job.config, data, job.on_progress, job.should_stop,
+                 run_dir=job.run_dir, resume=job.resume, dataset_info=job.dataset_info or None)
 
 
 def _wrap_for_spaces(fn):
@@ -234,7 +242,18 @@ run_job = _wrap_for_spaces(_run_job)
 
 
 class JobManager:
-    """The queue and the worker thread; one per process (one device)."""
+    """The queue and the worker thread; one per process (one device).
+
+    One state machine under one lock (``_lock``): every change of a job's ``state`` happens
+    while it is held, so submit, stop and the worker always agree::
+
+        queued -> running -> stopping -> stopped | finished | failed
+        queued -> cancelled                       running -> finished | stopped | failed
+
+    The worker takes a job from the queue and marks it running in one step, so a Stop finds
+    the job either waiting (it is cancelled) or running (its stop event is set before the
+    trainer's first step, which checks it).
+    """
 
     def __init__(self, max_waiting: int = MAX_WAITING):
         self.max_waiting = max_waiting
@@ -257,6 +276,7 @@ class JobManager:
                                 "try again in a few minutes.")
             for old in [j for j in self.jobs.values() if j.visitor_id == job.visitor_id and not j.active]:
                 del self.jobs[old.id]  # a page re-attaches to a visitor's latest job only
+            job._update(state="queued")
             self.jobs[job.id] = job
             self.waiting.append(job)
             self._ensure_worker()
@@ -284,7 +304,8 @@ class JobManager:
         return None
 
     def latest_job_for(self, visitor_id: str) -> Job | None:
-        jobs = [j for j in list(self.jobs.values()) if j.visitor_id == visitor_id]
+        with self._lock:
+            jobs = [j for j in self.jobs.values() if j.visitor_id == visitor_id]
         return max(jobs, key=lambda j: j.created) if jobs else None
 
     def job_for_run(self, run_dir: Path) -> Job | None:
@@ -298,22 +319,23 @@ class JobManager:
         return self.current is not None
 
     def stop(self, job: Job) -> str:
+        """Cancel a waiting job or ask a running one to stop; the answer says which happened."""
         with self._lock:
-            if job in self.waiting:
+            if job.state == "queued":
                 self.waiting.remove(job)
                 job._update(state="cancelled", message="removed from the queue")
-                if not job.resume:  # a run that never started leaves no folder behind
-                    shutil.rmtree(job.run_dir, ignore_errors=True)
                 return "Removed your run from the queue."
-        if job.state == "running":
+            if job.state == "stopping":
+                return "Already stopping; a final checkpoint is being saved."
+            if job.state != "running":
+                return "The run has already ended."
             job.stop_event.set()
-            try:
-                (job.run_dir / STOP_FILE).touch()
-            except OSError:
-                pass
             job._update(state="stopping", message="stopping: saving a final checkpoint")
-            return "Stopping after the current step; a final checkpoint is being saved."
-        return "The run has already ended."
+        try:  # a training loop in another process (ZeroGPU) sees the file
+            (job.run_dir / STOP_FILE).touch()
+        except OSError:
+            pass
+        return "Stopping after the current step; a final checkpoint is being saved."
 
     # ---- worker ------------------------------------------------------------------------
     def _ensure_worker(self) -> None:
@@ -321,38 +343,49 @@ class JobManager:
             self._thread = threading.Thread(target=self._work, name="studio-trainer", daemon=True)
             self._thread.start()
 
+    def _take(self) -> Job:
+        """The next job, taken from the queue and marked running in one step."""
+        with self._lock:
+            while not self.waiting:
+                self._lock.wait()
+            job = self.current = self.waiting.popleft()
+            job._update(state="running", message="starting")
+            return job
+
+    def _end(self, job: Job, state: str, **changes) -> None:
+        """The job's final state, and the device free, in one step."""
+        with self._lock:
+            job._update(state=state, **changes)
+            self.current = None
+            self._lock.notify_all()
+
     def _work(self) -> None:
         while True:
-            with self._lock:
-                while not self.waiting:
-                    self._lock.wait()
-                job = self.current = self.waiting.popleft()
+            job = self._take()
             try:
                 self._execute(job)
             finally:
-                with self._lock:
-                    self.current = None
-                    self._lock.notify_all()
+                if job is self.current:  # _execute died before it could end the job
+                    self._end(job, "failed", error="training ended unexpectedly")
 
     def _execute(self, job: Job) -> None:
-        job._update(state="running", message="starting")
         try:
             result = run_job(job)
             (job.run_dir / STOP_FILE).unlink(missing_ok=True)
         except UserError as e:
             job._log(f"failed: {e}")
-            job._update(state="failed", error=str(e), message=str(e))
+            self._end(job, "failed", error=str(e), message=str(e))
             return
         except Exception as e:  # a bug or the machine: keep the details in the server log
             log.error("training job %s failed:\n%s", job.id, traceback.format_exc())
             msg = f"training failed ({type(e).__name__}: {str(e)[:200]})"
             job._log(msg)
-            job._update(state="failed", error=msg, message=msg)
+            self._end(job, "failed", error=msg, message=msg)
             return
         job._log(f"{result.state} at step {result.step}")
-        job._update(state=result.state, step=result.step, metrics=result.metrics,
-                    message=f"{result.state} at step {result.step}", eta_seconds=0.0,
-                    fraction=1.0 if result.state == "finished" else job.fraction)
+        self._end(job, result.state, step=result.step, metrics=result.metrics,
+                  message=f"{result.state} at step {result.step}", eta_seconds=0.0,
+                  fraction=1.0 if result.state == "finished" else job.fraction)
 
 
 MANAGER = JobManager()

@@ -20,7 +20,7 @@ from gan_core.runfolder import RunFolder
 from . import estimate, fields
 from .context import Studio
 from .jobs import Job
-from .runs import checkpoint_step, list_runs, read_meta, run_info, write_meta
+from .runs import checkpoint_step, list_runs, read_meta, run_info
 from .ui import handler
 from .workspace import Visitor, check_name, env_number
 
@@ -102,6 +102,13 @@ def _build_config(preset_name, loss, resolution, width, batch_size, learning_rat
         overrides["checkpoint_minutes"] = checkpoint_minutes()
     return preset(preset_name, resolution=_number("Resolution", resolution, whole=True), channels=channels,
                   **overrides)
+
+
+def _cleanup_of(dataset_dir) -> dict | None:
+    try:
+        return json.loads((dataset_dir / "cleanup.json").read_text())
+    except (OSError, ValueError):
+        return None
 
 
 def _display_grid(grid: np.ndarray | None):
@@ -381,9 +388,11 @@ class TrainTab:
                            augment, budget_kind, budget, channels=int(info["channels"] or 1))
         name = visitor.new_run_name(info["name"])
         run_dir = visitor.runs / name
-        job = Job(visitor.id, name, run_dir, cfg, visitor.dataset_dir(info["name"]))
+        dataset_dir = visitor.dataset_dir(info["name"])
+        job = Job(visitor.id, name, run_dir, cfg, dataset_dir,
+                  dataset_info={"name": info["name"], "cleanup": _cleanup_of(dataset_dir)},
+                  meta=dict(dataset=info["name"], created=time.time(), preset=preset_name))
         self.studio.manager.submit(job)
-        write_meta(run_dir, dataset=info["name"], created=time.time(), preset=preset_name)
         yield from self._watch(job, visitor)
 
     @handler
