@@ -190,9 +190,10 @@ def _thin(losses: list) -> list:
 
 
 def _gpu_seconds(job: Job) -> int:
-    """ZeroGPU duration: the job's time budget plus room for the final checkpoint and metrics."""
-    minutes = job.config.minutes if job.config.minutes is not None else 10.0
-    return int(min(3600, minutes * 60 + 120))
+    """ZeroGPU duration: the job's budget (a steps budget at the measured speed) plus room for
+    the final checkpoint and metrics."""
+    from .estimate import time_limit
+    return time_limit(job.config, job.start_step)
 
 
 def _training_data(job: Job):

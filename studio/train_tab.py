@@ -415,16 +415,17 @@ class TrainTab:
         if not folder.training_images.is_file() and not (dataset_dir and (dataset_dir / "dataset.json").is_file()):
             raise UserError(f"The dataset this run was trained on ({dataset or 'unknown'}) no longer exists.")
         cfg = TrainConfig.from_dict(folder.read_config()["train"])
+        start_step = checkpoint_step(folder) or 0
         extra = budget_overrides(budget_kind, budget)
         if extra["steps"] is not None:  # the trainer's steps budget counts from step 0
-            extra["steps"] += checkpoint_step(folder) or 0
+            extra["steps"] += start_step
         if checkpoint_minutes() is not None:
             extra["checkpoint_minutes"] = checkpoint_minutes()
         try:
             cfg = cfg.replace(**extra)
         except UserError as e:
             raise _labelled(e) from None
-        job = Job(visitor.id, run, run_dir, cfg, dataset_dir, resume=True)
+        job = Job(visitor.id, run, run_dir, cfg, dataset_dir, resume=True, start_step=start_step)
         self.studio.manager.submit(job)
         yield from self._watch(job, visitor)
 

@@ -126,3 +126,17 @@ def test_a_job_that_runs_to_its_budget_finishes_and_a_late_stop_says_so(tmp_path
     assert manager.active_job_for(job.visitor_id) is None
     # the run keeps its dataset's name (config.json and the model card read it)
     assert RunFolder(job.run_dir).read_config()["dataset"]["name"] == "ds"
+
+
+def test_zerogpu_time_limit_follows_the_steps_budget_at_the_measured_speed(tmp_path, dataset_dir):
+    # failed on the old code: every steps budget got 10 minutes + 2 (720 s)
+    from studio import estimate
+    long_run = make_job(tmp_path, dataset_dir, steps=10**7)
+    assert jobs._gpu_seconds(long_run) == 3600  # far beyond 10 minutes: the cap
+    short = make_job(tmp_path, dataset_dir, steps=50)
+    rate = estimate.steps_per_second(short.config)
+    assert jobs._gpu_seconds(short) == int(50 / rate * estimate.SAFETY + estimate.FINISH_SECONDS) < 720
+    short.start_step = 40  # a resume: only the steps left count
+    assert jobs._gpu_seconds(short) == int(10 / rate * estimate.SAFETY + estimate.FINISH_SECONDS)
+    minutes = Job("visitor-for-jobs-test-01", "m", tmp_path / "m", tiny_train(steps=None, minutes=3.0), None)
+    assert jobs._gpu_seconds(minutes) == 3 * 60 + estimate.FINISH_SECONDS
