@@ -218,12 +218,11 @@ def _training_data(job: Job):
 def _run_job(job: Job):
     """Train (or resume) the job's run; returns the TrainResult. The run folder appears only
     now: a job cancelled while it waited leaves nothing behind."""
+    from gan_core.runfolder import RunFolder
     from gan_core.trainer import train
-
-    from .runs import write_meta
     data = _training_data(job)
     if job.meta:
-        write_meta(job.run_dir, **job.meta)
+        RunFolder(job.run_dir).write_studio_meta(**job.meta)
     (job.run_dir / STOP_FILE).unlink(missing_ok=True)
     return train(job.config, data, job.on_progress, job.should_stop,
                  run_dir=job.run_dir, resume=job.resume, dataset_info=job.dataset_info or None)
