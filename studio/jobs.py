@@ -197,16 +197,15 @@ def _gpu_seconds(job: Job) -> int:
 
 
 def _training_data(job: Job):
-    """A resumed run trains on the pictures it keeps in its folder (exactly what it started
-    with); a new run loads its dataset at the run's size."""
+    """A run that kept its pictures in its folder (resumed, or started again) trains on exactly
+    those; a new run loads its dataset at the run's size."""
+    from gan_core.images import from_uint8
+    from gan_core.runfolder import RunFolder
     m = job.config.model
-    if job.resume:
-        from gan_core.images import from_uint8
-        from gan_core.runfolder import RunFolder
-        pictures = RunFolder(job.run_dir).read_training_images()
-        if pictures is not None:
-            job._log(f"{len(pictures)} training images from the run folder")
-            return from_uint8(pictures, channels=m.channels)
+    pictures = RunFolder(job.run_dir).read_training_images()
+    if pictures is not None:
+        job._log(f"{len(pictures)} training images from the run folder")
+        return from_uint8(pictures, channels=m.channels)
     if job.dataset_dir is None or not (job.dataset_dir / "dataset.json").is_file():
         raise UserError("The dataset this run was trained on no longer exists.")
     from gan_core.datasets import load_dataset
@@ -336,6 +335,17 @@ class JobManager:
         except OSError:
             pass
         return "Stopping after the current step; a final checkpoint is being saved."
+
+    def delete_run(self, run_dir: Path) -> None:
+        """Delete a run folder unless a job of it waits or trains (checked and done under the
+        lock, so no job can start on it meanwhile)."""
+        from gan_core.runfolder import RunFolder
+        with self._lock:
+            job = next((j for j in self._active() if j.run_dir == run_dir), None)
+            if job is not None:
+                what = "waiting to train" if job.state == "queued" else "training"
+                raise UserError(f"Run {job.run_name} is {what}; stop it before deleting it.")
+            RunFolder(run_dir).delete()
 
     # ---- worker ------------------------------------------------------------------------
     def _ensure_worker(self) -> None:
