@@ -214,16 +214,26 @@ def _training_data(job: Job):
     return data
 
 
-def _run_job(job: Job):
-    """Train (or resume) the job's run; returns the TrainResult. The run folder appears only
-    now: a job cancelled while it waited leaves nothing behind."""
+def _prepare_folder(job: Job) -> None:
+    """In this process, just before training: the run folder appears only now (a job cancelled
+    while it waited leaves nothing behind), with the studio's note, and a STOP file exactly
+    when a Stop came first (a stale one from an earlier session is removed). A Stop after this
+    sets the event and writes the file itself."""
     from gan_core.runfolder import RunFolder
-    from gan_core.trainer import train
-    data = _training_data(job)
     if job.meta:
         RunFolder(job.run_dir).write_studio_meta(**job.meta)
-    (job.run_dir / STOP_FILE).unlink(missing_ok=True)
-    return train(job.config, data, job.on_progress, job.should_stop,
+    stop_file = job.run_dir / STOP_FILE
+    if job.stop_event.is_set():
+        job.run_dir.mkdir(parents=True, exist_ok=True)
+        stop_file.touch()
+    else:
+        stop_file.unlink(missing_ok=True)
+
+
+def _run_job(job: Job):
+    """Train (or resume) the job's run; returns the TrainResult (on ZeroGPU in another process)."""
+    from gan_core.trainer import train
+    return train(job.config, _training_data(job), job.on_progress, job.should_stop,
                  run_dir=job.run_dir, resume=job.resume, dataset_info=job.dataset_info or None)
 
 
@@ -380,6 +390,7 @@ class JobManager:
 
     def _execute(self, job: Job) -> None:
         try:
+            _prepare_folder(job)
             result = run_job(job)
             (job.run_dir / STOP_FILE).unlink(missing_ok=True)
         except UserError as e:

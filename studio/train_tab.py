@@ -183,10 +183,10 @@ class TrainTab:
              **meta) -> Job:
         """A job for run ``name`` that records its dataset (name and cleanup) in config.json."""
         dataset_dir = visitor.datasets / check_name(dataset, "dataset") if dataset else None
-        try:
+        # what the run recorded first stays (the dataset may have been deleted since)
+        recorded = {k: v for k, v in RunFolder(visitor.run_dir(name)).dataset_info().items() if k != "images"}
+        if not recorded.get("name") and dataset_dir is not None and (dataset_dir / "dataset.json").is_file():
             recorded = {k: v for k, v in dataset_info(dataset_dir).items() if k in ("name", "cleanup")}
-        except (UserError, TypeError):  # gone (a resume trains on the pictures the run kept)
-            recorded = {}
         if not resume:
             meta = {"dataset": dataset, "created": time.time(), **meta}
         return Job(visitor.id, name, visitor.run_dir(name), cfg, dataset_dir, resume=resume,

@@ -73,6 +73,7 @@ def test_a_run_a_crash_left_not_started_can_be_started_again_or_deleted(client, 
     assert info["bare-run"]["label"] == "not started — delete it"
     again = client.submit("crashed-run", "steps", 3, VID, api_name="/resume").result(timeout=180)
     assert state_of(again[0]) == "finished" and "step 3 / 3" in again[0]
+    assert json.loads((crashed / "config.json").read_text())["dataset"]["name"] == "shapes"
     with pytest.raises(AppError, match="no checkpoint to resume from and no saved settings"):
         client.submit("bare-run", "steps", 3, VID, api_name="/resume").result(timeout=60)
     assert client.predict("bare-run", VID, api_name="/delete_run").startswith("Deleted")
