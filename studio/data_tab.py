@@ -236,8 +236,9 @@ class DataTab:
         _write_previews(visitor, thumbs, summary)
         c = samples.SAMPLE_CLEANUP
         name = unique_name("rims", lambda n: (visitor.datasets / n).exists())
-        return (summary, c.background, c.tolerance, c.threshold, c.auto_threshold, c.invert, c.crop,
-                c.margin, c.size or DEFAULT_SIZE, c.mode, name)
+        return {self.summary: summary, self.background: c.background, self.tolerance: c.tolerance,
+                self.threshold: c.threshold, self.auto: c.auto_threshold, self.invert: c.invert, self.crop: c.crop,
+                self.margin: c.margin, self.size: c.size or DEFAULT_SIZE, self.mode: c.mode, self.name: name}
 
     def _preview(self, visitor: Visitor, cfg: CleanupConfig):
         index = visitor.previews / "index.json"
