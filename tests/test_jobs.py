@@ -140,3 +140,24 @@ def test_zerogpu_time_limit_follows_the_steps_budget_at_the_measured_speed(tmp_p
     assert jobs._gpu_seconds(short) == int(10 / rate * estimate.SAFETY + estimate.FINISH_SECONDS)
     minutes = Job("visitor-for-jobs-test-01", "m", tmp_path / "m", tiny_train(steps=None, minutes=3.0), None)
     assert jobs._gpu_seconds(minutes) == 3 * 60 + estimate.FINISH_SECONDS
+
+
+def test_a_stop_during_start_up_reaches_a_training_loop_in_another_process(tmp_path, dataset_dir, monkeypatch):
+    """ZeroGPU: the loop runs in another process with its own copy of the job (no shared event);
+    a Stop pressed before it started must still reach it, through the STOP file."""
+    import copy
+
+    def like_zero_gpu(job):
+        other = copy.copy(job)
+        other.stop_event = threading.Event()
+        return jobs._run_job(other)
+
+    monkeypatch.setattr(jobs, "run_job", like_zero_gpu)
+    manager = PausingManager()
+    job = manager.submit(make_job(tmp_path, dataset_dir))
+    assert manager.taken.wait(30)
+    assert manager.stop(job).startswith("Stopping")
+    manager.go.set()
+    wait_until(lambda: not job.active)
+    assert (job.state, job.step) == ("stopped", 0)
+    assert not (job.run_dir / jobs.STOP_FILE).exists()  # cleaned up for a later resume
