@@ -1,15 +1,13 @@
 """``build_demo()``: the Design Studio page. Layout first, event wiring last."""
-from types import SimpleNamespace
-
 import gradio as gr
 
-from .context import Studio
+from .context import AppParts, Studio
 from .data_tab import DataTab
 from .explore_tab import ExploreTab
 from .runs import list_runs as runs_of
 from .train_tab import TrainTab
 from .ui import CSS, THEME, handler, make_image_cache_atomic
-from .workspace import VISITOR_ID, cleanup_inactive, start_janitor, visitor_id_for
+from .workspace import cleanup_inactive, page_visitor_id, start_janitor, visitor_id_for
 
 MAX_FILE_SIZE = "50mb"   # per uploaded file; larger ones are refused with a toast (HTTP 413)
 STORAGE_KEY = "design-studio-visitor"
@@ -46,7 +44,7 @@ def build_demo(studio: Studio | None = None) -> gr.Blocks:
                     "session is the visitor.", elem_id="footer")
 
         # ---- wiring ----
-        app = SimpleNamespace(tabs=tabs, visitor=visitor, data=data, train=train, explore=explore)
+        app = AppParts(tabs=tabs, visitor=visitor, data=data, train=train, explore=explore)
         data.wire(app)
         train.wire(app)
         explore.wire(app)
@@ -55,18 +53,18 @@ def build_demo(studio: Studio | None = None) -> gr.Blocks:
         def on_load(stored, background, tolerance, threshold, auto_threshold, invert, crop, margin, size, mode,
                     model, request: gr.Request):
             """Who this page belongs to (kept in the browser across reloads), and their files."""
-            # A first visit adopts its session's id: what the page did before this load finished
-            # (an upload in the first second) then belongs to the same visitor.
-            vid = stored if isinstance(stored, str) and VISITOR_ID.fullmatch(stored) else visitor_id_for("", request)
+            # A new id for a first visit (or one stored before ids had to be long): the files
+            # made under the old id, or under this session in the page's first second, move to it.
+            vid = page_visitor_id(studio.ws, stored, visitor_id_for("", request))
             v = studio.ws.visitor(vid)
             v.touch()
             cleanup_inactive(studio.ws, keep={j.visitor_id for j in list(studio.manager.jobs.values()) if j.active})
-            datasets, runs = train.refresh(vid)
             summary, preview = data.restore(background, tolerance, threshold, auto_threshold, invert, crop,
                                             margin, size, mode, vid)
             has_job = studio.manager.latest_job_for(vid) is not None
-            return (vid, vid, datasets, runs, explore.model_dropdown(vid, value=model), summary, preview,
-                    gr.Timer(active=has_job))
+            return {stored_id: vid, visitor: vid, **train.refresh(vid),
+                    explore.model: explore.model_dropdown(vid, value=model), data.summary: summary,
+                    data.preview: preview, train.timer: gr.Timer(active=has_job)}
 
         demo.load(on_load, [stored_id] + data.cleanup_inputs + [explore.model],
                   [stored_id, visitor, train.dataset, train.runs, explore.model, data.summary, data.preview,

@@ -16,7 +16,7 @@ from gan_core.preprocess import BACKGROUNDS, MODES, CleanupConfig, clean_image
 from . import fields
 from .context import Studio
 from .ui import handler
-from .workspace import Visitor, check_name
+from .workspace import Visitor, check_name, unique_name
 
 PREVIEW_COUNT = 6       # images shown in the live preview
 THUMB_SIDE = 384        # preview thumbnails: big enough that threshold and crop look the same
@@ -31,22 +31,11 @@ MAX_UPLOAD_BYTES = 500 * 2**20   # all files of one upload together (each: MAX_F
 
 def cleanup_config(background, tolerance, threshold, auto_threshold, invert, crop, margin, size, mode) -> CleanupConfig:
     """A CleanupConfig from the page's controls (validated by the dataclass)."""
-    def whole(name, v):
-        try:
-            f = float(v)
-        except (TypeError, ValueError):
-            raise UserError(f"{name} must be a number; got {v!r}") from None
-        if not f.is_integer():
-            raise UserError(f"{name} must be a whole number; got {v!r}")
-        return int(f)
-    try:
-        margin = float(margin)
-    except (TypeError, ValueError):
-        raise UserError(f"margin must be a number; got {margin!r}") from None
-    return CleanupConfig(background=background, tolerance=whole("tolerance", tolerance),
-                         threshold=whole("threshold", threshold), auto_threshold=bool(auto_threshold),
-                         invert=bool(invert), crop=bool(crop), margin=margin,
-                         size=whole("output size", size), mode=mode)
+    return CleanupConfig(background=background, tolerance=fields.number("tolerance", tolerance, whole=True),
+                         threshold=fields.number("threshold", threshold, whole=True),
+                         auto_threshold=bool(auto_threshold), invert=bool(invert), crop=bool(crop),
+                         margin=fields.number("margin", margin), size=fields.number("output size", size, whole=True),
+                         mode=mode)
 
 
 def _fit(image: Image.Image, side: int, smooth: bool = True) -> Image.Image:
@@ -73,11 +62,7 @@ def _pair(raw: Image.Image, clean: Image.Image) -> Image.Image:
 
 
 def _copy_unique(src: Path, folder: Path) -> Path:
-    dest = folder / src.name
-    k = 1
-    while dest.exists():
-        k += 1
-        dest = folder / f"{src.stem}~{k}{src.suffix}"
+    dest = folder / unique_name(src.name, lambda n: (folder / n).exists(), sep="~")
     shutil.copyfile(src, dest)
     return dest
 
@@ -250,13 +235,10 @@ class DataTab:
                    "uneven background). The suggested cleanup settings are filled in.")
         _write_previews(visitor, thumbs, summary)
         c = samples.SAMPLE_CLEANUP
-        name = "rims"
-        k = 1
-        while (visitor.datasets / name).exists():
-            k += 1
-            name = f"rims-{k}"
-        return (summary, c.background, c.tolerance, c.threshold, c.auto_threshold, c.invert, c.crop,
-                c.margin, c.size or DEFAULT_SIZE, c.mode, name)
+        name = unique_name("rims", lambda n: (visitor.datasets / n).exists())
+        return {self.summary: summary, self.background: c.background, self.tolerance: c.tolerance,
+                self.threshold: c.threshold, self.auto: c.auto_threshold, self.invert: c.invert, self.crop: c.crop,
+                self.margin: c.margin, self.size: c.size or DEFAULT_SIZE, self.mode: c.mode, self.name: name}
 
     def _preview(self, visitor: Visitor, cfg: CleanupConfig):
         index = visitor.previews / "index.json"
@@ -307,7 +289,7 @@ class DataTab:
         cfg = cleanup_config(background, tolerance, threshold, auto_threshold, invert, crop, margin, size, mode)
         channels = 3 if cfg.mode == "color" else 1
         data = load_dataset(visitor.uploads, resolution=cfg.size, channels=channels, cleanup=cfg)
-        save_dataset(data, None, folder)
+        save_dataset(data, None, folder, cleanup=cfg)
         (folder / "cleanup.json").write_text(json.dumps(dataclasses.asdict(cfg), indent=2))
         skipped = f", {len(data.skipped)} file{'s' * (len(data.skipped) != 1)} skipped" if data.skipped else ""
         status = (f"Saved dataset **{name}**: {len(data)} images at {cfg.size} px"

@@ -1,24 +1,20 @@
-"""A rough "how long will this take" before a run starts.
+"""A rough "how long will this take" before a run starts (and for ZeroGPU's time limit).
 
 A minutes budget is its own estimate. For a steps budget the speed of this exact
-configuration is measured once on this device (a couple of training steps on
-random pictures) and cached.
+configuration is measured once on this device by the trainer's own
+``gan_core.trainer.measure_speed`` (a few steps on random pictures) and cached.
 """
 from __future__ import annotations
 
 import json
-import tempfile
 import threading
-import time
-
-import torch
 
 from gan_core.config import TrainConfig
 
 _cache: dict[str, float] = {}
 _lock = threading.Lock()
-WARMUP_STEPS = 1
-TIMED_STEPS = 2
+FINISH_SECONDS = 120     # the final checkpoint, grid, GIF and quality metrics
+SAFETY = 1.5             # measured speed is a few steps' worth: leave room for a slower stretch
 
 
 def _key(cfg: TrainConfig) -> str:
@@ -32,23 +28,24 @@ def steps_per_second(cfg: TrainConfig) -> float:
     """Measured generator steps per second of ``cfg`` on its device (cached per configuration)."""
     key = _key(cfg)
     with _lock:
-        if key in _cache:
-            return _cache[key]
-        from gan_core.trainer import Trainer
-        m = cfg.model
-        n = max(cfg.batch_size, 16)
-        data = torch.rand(n, m.channels, m.resolution, m.resolution) * 2 - 1
-        with tempfile.TemporaryDirectory(prefix="studio-estimate-") as tmp:
-            trainer = Trainer(cfg.replace(ema_start=0), data, tmp, evaluate=False)
-            for _ in range(WARMUP_STEPS):
-                trainer.train_step()
-            t0 = time.perf_counter()
-            for _ in range(TIMED_STEPS):
-                loss_d, _ = trainer.train_step()
-            float(loss_d)  # wait for the device
-            rate = TIMED_STEPS / max(time.perf_counter() - t0, 1e-6)
-        _cache[key] = rate
-        return rate
+        if key not in _cache:
+            from gan_core.trainer import measure_speed
+            _cache[key] = measure_speed(cfg)
+        return _cache[key]
+
+
+def run_seconds(cfg: TrainConfig, steps_done: int = 0) -> float:
+    """Seconds of training ``cfg``'s budget needs from ``steps_done`` on (no safety margin)."""
+    if cfg.minutes is not None:
+        return cfg.minutes * 60
+    return max(0, cfg.steps - steps_done) / steps_per_second(cfg)
+
+
+def time_limit(cfg: TrainConfig, steps_done: int = 0, cap: float = 3600) -> int:
+    """A time limit for the whole run (ZeroGPU's ``duration``): the budget with room to spare
+    for a steps budget, plus the finish; at most ``cap`` seconds."""
+    train = run_seconds(cfg, steps_done) * (1.0 if cfg.minutes is not None else SAFETY)
+    return int(min(cap, train + FINISH_SECONDS))
 
 
 def format_duration(seconds: float) -> str:

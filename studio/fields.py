@@ -11,7 +11,29 @@ next to the module of every component subclass.
 """
 from __future__ import annotations
 
+import math
+
 import gradio as gr
+
+from gan_core.errors import UserError
+
+
+def number(label: str, value, whole: bool = False) -> float | int:
+    """``value`` as a finite number (an int when ``whole``), or a UserError naming the field.
+
+    The one parser of the page's number fields: what the browser sends and what API callers
+    pass (strings, None, NaN) go through it before gan_core checks the ranges."""
+    try:
+        f = float(value)
+    except (TypeError, ValueError):
+        raise UserError(f"{label} must be a number; got {value!r}") from None
+    if not math.isfinite(f):
+        raise UserError(f"{label} must be a finite number; got {value!r}")
+    if whole:
+        if not f.is_integer():
+            raise UserError(f"{label} must be a whole number; got {value!r}")
+        return int(f)
+    return f
 
 
 def _fmt(v) -> str:

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import logging
 import os
-import shutil
 import threading
 import time
 import traceback
@@ -47,6 +46,9 @@ class Job:
     config: TrainConfig
     dataset_dir: Path | None     # None: a resumed run that keeps its training images
     resume: bool = False
+    dataset_info: dict = field(default_factory=dict)  # {"name", "cleanup"}: recorded in config.json
+    meta: dict = field(default_factory=dict)          # the studio's metadata, written when the run starts
+    start_step: int = 0          # the checkpoint's step (a resume): the steps budget left is the rest
     id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
     state: str = "queued"   # queued | running | stopping | finished | stopped | failed | cancelled
     created: float = field(default_factory=time.time)
@@ -188,22 +190,22 @@ def _thin(losses: list) -> list:
 
 
 def _gpu_seconds(job: Job) -> int:
-    """ZeroGPU duration: the job's time budget plus room for the final checkpoint and metrics."""
-    minutes = job.config.minutes if job.config.minutes is not None else 10.0
-    return int(min(3600, minutes * 60 + 120))
+    """ZeroGPU duration: the job's budget (a steps budget at the measured speed) plus room for
+    the final checkpoint and metrics."""
+    from .estimate import time_limit
+    return time_limit(job.config, job.start_step)
 
 
 def _training_data(job: Job):
-    """A resumed run trains on the pictures it keeps in its folder (exactly what it started
-    with); a new run loads its dataset at the run's size."""
+    """A run that kept its pictures in its folder (resumed, or started again) trains on exactly
+    those; a new run loads its dataset at the run's size."""
+    from gan_core.images import from_uint8
+    from gan_core.runfolder import RunFolder
     m = job.config.model
-    if job.resume:
-        from gan_core.images import from_uint8
-        from gan_core.runfolder import RunFolder
-        pictures = RunFolder(job.run_dir).read_training_images()
-        if pictures is not None:
-            job._log(f"{len(pictures)} training images from the run folder")
-            return from_uint8(pictures, channels=m.channels)
+    pictures = RunFolder(job.run_dir).read_training_images()
+    if pictures is not None:
+        job._log(f"{len(pictures)} training images from the run folder")
+        return from_uint8(pictures, channels=m.channels)
     if job.dataset_dir is None or not (job.dataset_dir / "dataset.json").is_file():
         raise UserError("The dataset this run was trained on no longer exists.")
     from gan_core.datasets import load_dataset
@@ -212,12 +214,27 @@ def _training_data(job: Job):
     return data
 
 
+def _prepare_folder(job: Job) -> None:
+    """In this process, just before training: the run folder appears only now (a job cancelled
+    while it waited leaves nothing behind), with the studio's note, and a STOP file exactly
+    when a Stop came first (a stale one from an earlier session is removed). A Stop after this
+    sets the event and writes the file itself."""
+    from gan_core.runfolder import RunFolder
+    if job.meta:
+        RunFolder(job.run_dir).write_studio_meta(**job.meta)
+    stop_file = job.run_dir / STOP_FILE
+    if job.stop_event.is_set():
+        job.run_dir.mkdir(parents=True, exist_ok=True)
+        stop_file.touch()
+    else:
+        stop_file.unlink(missing_ok=True)
+
+
 def _run_job(job: Job):
-    """Train (or resume) the job's run; returns the TrainResult."""
+    """Train (or resume) the job's run; returns the TrainResult (on ZeroGPU in another process)."""
     from gan_core.trainer import train
-    (job.run_dir / STOP_FILE).unlink(missing_ok=True)
     return train(job.config, _training_data(job), job.on_progress, job.should_stop,
-                 run_dir=job.run_dir, resume=job.resume)
+                 run_dir=job.run_dir, resume=job.resume, dataset_info=job.dataset_info or None)
 
 
 def _wrap_for_spaces(fn):
@@ -234,7 +251,18 @@ run_job = _wrap_for_spaces(_run_job)
 
 
 class JobManager:
-    """The queue and the worker thread; one per process (one device)."""
+    """The queue and the worker thread; one per process (one device).
+
+    One state machine under one lock (``_lock``): every change of a job's ``state`` happens
+    while it is held, so submit, stop and the worker always agree::
+
+        queued -> running -> stopping -> stopped | finished | failed
+        queued -> cancelled                       running -> finished | stopped | failed
+
+    The worker takes a job from the queue and marks it running in one step, so a Stop finds
+    the job either waiting (it is cancelled) or running (its stop event is set before the
+    trainer's first step, which checks it).
+    """
 
     def __init__(self, max_waiting: int = MAX_WAITING):
         self.max_waiting = max_waiting
@@ -257,6 +285,7 @@ class JobManager:
                                 "try again in a few minutes.")
             for old in [j for j in self.jobs.values() if j.visitor_id == job.visitor_id and not j.active]:
                 del self.jobs[old.id]  # a page re-attaches to a visitor's latest job only
+            job._update(state="queued")
             self.jobs[job.id] = job
             self.waiting.append(job)
             self._ensure_worker()
@@ -284,7 +313,8 @@ class JobManager:
         return None
 
     def latest_job_for(self, visitor_id: str) -> Job | None:
-        jobs = [j for j in list(self.jobs.values()) if j.visitor_id == visitor_id]
+        with self._lock:
+            jobs = [j for j in self.jobs.values() if j.visitor_id == visitor_id]
         return max(jobs, key=lambda j: j.created) if jobs else None
 
     def job_for_run(self, run_dir: Path) -> Job | None:
@@ -298,22 +328,34 @@ class JobManager:
         return self.current is not None
 
     def stop(self, job: Job) -> str:
+        """Cancel a waiting job or ask a running one to stop; the answer says which happened."""
         with self._lock:
-            if job in self.waiting:
+            if job.state == "queued":
                 self.waiting.remove(job)
                 job._update(state="cancelled", message="removed from the queue")
-                if not job.resume:  # a run that never started leaves no folder behind
-                    shutil.rmtree(job.run_dir, ignore_errors=True)
                 return "Removed your run from the queue."
-        if job.state == "running":
+            if job.state == "stopping":
+                return "Already stopping; a final checkpoint is being saved."
+            if job.state != "running":
+                return "The run has already ended."
             job.stop_event.set()
-            try:
-                (job.run_dir / STOP_FILE).touch()
-            except OSError:
-                pass
             job._update(state="stopping", message="stopping: saving a final checkpoint")
-            return "Stopping after the current step; a final checkpoint is being saved."
-        return "The run has already ended."
+        try:  # a training loop in another process (ZeroGPU) sees the file
+            (job.run_dir / STOP_FILE).touch()
+        except OSError:
+            pass
+        return "Stopping after the current step; a final checkpoint is being saved."
+
+    def delete_run(self, run_dir: Path) -> None:
+        """Delete a run folder unless a job of it waits or trains (checked and done under the
+        lock, so no job can start on it meanwhile)."""
+        from gan_core.runfolder import RunFolder
+        with self._lock:
+            job = next((j for j in self._active() if j.run_dir == run_dir), None)
+            if job is not None:
+                what = "waiting to train" if job.state == "queued" else "training"
+                raise UserError(f"Run {job.run_name} is {what}; stop it before deleting it.")
+            RunFolder(run_dir).delete()
 
     # ---- worker ------------------------------------------------------------------------
     def _ensure_worker(self) -> None:
@@ -321,38 +363,50 @@ class JobManager:
             self._thread = threading.Thread(target=self._work, name="studio-trainer", daemon=True)
             self._thread.start()
 
+    def _take(self) -> Job:
+        """The next job, taken from the queue and marked running in one step."""
+        with self._lock:
+            while not self.waiting:
+                self._lock.wait()
+            job = self.current = self.waiting.popleft()
+            job._update(state="running", message="starting")
+            return job
+
+    def _end(self, job: Job, state: str, **changes) -> None:
+        """The job's final state, and the device free, in one step."""
+        with self._lock:
+            job._update(state=state, **changes)
+            self.current = None
+            self._lock.notify_all()
+
     def _work(self) -> None:
         while True:
-            with self._lock:
-                while not self.waiting:
-                    self._lock.wait()
-                job = self.current = self.waiting.popleft()
+            job = self._take()
             try:
                 self._execute(job)
             finally:
-                with self._lock:
-                    self.current = None
-                    self._lock.notify_all()
+                if job is self.current:  # _execute died before it could end the job
+                    self._end(job, "failed", error="training ended unexpectedly")
 
     def _execute(self, job: Job) -> None:
-        job._update(state="running", message="starting")
         try:
+            _prepare_folder(job)
             result = run_job(job)
             (job.run_dir / STOP_FILE).unlink(missing_ok=True)
         except UserError as e:
             job._log(f"failed: {e}")
-            job._update(state="failed", error=str(e), message=str(e))
+            self._end(job, "failed", error=str(e), message=str(e))
             return
         except Exception as e:  # a bug or the machine: keep the details in the server log
             log.error("training job %s failed:\n%s", job.id, traceback.format_exc())
             msg = f"training failed ({type(e).__name__}: {str(e)[:200]})"
             job._log(msg)
-            job._update(state="failed", error=msg, message=msg)
+            self._end(job, "failed", error=msg, message=msg)
             return
         job._log(f"{result.state} at step {result.step}")
-        job._update(state=result.state, step=result.step, metrics=result.metrics,
-                    message=f"{result.state} at step {result.step}", eta_seconds=0.0,
-                    fraction=1.0 if result.state == "finished" else job.fraction)
+        self._end(job, result.state, step=result.step, metrics=result.metrics,
+                  message=f"{result.state} at step {result.step}", eta_seconds=0.0,
+                  fraction=1.0 if result.state == "finished" else job.fraction)
 
 
 MANAGER = JobManager()

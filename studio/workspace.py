@@ -8,7 +8,9 @@
 Files the page downloads (morphs, PNGs, zips) go to a per-visitor folder under the
 system temp directory, which Gradio serves by default; the workspace itself is never
 served. The visitor id is random (a capability): it becomes a folder name, so it is
-validated on every request.
+validated on every request. Whoever sends an id gets that visitor's files, so ids are
+secrets: the page makes random 192-bit ones and an id an API caller chooses must have at
+least KEY_CHARS characters.
 """
 from __future__ import annotations
 
@@ -23,13 +25,16 @@ import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 from gan_core.errors import UserError
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 ENV_WORKSPACE = "STUDIO_WORKSPACE"
 ENV_WEIGHTS = "STUDIO_WEIGHTS_DIR"
-VISITOR_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+VISITOR_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")     # a safe folder name (session ids, older ids)
+KEY_CHARS = 22                                         # a chosen id: >= 128 bits of [A-Za-z0-9_-]
+VISITOR_KEY = re.compile(rf"^[A-Za-z0-9_-]{{{KEY_CHARS},64}}$")
 NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 ENV_CLEANUP_HOURS = "STUDIO_CLEANUP_HOURS"
 INACTIVE_SECONDS = 24 * 3600   # uploads/previews of visitors idle this long are removed (default)
@@ -92,10 +97,25 @@ def bundled_weights_dir() -> Path:
     return Path(os.environ.get(ENV_WEIGHTS) or REPO_ROOT / "weights").expanduser().resolve()
 
 
-def check_visitor_id(visitor_id: str) -> str:
+def new_visitor_id() -> str:
+    """A fresh visitor id for a page: 192 random bits (32 characters)."""
+    return secrets.token_urlsafe(24)
+
+
+def _check_folder_id(visitor_id: str) -> str:
     if not isinstance(visitor_id, str) or not VISITOR_ID.fullmatch(visitor_id):
-        raise UserError("visitor id must be 8-64 letters, digits, '-' or '_'; leave it empty to use "
+        raise UserError("visitor id must be 22-64 letters, digits, '-' or '_'; leave it empty to use "
                         "this connection's session")
+    return visitor_id
+
+
+def check_visitor_id(visitor_id: str) -> str:
+    """A visitor id a caller chose: it is the key to that visitor's files (whoever sends it gets
+    them), so it must be long enough not to be guessed."""
+    if not isinstance(visitor_id, str) or not VISITOR_KEY.fullmatch(visitor_id):
+        raise UserError(f"visitor id must be {KEY_CHARS}-64 letters, digits, '-' or '_' (it is the secret key "
+                        "to your files: use a long random one, e.g. Python's secrets.token_urlsafe(24)); "
+                        "leave it empty to use this connection's session")
     return visitor_id
 
 
@@ -107,8 +127,34 @@ def visitor_id_for(visitor_id: str | None, request=None) -> str:
     session = getattr(request, "session_hash", None) or ""
     cleaned = re.sub(r"[^A-Za-z0-9]", "", session)[:40]
     if len(cleaned) < 6:
-        raise UserError("no visitor id and no session: pass visitor_id (8-64 letters or digits)")
+        raise UserError(f"no visitor id and no session: pass visitor_id ({KEY_CHARS}-64 letters or digits)")
     return "s-" + cleaned
+
+
+def page_visitor_id(ws: "Workspace", stored, session_id: str) -> str:
+    """The id a page keeps in its browser storage: the stored one when it is a key (long enough),
+    else a new random one. Files made under an older, short stored id, or under this session
+    before the page had its id (an upload in its first second), move to the new id."""
+    if isinstance(stored, str) and VISITOR_KEY.fullmatch(stored):
+        return stored
+    new = new_visitor_id()
+    visitors = ws.root / "visitors"
+    for old in (stored, session_id):
+        if isinstance(old, str) and VISITOR_ID.fullmatch(old) and (visitors / old).is_dir() \
+                and not (visitors / new).exists():
+            os.replace(visitors / old, visitors / new)
+    return new
+
+
+def unique_name(name: str, exists: Callable[[str], bool], sep: str = "-") -> str:
+    """``name``, or ``<stem><sep><k><suffix>`` with the smallest k >= 2 for which ``exists``
+    is false (file names keep their suffix: photo.jpg -> photo~2.jpg)."""
+    stem, suffix = Path(name).stem, Path(name).suffix
+    candidate, k = name, 1
+    while exists(candidate):
+        k += 1
+        candidate = f"{stem}{sep}{k}{suffix}"
+    return candidate
 
 
 def check_name(name: str, what: str = "name") -> str:
@@ -125,7 +171,7 @@ class Visitor:
     """One visitor's folders; created on first use."""
 
     def __init__(self, ws: Workspace, visitor_id: str):
-        self.id = check_visitor_id(visitor_id)
+        self.id = _check_folder_id(visitor_id)
         self.ws = ws
         self.root = ws.root / "visitors" / self.id
 
@@ -199,11 +245,7 @@ class Visitor:
 
     def new_run_name(self, dataset: str) -> str:
         base = f"{dataset}-{time.strftime('%Y%m%d-%H%M%S')}"[:60]
-        name, k = base, 1
-        while (self.runs / name).exists():
-            k += 1
-            name = f"{base}-{k}"
-        return name
+        return unique_name(base, lambda n: (self.runs / n).exists())
 
 
 _janitor_lock = threading.Lock()

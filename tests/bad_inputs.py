@@ -23,7 +23,7 @@ import numpy as np
 
 from badfiles import make_bad_corpus, png_bytes, png_with_header, zip_bytes
 
-VISITOR = "corpus-visitor-0001"
+VISITOR = "corpus-visitor-0001-k7f3a9c0d"
 CLEANUP = dict(background="corner", tolerance=0, threshold=50, auto_threshold=False, invert=False, crop=True,
                margin=0.1, size=16, mode="binary")
 TRAIN = dict(preset_name="quick", loss="dcgan", resolution=16, width=4, batch_size=8, learning_rate=2e-4,
@@ -328,14 +328,14 @@ CASES: list[Case] = [
     # ---- training config ---------------------------------------------------------------
     _train_case("dataset that does not exist", "There is no dataset called 'nope'", dataset="nope"),
     _train_case("resolution 48", "Resolution (px) must be one of 16, 32, 64, 128, 256; got 48", resolution=48),
-    _train_case("network width 100000", "Network width must be between 4 and 128; got 100000", width=100000),
-    _train_case("batch size 0", "Batch size must be between 1 and 256; got 0", batch_size=0),
+    _train_case("network width 100000", "Network width must be between 1 and 256; got 100000", width=100000),
+    _train_case("batch size 0", "Batch size must be between 1 and 4096; got 0", batch_size=0),
     _train_case("learning rate -1", "Learning rate must be between 1e-07 and 1; got -1", learning_rate=-1),
     _train_case("learning rate 'fast'", "Learning rate must be a number; got 'fast'", learning_rate="fast"),
     _train_case("loss 'mse'", "Loss must be one of wgan-gp, dcgan, wgan-clip, hinge; got 'mse'", loss="mse"),
     _train_case("augmentation 'blur'", "Augmentation (DiffAugment) must be one of translation, cutout, color; "
                 "got 'blur'", augment=["translation", "blur"]),
-    _train_case("critic steps 50", "Critic steps must be between 1 and 10; got 50", critic_steps=50),
+    _train_case("critic steps 50", "Critic steps must be between 1 and 20; got 50", critic_steps=50),
     _train_case("preset 'turbo'", "Preset must be one of quick, balanced, quality, classic; got 'turbo'",
                 preset_name="turbo"),
     _train_case("budget 0 minutes", "Budget (minutes) must be a number between 0.01 and 10080",
@@ -345,7 +345,7 @@ CASES: list[Case] = [
                 budget=10**9),
     _train_case("budget in 'hours'", "Budget in must be one of minutes, steps; got 'hours'", budget_kind="hours"),
     Case("training config", "estimate with width 0", lambda c: c.estimate(width=0),
-         "Network width must be between 4 and 128; got 0"),
+         "Network width must be between 1 and 256; got 0"),
     Case("resume", "a run that does not exist", lambda c: c.resume("nope"), "There is no run called 'nope'"),
     Case("resume", "run name '../x'", lambda c: c.resume("../x"), "Run name '../x': use only letters"),
     # ---- seeds, truncation, PNG size ---------------------------------------------------
@@ -419,8 +419,10 @@ CASES: list[Case] = [
     Case("Hub id", "push without a token", lambda c: c.push("me/rims", token=""),
          "Paste a Hugging Face write token", message_is_output=True),
     # ---- visitor ids (API) -------------------------------------------------------------
-    Case("visitor id", "'../../etc'", lambda c: c.generate(visitor="../../etc"), "visitor id must be 8-64 letters"),
-    Case("visitor id", "'short'", lambda c: c.generate(visitor="short"), "visitor id must be 8-64 letters"),
+    Case("visitor id", "'../../etc'", lambda c: c.generate(visitor="../../etc"), "visitor id must be 22-64 letters"),
+    Case("visitor id", "'short'", lambda c: c.generate(visitor="short"), "visitor id must be 22-64 letters"),
+    Case("visitor id", "21 characters (guessable)", lambda c: c.generate(visitor="abcdefghij-0123456789"),
+         "it is the secret key to your files"),
     # ---- command line (python -m gan_core …) -------------------------------------------
     Case("CLI", "generate --seeds 5-1", lambda c: c.cli("generate", "--model", c.good, "--seeds", "5-1",
                                                        "--out", c.tmp / "cli"), "goes backwards",

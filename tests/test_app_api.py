@@ -231,7 +231,7 @@ def test_visitors_do_not_see_each_other(client_factory, alice, alice_dataset):
     with pytest.raises(AppError, match="dataset called 'icons'"):
         train(carol, "icons").result()
     # an explicit visitor id (what the browser keeps) selects that visitor's folders
-    dave = "dave-0123456789abcdef"
+    dave = "dave-0123456789abcdef-0"
     assert carol.predict(dave, api_name="/list_datasets") == []
     carol.predict(dave, api_name="/use_sample_set")
     carol.predict("rims", *CLEANUP, dave, api_name="/save_dataset")

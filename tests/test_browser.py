@@ -238,4 +238,18 @@ def test_reload_reattaches_to_a_running_job(studio_app, browser):
     page.locator("#train_state[data-state=stopped]").wait_for(timeout=60_000)
     page.locator("#runs_box").get_by_text("Your runs").click()
     page.locator("#run_info").get_by_text("stopped — resume from step").wait_for()
+    # delete it: the page asks first, "Keep it" keeps it, "Delete it" removes it from the list
+    run = page.locator("#runs input").input_value().split(" — ")[0]
+    runs = studio_app.workspace / "visitors"
+    [run_dir] = runs.glob(f"*/runs/{run}")
+    assert len(run_dir.parent.parent.name) == 32  # the id the page made and keeps: a long random key
+    page.locator("#delete_run").click()
+    page.locator("#confirm_delete_box").get_by_text(f"Delete run {run}").wait_for()
+    page.locator("#cancel_delete").click()
+    page.locator("#confirm_delete_box").wait_for(state="hidden")
+    assert len(list(runs.glob(f"*/runs/{run}"))) == 1
+    page.locator("#delete_run").click()
+    page.locator("#confirm_delete").click()
+    page.locator("#train_notice").get_by_text(f"Deleted run {run}").wait_for()
+    assert not run_dir.exists()
     context.close()

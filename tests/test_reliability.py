@@ -91,9 +91,8 @@ def wait_until(predicate, timeout: float, what: str, interval: float = 0.1):
 
 
 def checkpoint_step(run_dir: Path) -> int | None:
-    from studio.runs import checkpoint_step as step
     from gan_core.runfolder import RunFolder
-    return step(RunFolder(run_dir))
+    return RunFolder(run_dir).checkpoint_step()
 
 
 # ============================================================================= bad inputs
@@ -228,7 +227,7 @@ def test_kill_9_during_training_then_restart_resume_and_push_without_leaking_the
            "PYTHONPATH": str(REPO)}
     for k in ("SPACE_ID", "HF_TOKEN", "GRADIO_SERVER_PORT", "GRADIO_SERVER_NAME"):
         env.pop(k, None)
-    vid = "crash-visitor-0001"
+    vid = "crash-visitor-0001-k7f3a9c0d"
     server = Server(root, env)
     try:
         t0 = time.perf_counter()
@@ -418,7 +417,7 @@ def test_idle_visitors_upload_and_preview_folders_are_cleaned_datasets_and_runs_
                                                                                      monkeypatch):
     from studio.workspace import Workspace, cleanup_inactive
     client = client_factory()
-    old, new = "idle-visitor-0001", "busy-visitor-0001"
+    old, new = "idle-visitor-0001-k7f3a9c0d", "busy-visitor-0001-k7f3a9c0d"
     for vid in (old, new):
         client.predict(files(designs(studio_app.root / vid, 3)), vid, api_name="/upload_files")
         client.predict(*CLEANUP.values(), vid, api_name="/preview_cleanup")
@@ -454,7 +453,7 @@ def test_on_a_public_space_the_model_box_loads_only_own_runs_bundled_models_and_
         client_factory, studio_app, tmp_path, monkeypatch):
     from huggingface_hub import constants as hf_constants
     client = client_factory()
-    me, other = "space-visitor-0001", "space-visitor-0002"
+    me, other = "space-visitor-0001-k7f3a9c0d", "space-visitor-0002-k7f3a9c0d"
     visitors = studio_app.workspace / "visitors"
     mine = make_tiny_model(visitors / me / "runs" / "myrun", resolution=16)
     theirs = make_tiny_model(visitors / other / "runs" / "theirs", resolution=16)
@@ -494,7 +493,7 @@ def test_explore_shows_the_nearest_training_image_and_flags_near_copies(client_f
     from gan_core.generate import load_generator
     from gan_core.runfolder import RunFolder
     client = client_factory()
-    vid = "near-visitor-0001"
+    vid = "near-visitor-0001-k7f3a9c0d"
     run = make_tiny_model(studio_app.workspace / "visitors" / vid / "runs" / "near-run", resolution=16, seed=3)
     model = load_generator(run)
     # training pictures: the designs of seeds 0-9 themselves, so seed 4 is a copy of picture #4
@@ -578,7 +577,7 @@ def test_one_upload_is_limited_in_file_count_and_total_size(tmp_path):
         p.touch()
     with pytest.raises(gr.Error, match=f"{MAX_UPLOAD_FILES + 1} files is too many for one upload: at most "
                                        f"{MAX_UPLOAD_FILES}"):
-        tab.upload_files(many, "limits-visitor-01")
+        tab.upload_files(many, "limits-visitor-01-k7f3a9c0d")
     big = []
     for i in range(11):
         p = tmp_path / "big" / f"photo{i}.png"
@@ -587,5 +586,5 @@ def test_one_upload_is_limited_in_file_count_and_total_size(tmp_path):
             f.truncate(50 * 2**20)
         big.append(p)
     with pytest.raises(gr.Error, match=f"add up to 550 MB, more than the {MAX_UPLOAD_BYTES // 2**20} MB"):
-        tab.upload_files(big, "limits-visitor-01")
-    assert not (ws.root / "visitors" / "limits-visitor-01" / "uploads").exists()  # nothing was changed
+        tab.upload_files(big, "limits-visitor-01-k7f3a9c0d")
+    assert not (ws.root / "visitors" / "limits-visitor-01-k7f3a9c0d" / "uploads").exists()  # nothing was changed

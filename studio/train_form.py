@@ -1,0 +1,177 @@
+"""The Train tab's form: preset, advanced settings and budget, and the TrainConfig they make.
+
+Ranges and choices come from gan_core's config field metadata (``field_spec``), defaults from
+``preset(name)``: the page keeps no copy of either. gan_core validates what the fields give;
+its messages name a config field, which ``FIELD_LABELS`` turns into the page's label.
+"""
+from __future__ import annotations
+
+import gradio as gr
+
+from gan_core.config import ModelConfig, TrainConfig, field_spec
+from gan_core.errors import UserError
+from gan_core.presets import PRESETS, default_preset_name, preset
+
+from . import estimate, fields, train_view
+from .context import Studio
+from .ui import handler
+from .workspace import env_number
+
+SAMPLE_SECONDS = 3.0     # a fresh sample grid at least this often
+ENV_CHECKPOINT_MINUTES = "STUDIO_CHECKPOINT_MINUTES"
+BUDGET_KINDS = ("minutes", "steps")
+DEFAULT_RESOLUTION = 64  # until a dataset is picked
+
+# TrainConfig names its fields; the page and the API docs call them by their labels
+FIELD_LABELS = {"minutes": "Budget (minutes)", "steps": "Budget (steps)", "lr_g": "Learning rate",
+                "lr_d": "Learning rate", "batch_size": "Batch size", "n_critic": "Critic steps",
+                "width": "Network width", "resolution": "Resolution", "loss": "Loss", "augment": "Augmentation"}
+
+
+def preset_choices() -> list[tuple[str, str]]:
+    return [(f"{name} — {p['description']}", name) for name, p in PRESETS.items()]
+
+
+def checkpoint_minutes() -> float | None:
+    """STUDIO_CHECKPOINT_MINUTES: minutes between checkpoints (what a crash can lose at most);
+    unset = the preset's."""
+    return env_number(ENV_CHECKPOINT_MINUTES, "minutes", 0, 1440)
+
+
+def with_checkpoint_minutes(cfg: TrainConfig) -> TrainConfig:
+    minutes = checkpoint_minutes()
+    return cfg if minutes is None else cfg.replace(checkpoint_minutes=minutes)
+
+
+def labelled(e: UserError) -> UserError:
+    """gan_core's message with the page's label for the field it names."""
+    name, _, rest = str(e).partition(" ")
+    return UserError(f"{FIELD_LABELS[name]} {rest}") if name in FIELD_LABELS else e
+
+
+def budget_overrides(budget_kind: str, budget) -> dict:
+    """{"minutes": ..., "steps": ...} from the budget fields (the unused one None)."""
+    if budget_kind == "minutes":
+        return {"minutes": fields.number("Budget (minutes)", budget), "steps": None}
+    if budget_kind == "steps":
+        return {"steps": fields.number("Budget (steps)", budget, whole=True), "minutes": None}
+    raise UserError(f"Budget in must be minutes or steps; got {budget_kind!r}")
+
+
+def build_config(preset_name, loss, resolution, width, batch_size, learning_rate, critic_steps, augment,
+                 budget_kind, budget, channels: int = 1) -> TrainConfig:
+    """A TrainConfig from the Train tab's fields (validated by gan_core)."""
+    try:
+        return _build_config(preset_name, loss, resolution, width, batch_size, learning_rate, critic_steps,
+                             augment, budget_kind, budget, channels)
+    except UserError as e:
+        raise labelled(e) from None
+
+
+def _build_config(preset_name, loss, resolution, width, batch_size, learning_rate, critic_steps, augment,
+                  budget_kind, budget, channels: int) -> TrainConfig:
+    base = preset(preset_name)
+    lr = fields.number("Learning rate", learning_rate)
+    augments = field_spec(TrainConfig, "augment").choices
+    overrides = dict(loss=loss, width=fields.number("Network width", width, whole=True),
+                     batch_size=fields.number("Batch size", batch_size, whole=True), lr_g=lr, lr_d=lr,
+                     n_critic=fields.number("Critic steps", critic_steps, whole=True),
+                     augment=",".join(a for a in augments if a in (augment or [])),
+                     sample_seconds=SAMPLE_SECONDS, **budget_overrides(budget_kind, budget))
+    if overrides["steps"] is not None:  # short runs still get a few grids for the progress GIF
+        overrides["sample_every"] = max(1, min(base.sample_every, overrides["steps"] // 20))
+    cfg = preset(preset_name, resolution=fields.number("Resolution", resolution, whole=True),
+                 channels=channels, **overrides)
+    return with_checkpoint_minutes(cfg)
+
+
+def _slider(cls, name: str, value, label: str, elem_id: str, info: str | None = None):
+    spec = field_spec(cls, name)
+    return fields.Slider(spec.lo, spec.hi, value=value, step=1, label=label, info=info, elem_id=elem_id)
+
+
+class TrainForm:
+    """The form's components, its handlers (preset, dataset, estimate) and their wiring."""
+
+    def __init__(self, studio: Studio, device_name: str):
+        self.studio = studio
+        self.device_name = device_name
+
+    def layout(self) -> None:
+        name = default_preset_name()
+        cfg = preset(name)
+        lr = field_spec(TrainConfig, "lr_g")
+        self.preset = fields.Dropdown(preset_choices(), value=name, label="Preset", elem_id="preset")
+        with gr.Accordion("Advanced", open=False, elem_id="advanced"):
+            with gr.Row():
+                self.loss = fields.Dropdown(list(field_spec(TrainConfig, "loss").choices), value=cfg.loss,
+                                            label="Loss", elem_id="loss")
+                self.resolution = fields.Dropdown(list(field_spec(ModelConfig, "resolution").choices),
+                                                  value=DEFAULT_RESOLUTION, label="Resolution (px)",
+                                                  elem_id="resolution")
+            self.width = _slider(ModelConfig, "width", cfg.model.width, "Network width", "width",
+                                 "feature maps; smaller is faster")
+            self.batch_size = _slider(TrainConfig, "batch_size", cfg.batch_size, "Batch size", "batch_size")
+            with gr.Row():
+                self.lr = fields.Number(cfg.lr_g, label="Learning rate", elem_id="lr", minimum=lr.lo, maximum=lr.hi)
+                self.n_critic = _slider(TrainConfig, "n_critic", cfg.n_critic, "Critic steps", "n_critic",
+                                        "per generator step")
+            self.augment = fields.CheckboxGroup(list(field_spec(TrainConfig, "augment").choices),
+                                                value=cfg.augment_policies, label="Augmentation (DiffAugment)",
+                                                elem_id="augment")
+        with gr.Row():
+            kind = "minutes" if cfg.minutes is not None else "steps"
+            self.budget_kind = fields.Radio(list(BUDGET_KINDS), value=kind, label="Budget in", elem_id="budget_kind")
+            self.budget = fields.Number(getattr(cfg, kind), label="Budget", elem_id="budget", minimum=0)
+        self.device_md = gr.Markdown(f"**Device:** {self.device_name}", elem_id="device")
+        self.estimate_md = gr.Markdown(train_view.minutes_estimate(cfg.minutes or 0), elem_id="estimate",
+                                       label="Estimate")
+
+    @property
+    def inputs(self) -> list:
+        """The fields build_config reads, in its argument order."""
+        return [self.preset, self.loss, self.resolution, self.width, self.batch_size, self.lr, self.n_critic,
+                self.augment, self.budget_kind, self.budget]
+
+    # ---- handlers ----------------------------------------------------------------------
+    @handler
+    def apply_preset(self, preset_name, dataset, visitor_id: str = "", request: gr.Request = None):
+        """Fill the fields with a preset's settings (the resolution stays the dataset's)."""
+        cfg = preset(preset_name)
+        kind = "minutes" if cfg.minutes is not None else "steps"
+        return {self.loss: cfg.loss, self.resolution: self._dataset_resolution(dataset, visitor_id, request),
+                self.width: cfg.model.width, self.batch_size: cfg.batch_size, self.lr: cfg.lr_g,
+                self.n_critic: cfg.n_critic, self.augment: cfg.augment_policies, self.budget_kind: kind,
+                self.budget: getattr(cfg, kind)}
+
+    def _dataset_resolution(self, dataset, visitor_id, request) -> int:
+        if not dataset:
+            return DEFAULT_RESOLUTION
+        try:
+            return self.studio.visitor(visitor_id, request).dataset_info(dataset)["resolution"] or DEFAULT_RESOLUTION
+        except UserError:
+            return DEFAULT_RESOLUTION
+
+    @handler
+    def dataset_changed(self, dataset, visitor_id: str = "", request: gr.Request = None):
+        return self._dataset_resolution(dataset, visitor_id, request)
+
+    @handler
+    def estimate_time(self, preset_name, loss, resolution, width, batch_size, learning_rate, critic_steps,
+                      augment, budget_kind, budget):
+        """How long the run will take, before starting it."""
+        cfg = build_config(preset_name, loss, resolution, width, batch_size, learning_rate, critic_steps,
+                           augment, budget_kind, budget)
+        if cfg.minutes is not None:
+            return train_view.minutes_estimate(cfg.minutes)
+        return train_view.steps_estimate(cfg.steps, estimate.steps_per_second(cfg), self.studio.manager.busy())
+
+    # ---- events ------------------------------------------------------------------------
+    def wire(self, visitor, dataset) -> None:
+        self.preset.change(self.apply_preset, [self.preset, dataset, visitor],
+                           [self.loss, self.resolution, self.width, self.batch_size, self.lr, self.n_critic,
+                            self.augment, self.budget_kind, self.budget], api_visibility="private")
+        dataset.change(self.dataset_changed, [dataset, visitor], [self.resolution], api_visibility="private")
+        gr.on([c.change for c in self.inputs], self.estimate_time, self.inputs, [self.estimate_md],
+              api_name="estimate", trigger_mode="always_last", concurrency_id="estimate", concurrency_limit=1,
+              show_progress="hidden")
