@@ -158,7 +158,7 @@ def prepare_target(image, model, cleanup=None) -> tuple[np.ndarray, list[str]]:
     if a.shape[0] != res:
         notes.append(f"resized {a.shape[1]}x{a.shape[0]} to the model's {res}x{res}")
         a = resize_square(np.ascontiguousarray(a), res)
-    return np.ascontiguousarray(a, dtype=np.uint8), notes
+    return np.array(a, dtype=np.uint8, copy=True), notes  # writable: PIL's arrays are read-only
 
 
 # ---- the critic --------------------------------------------------------------------------------
