@@ -222,44 +222,40 @@ def test_recovery_count_and_back_off_survive_in_the_checkpoint(tmp_path):
     assert resumed.opt_g.param_groups[0]["lr"] == pytest.approx(cfg.lr_g * 0.25)
 
 
-def test_no_checkpoint_is_written_with_non_finite_weights(tmp_path):
-    """NaN in the EMA weights does not show in the losses; the checkpoint check must catch it
-    (the old code wrote it, and model.safetensors with it)."""
-    cfg = tiny_train("dcgan", steps=10, log_every=1, checkpoint_minutes=0.0)  # a checkpoint every step
-    t = Trainer(cfg, DATA, tmp_path / "r", evaluate=False)
+def _train_poisoning_ema(run_dir, cfg, at_step: int, value: float):
+    """Train, filling one EMA tensor with ``value`` at ``at_step`` (once); every checkpoint
+    written on the way must be finite. Returns (result, events)."""
+    t = Trainer(cfg, DATA, run_dir, evaluate=False)
     events = []
 
     def on_progress(p):
         events.append(p)
-        if p.kind == "step" and p.step == 5 and not any(e.kind == "recovered" for e in events):
+        if p.kind == "step" and p.step == at_step and not any(e.kind == "recovered" for e in events):
             with torch.no_grad():
-                next(t.G_ema.parameters()).fill_(float("nan"))
-        if p.kind == "checkpoint":  # every checkpoint on disk is good
+                next(t.G_ema.parameters()).fill_(value)
+        if p.kind == "checkpoint":
             assert _checkpoint_finite(t.run.checkpoint)
 
     t.on_progress = on_progress
-    result = t.run_loop()
+    return t.run_loop(), events
+
+
+def test_no_checkpoint_is_written_with_non_finite_weights(tmp_path):
+    """NaN in the EMA weights does not show in the losses; the checkpoint check must catch it
+    (the old code wrote it, and model.safetensors with it)."""
+    cfg = tiny_train("dcgan", steps=10, log_every=1, checkpoint_minutes=0.0)  # a checkpoint every step
+    result, events = _train_poisoning_ema(tmp_path / "r", cfg, 5, float("nan"))
     recovered = [e for e in events if e.kind == "recovered"]
     assert len(recovered) == 1 and "G_ema." in recovered[0].message and "checkpoint at step 4" in recovered[0].message
     assert result.state == "finished" and result.step == 10
-    assert _checkpoint_finite(t.run.checkpoint)
+    assert _checkpoint_finite(tmp_path / "r" / "checkpoint.safetensors")
     assert np.isfinite(load_generator(tmp_path / "r").generate([0]).astype(float)).all()
 
 
 def test_the_final_checkpoint_is_checked_too(tmp_path):
     cfg = tiny_train("dcgan", steps=8, log_every=1)  # no checkpoint between step 0 and the end
-    t = Trainer(cfg, DATA, tmp_path / "r", evaluate=False)
-    events = []
-
-    def on_progress(p):
-        events.append(p)
-        if p.kind == "step" and p.step == 8 and not any(e.kind == "recovered" for e in events):
-            with torch.no_grad():
-                next(t.G_ema.parameters()).fill_(float("inf"))
-
-    t.on_progress = on_progress
-    result = t.run_loop()
+    result, events = _train_poisoning_ema(tmp_path / "r", cfg, 8, float("inf"))
     assert [e.kind for e in events].count("recovered") == 1
     assert result.state == "finished" and result.step == 8  # trained the lost steps again
-    assert _checkpoint_finite(t.run.checkpoint)
+    assert _checkpoint_finite(tmp_path / "r" / "checkpoint.safetensors")
     assert RunFolder(tmp_path / "r").checkpoint_step() == 8
