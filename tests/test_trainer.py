@@ -259,3 +259,26 @@ def test_the_final_checkpoint_is_checked_too(tmp_path):
     assert result.state == "finished" and result.step == 8  # trained the lost steps again
     assert _checkpoint_finite(tmp_path / "r" / "checkpoint.safetensors")
     assert RunFolder(tmp_path / "r").checkpoint_step() == 8
+
+
+class _Crash(BaseException):
+    """Stands for kill -9 in-process: nothing after the raise runs (see test_crash_safety)."""
+
+
+def test_resume_after_a_crash_logs_each_step_once(tmp_path):
+    cfg = tiny_train("dcgan", steps=10, log_every=1, checkpoint_minutes=0.0)
+    t = Trainer(cfg, DATA, tmp_path / "r", evaluate=False)
+
+    def on_progress(p):
+        if p.kind == "checkpoint" and p.step == 4:
+            t.cfg.checkpoint_minutes = 1e6  # the last checkpoint before the crash
+        if p.kind == "step" and p.step == 7:
+            raise _Crash
+
+    t.on_progress = on_progress
+    with pytest.raises(_Crash):
+        t.run_loop()
+    run = RunFolder(tmp_path / "r")
+    assert load_tensors(run.checkpoint)[1]["step"] == 4 and [r["step"] for r in run.read_log()][-1] == 6
+    train(cfg, DATA, run_dir=tmp_path / "r", resume=True, evaluate=False)
+    assert [r["step"] for r in run.read_log()] == list(range(1, 11))  # old code: 1..6, 5..10
