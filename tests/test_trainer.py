@@ -177,8 +177,9 @@ def _checkpoint_finite(path) -> bool:
 def test_nan_recovery_keeps_the_back_off_and_gives_up_after_the_cap(tmp_path):
     """Every trajectory from the checkpoint blows up at step 5: each recovery must halve the
     rate again (not start over from the checkpoint's), and after MAX_RECOVERIES the run fails,
-    keeping its last good checkpoint. The old code looped until the minutes budget ran out."""
-    cfg = tiny_train("dcgan", steps=12, log_every=1).replace(steps=12, minutes=0.5)
+    keeping its last good checkpoint. The old code looped until the minutes budget ran out
+    (a generous one: a loaded 2-core machine needs well over 30 s for the three replays)."""
+    cfg = tiny_train("dcgan", steps=12, log_every=1).replace(steps=12, minutes=2.0)
     t = Trainer(cfg, DATA, tmp_path / "r", evaluate=False)
     events, lrs = [], []
 
@@ -203,7 +204,7 @@ def test_nan_recovery_keeps_the_back_off_and_gives_up_after_the_cap(tmp_path):
 
 def test_recovery_count_and_back_off_survive_in_the_checkpoint(tmp_path):
     # minutes too: the old code could loop for ever on a steps budget (a NaN checkpoint)
-    cfg = tiny_train("dcgan", steps=12, log_every=1, checkpoint_minutes=0.0).replace(steps=12, minutes=0.5)
+    cfg = tiny_train("dcgan", steps=12, log_every=1, checkpoint_minutes=0.0).replace(steps=12, minutes=2.0)
     t = Trainer(cfg, DATA, tmp_path / "r", evaluate=False)
     poisoned = []
 
