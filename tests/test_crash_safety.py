@@ -63,4 +63,4 @@ def test_kill_9_during_training_then_resume(tmp_path):
     # the rows logged after the checkpoint were dropped on resume, not logged twice
     # (the old log read ..., 90, 100, 110, 90, 100, ... and the loss curve ran backwards)
     steps = [r["step"] for r in RunFolder(run).read_log()]
-    assert steps_logged > meta["step"] and steps == sorted(set(steps)) and steps[-1] == meta["step"] + 5
+    assert steps == sorted(set(steps)) and steps[-1] == meta["step"] + 5  # test_trainer has the exact case

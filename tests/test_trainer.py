@@ -177,8 +177,9 @@ def _checkpoint_finite(path) -> bool:
 def test_nan_recovery_keeps_the_back_off_and_gives_up_after_the_cap(tmp_path):
     """Every trajectory from the checkpoint blows up at step 5: each recovery must halve the
     rate again (not start over from the checkpoint's), and after MAX_RECOVERIES the run fails,
-    keeping its last good checkpoint. The old code looped until the minutes budget ran out."""
-    cfg = tiny_train("dcgan", steps=12, log_every=1).replace(steps=12, minutes=0.5)
+    keeping its last good checkpoint. The old code looped until the minutes budget ran out
+    (a generous one: a loaded 2-core machine needs well over 30 s for the three replays)."""
+    cfg = tiny_train("dcgan", steps=12, log_every=1).replace(steps=12, minutes=2.0)
     t = Trainer(cfg, DATA, tmp_path / "r", evaluate=False)
     events, lrs = [], []
 
@@ -203,7 +204,7 @@ def test_nan_recovery_keeps_the_back_off_and_gives_up_after_the_cap(tmp_path):
 
 def test_recovery_count_and_back_off_survive_in_the_checkpoint(tmp_path):
     # minutes too: the old code could loop for ever on a steps budget (a NaN checkpoint)
-    cfg = tiny_train("dcgan", steps=12, log_every=1, checkpoint_minutes=0.0).replace(steps=12, minutes=0.5)
+    cfg = tiny_train("dcgan", steps=12, log_every=1, checkpoint_minutes=0.0).replace(steps=12, minutes=2.0)
     t = Trainer(cfg, DATA, tmp_path / "r", evaluate=False)
     poisoned = []
 
@@ -222,44 +223,63 @@ def test_recovery_count_and_back_off_survive_in_the_checkpoint(tmp_path):
     assert resumed.opt_g.param_groups[0]["lr"] == pytest.approx(cfg.lr_g * 0.25)
 
 
-def test_no_checkpoint_is_written_with_non_finite_weights(tmp_path):
-    """NaN in the EMA weights does not show in the losses; the checkpoint check must catch it
-    (the old code wrote it, and model.safetensors with it)."""
-    cfg = tiny_train("dcgan", steps=10, log_every=1, checkpoint_minutes=0.0)  # a checkpoint every step
-    t = Trainer(cfg, DATA, tmp_path / "r", evaluate=False)
+def _train_poisoning_ema(run_dir, cfg, at_step: int, value: float):
+    """Train, filling one EMA tensor with ``value`` at ``at_step`` (once); every checkpoint
+    written on the way must be finite. Returns (result, events)."""
+    t = Trainer(cfg, DATA, run_dir, evaluate=False)
     events = []
 
     def on_progress(p):
         events.append(p)
-        if p.kind == "step" and p.step == 5 and not any(e.kind == "recovered" for e in events):
+        if p.kind == "step" and p.step == at_step and not any(e.kind == "recovered" for e in events):
             with torch.no_grad():
-                next(t.G_ema.parameters()).fill_(float("nan"))
-        if p.kind == "checkpoint":  # every checkpoint on disk is good
+                next(t.G_ema.parameters()).fill_(value)
+        if p.kind == "checkpoint":
             assert _checkpoint_finite(t.run.checkpoint)
 
     t.on_progress = on_progress
-    result = t.run_loop()
+    return t.run_loop(), events
+
+
+def test_no_checkpoint_is_written_with_non_finite_weights(tmp_path):
+    """NaN in the EMA weights does not show in the losses; the checkpoint check must catch it
+    (the old code wrote it, and model.safetensors with it)."""
+    cfg = tiny_train("dcgan", steps=10, log_every=1, checkpoint_minutes=0.0)  # a checkpoint every step
+    result, events = _train_poisoning_ema(tmp_path / "r", cfg, 5, float("nan"))
     recovered = [e for e in events if e.kind == "recovered"]
     assert len(recovered) == 1 and "G_ema." in recovered[0].message and "checkpoint at step 4" in recovered[0].message
     assert result.state == "finished" and result.step == 10
-    assert _checkpoint_finite(t.run.checkpoint)
+    assert _checkpoint_finite(tmp_path / "r" / "checkpoint.safetensors")
     assert np.isfinite(load_generator(tmp_path / "r").generate([0]).astype(float)).all()
 
 
 def test_the_final_checkpoint_is_checked_too(tmp_path):
     cfg = tiny_train("dcgan", steps=8, log_every=1)  # no checkpoint between step 0 and the end
-    t = Trainer(cfg, DATA, tmp_path / "r", evaluate=False)
-    events = []
-
-    def on_progress(p):
-        events.append(p)
-        if p.kind == "step" and p.step == 8 and not any(e.kind == "recovered" for e in events):
-            with torch.no_grad():
-                next(t.G_ema.parameters()).fill_(float("inf"))
-
-    t.on_progress = on_progress
-    result = t.run_loop()
+    result, events = _train_poisoning_ema(tmp_path / "r", cfg, 8, float("inf"))
     assert [e.kind for e in events].count("recovered") == 1
     assert result.state == "finished" and result.step == 8  # trained the lost steps again
-    assert _checkpoint_finite(t.run.checkpoint)
+    assert _checkpoint_finite(tmp_path / "r" / "checkpoint.safetensors")
     assert RunFolder(tmp_path / "r").checkpoint_step() == 8
+
+
+class _Crash(BaseException):
+    """Stands for kill -9 in-process: nothing after the raise runs (see test_crash_safety)."""
+
+
+def test_resume_after_a_crash_logs_each_step_once(tmp_path):
+    cfg = tiny_train("dcgan", steps=10, log_every=1, checkpoint_minutes=0.0)
+    t = Trainer(cfg, DATA, tmp_path / "r", evaluate=False)
+
+    def on_progress(p):
+        if p.kind == "checkpoint" and p.step == 4:
+            t.cfg.checkpoint_minutes = 1e6  # the last checkpoint before the crash
+        if p.kind == "step" and p.step == 7:
+            raise _Crash
+
+    t.on_progress = on_progress
+    with pytest.raises(_Crash):
+        t.run_loop()
+    run = RunFolder(tmp_path / "r")
+    assert load_tensors(run.checkpoint)[1]["step"] == 4 and [r["step"] for r in run.read_log()][-1] == 6
+    train(cfg, DATA, run_dir=tmp_path / "r", resume=True, evaluate=False)
+    assert [r["step"] for r in run.read_log()] == list(range(1, 11))  # old code: 1..6, 5..10
