@@ -8,7 +8,7 @@ pixels, whether it came from a seed, a projection or a breeding.
 Rendering, the one pipeline every caller uses::
 
     z  = truncate(latent, truncation)                  # pull towards the mean
-    z += sum(amount * direction[k] for k, amount in edits)   # steer (gan_core.directions)
+    z += sum(amount * step[k] * direction[k] for k, amount in edits)   # steer (gan_core.directions)
     picture = G(z)                                     # uint8 (H, W[, 3])
     picture = symmetrize(picture, symmetry)            # gan_core.symmetry
 
@@ -168,12 +168,13 @@ def effective_latent(design: Design, model) -> torch.Tensor:
                         f"expects {model.z_dim}; it was made with another model")
     z = truncate(torch.from_numpy(design.latent.copy()), design.truncation)
     if design.edits:
-        from .directions import directions_for
+        from .directions import directions_for, edit_steps
         dirs = directions_for(model, design.directions)  # (K, z_dim) orthonormal rows, cached per model
+        steps = edit_steps(model, design.directions)     # latent distance per slider unit, per direction
         for i, amount in design.edits.items():
             if i >= dirs.shape[0]:
                 raise UserError(f"edits: direction {i} does not exist; this model has {dirs.shape[0]}")
-            z = z + amount * dirs[i]
+            z = z + (amount * float(steps[i])) * dirs[i]
     return z
 
 

@@ -13,6 +13,14 @@ least squares, then orthonormalised in order. About a second; measured against S
 Both give orthonormal rows sorted by importance, with a fixed sign (each direction's largest
 component is positive): ``eigh`` may return either sign, and an edit must give the same
 pixels on every machine. Cached per loaded model.
+
+Slider units are calibrated per direction (``edit_steps``): the directions' effects differ by
+an order of magnitude (on the bundled rims SeFa's first eigenvalue is 10x the next ones, so a
+unit step along it redraws the rim while ±9 along the fifth barely shows). A slider at its
+end (±3) moves the latent by whatever distance changes the picture by ``FULL_SLIDER_CHANGE``
+grey levels on average over a few fixed seeds, so every slider does something visible and
+none destroys the design. The steps depend on the weights only (fixed seeds, rounded), so a
+saved edit draws the same pixels again.
 """
 from __future__ import annotations
 
@@ -26,6 +34,10 @@ from .errors import UserError
 MAX_DIRECTIONS = 32
 GANSPACE_SAMPLES = 2000
 AMOUNTS = (-3.0, 0.0, 3.0)  # a preview strip: the design at -3, 0, +3 along one direction
+FULL_SLIDER_CHANGE = 22.0   # mean |pixel change| (of 255) at a slider's end, per direction
+CALIBRATION_SEEDS = 4       # latents the change is averaged over
+MAX_STEP = 4.0              # z units per slider unit at most (±12 at the ends: far, but on the prior)
+CALIBRATED = 12             # directions calibrated one by one; later ones take the median step of 1..11
 _lock = threading.Lock()
 
 
@@ -97,6 +109,44 @@ def directions_for(model, method: str = "sefa") -> torch.Tensor:
             else:
                 raise UserError(f"directions: unknown method {method!r}; use sefa or ganspace")
         return cache[method]
+
+
+def edit_steps(model, method: str = "sefa") -> torch.Tensor:
+    """(K,) latent distance per slider unit for each direction of ``directions_for(model, method)``."""
+    cache = model.__dict__.setdefault("_edit_steps", {})
+    dirs = directions_for(model, method)
+    with _lock:
+        if method not in cache:
+            cache[method] = _calibrate(model, dirs)
+        return cache[method]
+
+
+@torch.no_grad()
+def _calibrate(model, all_dirs: torch.Tensor, iterations: int = 7) -> torch.Tensor:
+    """Bisection per direction (all directions in one batch per iteration) for the distance whose
+    mean pixel change is FULL_SLIDER_CHANGE, divided by the slider's end (3). Only the first
+    CALIBRATED directions are measured (sliders show at most 10); the rest, whose eigenvalues are
+    close together, take the median of the measured ones after the first."""
+    from .latent import z_from_seeds
+    from .design import EDIT_RANGE
+    z = z_from_seeds(range(CALIBRATION_SEEDS), model.z_dim)
+    base = model.from_latents(z).astype(np.float32)
+    dirs = all_dirs[:CALIBRATED]
+    k = dirs.shape[0]
+    lo, hi = torch.zeros(k), torch.full((k,), MAX_STEP * EDIT_RANGE)
+    for _ in range(iterations):
+        mid = (lo + hi) / 2
+        moved = z[None] + (mid[:, None] * dirs)[:, None, :]          # (K, seeds, z_dim)
+        pics = model.from_latents(moved.reshape(-1, model.z_dim)).astype(np.float32)
+        change = np.abs(pics.reshape(k, CALIBRATION_SEEDS, -1) - base.reshape(1, CALIBRATION_SEEDS, -1))
+        too_far = torch.from_numpy(change.mean(axis=(1, 2)) > FULL_SLIDER_CHANGE)
+        hi = torch.where(too_far, mid, hi)
+        lo = torch.where(too_far, lo, mid)
+    steps = ((lo + hi) / 2) / EDIT_RANGE
+    if all_dirs.shape[0] > k:
+        rest = steps[1:].median() if k > 1 else steps[0]
+        steps = torch.cat([steps, rest.repeat(all_dirs.shape[0] - k)])
+    return (steps * 100).round().clamp_min(1) / 100  # rounded: float noise never changes a saved edit
 
 
 def direction_strips(model, base, count: int = 10, amounts=AMOUNTS) -> np.ndarray:
