@@ -95,6 +95,8 @@ class TrainConfig:
     mixed_precision: bool = True    # bf16 autocast on CUDA (ignored elsewhere)
     compile: bool = False           # torch.compile on CUDA
     threads: int = 0                # CPU threads (0 = one per core)
+    data_memory_gb: float = 0.0     # dataset budget per process (0 = half the free device/host memory);
+                                    # a larger dataset streams from a memory-mapped file in the run folder
     seed: int = 0                   # seed for weights, batches and grid latents
     preset: str = "custom"          # name of the preset this came from
 
@@ -121,6 +123,7 @@ class TrainConfig:
         _check_range("checkpoint_minutes", self.checkpoint_minutes, 0.0, 1440.0)
         _check_range("log_every", self.log_every, 1, 10**6)
         _check_range("threads", self.threads, 0, 256)
+        _check_range("data_memory_gb", self.data_memory_gb, 0.0, 65536.0)
         for f in ("batch_size", "n_critic", "r1_every", "sample_every", "grid_size", "log_every",
                   "threads", "seed", "ema_start"):
             v = getattr(self, f)
