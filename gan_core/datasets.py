@@ -320,15 +320,20 @@ def load_dataset(source, resolution: int = 64, channels: int = 1,
         names.append(name)
         pictures.append(picture)
     if not pictures:
-        where = (f"the {len(source)} uploaded file{'s' * (len(source) != 1)}"
-                 if isinstance(source, (list, tuple)) else str(source))
-        if skipped:
-            first = "; ".join(f"{s.name}: {s.reason}" for s in skipped[:3])
-            raise UserError(f"No usable images in {where}: {len(skipped)} files skipped "
-                            f"(first reasons: {first}). {_HINT}")
-        raise UserError(f"No usable images in {where}: it holds no files. {_HINT}")
+        raise no_images_error(source, skipped)
     tensor = imagesmod.from_uint8(np.stack(pictures), channels=channels).float().contiguous()
     return Dataset(tensor, names, skipped)
+
+
+def no_images_error(source, skipped: list[SkippedFile]) -> UserError:
+    """The error for a source without one usable image, naming the first reasons."""
+    where = (f"the {len(source)} uploaded file{'s' * (len(source) != 1)}"
+             if isinstance(source, (list, tuple)) else str(source))
+    if skipped:
+        first = "; ".join(f"{s.name}: {s.reason}" for s in skipped[:3])
+        return UserError(f"No usable images in {where}: {len(skipped)} files skipped "
+                         f"(first reasons: {first}). {_HINT}")
+    return UserError(f"No usable images in {where}: it holds no files. {_HINT}")
 
 
 def _png_name(name: str, index: int, taken: set) -> str:

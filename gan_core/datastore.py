@@ -197,13 +197,17 @@ def prepare_store(source, path: str | Path, resolution: int, channels: int, clea
     Returns the files skipped, with reasons. Pictures go straight into the file: memory
     holds a few pictures at a time, never the whole set.
     """
-    from .datasets import iter_prepared
+    from .config import RESOLUTIONS
+    from .datasets import iter_prepared, no_images_error
+    if resolution not in RESOLUTIONS:
+        raise UserError(f"resolution must be one of {RESOLUTIONS}, got {resolution!r}")
     skipped: list = []
     count = write_store(iter_prepared(source, resolution, channels, cleanup, skipped, progress, workers),
                         path, resolution, channels)
     if count == 0:
-        first = "; ".join(f"{s.name}: {s.reason}" for s in skipped[:3])
-        raise UserError(f"No usable images in {source}" + (f" (first reasons: {first})" if first else ""))
+        Path(path).unlink(missing_ok=True)
+        meta_path(path).unlink(missing_ok=True)
+        raise no_images_error(source, skipped)
     return skipped
 
 

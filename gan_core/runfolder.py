@@ -91,9 +91,6 @@ class RunFolder:
         import torch
         save_tensors({"pictures": torch.from_numpy(np.ascontiguousarray(pictures))}, self.training_images)
 
-    def has_training_images(self) -> bool:
-        return self.training_images.is_file() or self.decoded_images.is_file()
-
     def read_training_images(self) -> np.ndarray | None:
         """The run's training pictures (N, H, W[, 3]) uint8, or None for runs without them.
         Large sets come memory-mapped from ``images.u8`` (read as they are used)."""

@@ -367,9 +367,11 @@ class Trainer:
     def _write_training_images(self) -> None:
         """The pictures for Explore's nearest-image view: a safetensors file when small, else the
         memory-mapped store (``images.u8``) the run may already stream from."""
+        if self.run.training_images.is_file():
+            return
         if self.data.nbytes <= TRAINING_IMAGES_MAX_BYTES:
             self.run.write_training_images(self.data.pictures())
-        elif self.data.path != self.run.decoded_images:
+        elif self.data.path != self.run.decoded_images and not self.run.decoded_images.is_file():
             c, h, _ = self.data.shape
             datastore.write_store(((str(i), p) for i, p in enumerate(datastore.iter_pictures(self.data))),
                                   self.run.decoded_images, h, c)
@@ -403,8 +405,7 @@ class Trainer:
         self.start_step, self.start_images = self.step, self.images_seen
         if main:
             self.run.write_status("running", self.step)
-            if not self.run.has_training_images():
-                self._write_training_images()
+            self._write_training_images()
         where = describe_device(self.device) + (f" x {self.dist.world_size} processes" if self.dist.enabled else "")
         self._report("start", t0, message=f"training on {where}")
         for msg in self.messages:
