@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import math
+import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -98,7 +99,11 @@ class Trainer:
             raise UserError(f"{self.run.path} already holds a run; resume it or choose a new folder")
 
         self.device = self.dist.device_for(config.device) if self.dist.enabled else pick_device(config.device)
-        configure(self.device, config.threads)
+        threads = config.threads
+        if self.dist.enabled and not threads and self.device.type == "cpu":  # ranks share the node's cores
+            threads = max(1, (len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else
+                              os.cpu_count() or 1) // self.dist.local_world_size)
+        configure(self.device, threads)
         cuda = self.device.type == "cuda"
         self.amp = cuda and config.mixed_precision
         # channels_last on CPU measured per architecture (2 cores, benchmarks/bench_train.py):

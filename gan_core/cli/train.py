@@ -61,7 +61,14 @@ def cmd_train(a) -> int:
         seed=a.seed, minutes=a.minutes, steps=a.steps, data_memory_gb=a.data_memory_gb).items() if v is not None}
     if a.lr is not None:
         overrides.update(lr_g=a.lr, lr_d=a.lr)
+    request = None
+    if a.config:  # a whole TrainConfig as JSON (gan_core.launch writes one); flags still win
+        from ..checkpoint import read_json
+        request = TrainConfig.from_dict(read_json(Path(a.config), "--config training config"))
     if a.resume:
+        if request is not None:  # its budget (and device) is what the resumed session gets
+            overrides = {"minutes": request.minutes, "steps": request.steps, "device": request.device,
+                         **overrides}
         if not run.checkpoint.is_file():
             raise UserError(f"--resume: {a.out} has no checkpoint.safetensors to resume from")
         cfg = TrainConfig.from_dict(run.read_config()["train"])
@@ -72,7 +79,12 @@ def cmd_train(a) -> int:
             raise UserError(f"{a.out} already holds a run; add --resume to continue it or pick a new --out")
         if "loss" in overrides and overrides["loss"] == "hinge":
             overrides.setdefault("spectral_norm", True)
-        cfg = preset(a.preset or default_preset_name(), resolution=a.resolution, channels=a.channels, **overrides)
+        if request is not None:
+            model = {k: v for k, v in dict(resolution=a.resolution, channels=a.channels).items() if v is not None}
+            cfg = request.replace(**model, **overrides) if model or overrides else request
+        else:
+            cfg = preset(a.preset or default_preset_name(), resolution=a.resolution, channels=a.channels,
+                         **overrides)
     dist = init_from_env(cfg.device)  # torchrun: join the group (NCCL on CUDA, gloo on CPU)
     data = _prepare_data(a, cfg, run, dist)
     if not dist.is_main:
@@ -117,6 +129,7 @@ def register(sub) -> None:
     q = sub.add_parser("train", help="train a generator on a folder or zip of images")
     q.add_argument("--data", required=True, help="folder or .zip of (cleaned) images")
     q.add_argument("--out", required=True, help="run folder (created)")
+    q.add_argument("--config", help="a training config as JSON (TrainConfig fields; instead of --preset)")
     q.add_argument("--preset", choices=list(PRESETS), default=None,
                    help="quick (CPU default), balanced (GPU default), quality, classic")
     q.add_argument("--loss", choices=LOSSES)
