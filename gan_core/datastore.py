@@ -233,7 +233,7 @@ def to_store(dataset, device: torch.device, budget_bytes: int, spill_path: Path 
         return ImageStore(store.float_images, device)
     if store.nbytes <= budget_bytes:
         if store.mm is not None:
-            return ImageStore(torch.from_numpy(np.ascontiguousarray(store.mm)), device, store.path)
+            return ImageStore(_load(store.mm, device), device, store.path)
         return ImageStore(store.u8, device)
     if store.mm is not None:
         return ImageStore(store.mm, device, store.path)
@@ -245,6 +245,15 @@ def to_store(dataset, device: torch.device, budget_bytes: int, spill_path: Path 
         write_store(((str(i), p) for i, p in enumerate(iter_pictures(store))), spill_path, h, c)
     wait()
     return open_store(spill_path, device)
+
+
+def _load(mm: np.memmap, device: torch.device) -> torch.Tensor:
+    """The file's pictures as one uint8 tensor on ``device``, copied in 256-picture chunks
+    (never a second full copy in host memory on the way to a GPU)."""
+    out = torch.empty(mm.shape, dtype=torch.uint8, device=device)
+    for i in range(0, mm.shape[0], 256):
+        out[i:i + 256].copy_(torch.from_numpy(np.array(mm[i:i + 256])))
+    return out
 
 
 def iter_pictures(store: ImageStore):

@@ -375,7 +375,7 @@ class Trainer:
         if self.run.training_images.is_file():
             return
         if self.data.nbytes <= TRAINING_IMAGES_MAX_BYTES:
-            self.run.write_training_images(self.data.pictures())
+            self.run.write_training_images(np.array(self.data.pictures()))  # a copy: the store may be read-only
         elif self.data.path != self.run.decoded_images and not self.run.decoded_images.is_file():
             c, h, _ = self.data.shape
             datastore.write_store(((str(i), p) for i, p in enumerate(datastore.iter_pictures(self.data))),

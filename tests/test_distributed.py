@@ -23,7 +23,7 @@ from gan_core.trainer import Trainer
 from dist_worker import run_rank
 from helpers import shapes_dataset, tiny_train
 
-CFG = tiny_train("dcgan", steps=12, n_critic=2, batch_size=4, log_every=1, sample_every=2, threads=1,
+CFG = tiny_train("dcgan", steps=8, n_critic=2, batch_size=4, log_every=1, sample_every=2, threads=1,
                  model={"d_norm": "batch"}).to_dict()
 
 
@@ -107,7 +107,7 @@ def test_one_process_run_resumes_on_two_processes(tmp_path):
     Trainer(cfg, shapes_dataset(13), run_dir, evaluate=False).run_loop()
     _, results = spawn(tmp_path, "one", "plain", resume=True, run_dir=run_dir)
     assert [r.get("error") for r in results] == [None, None]
-    assert [(r["state"], r["step"]) for r in results] == [("finished", 12), ("finished", 12)]
+    assert [(r["state"], r["step"]) for r in results] == [("finished", 8), ("finished", 8)]
     assert load_tensors(RunFolder(run_dir).checkpoint)[1]["world_size"] == 2
 
 
