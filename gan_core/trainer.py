@@ -31,6 +31,8 @@ from .latent import z_from_seeds
 from .models import Critic, Generator, SeededDropout
 from .runfolder import RunFolder
 
+MAX_RECOVERIES = 3  # NaN/inf recoveries per session; then the run fails, keeping its last good checkpoint
+
 
 METRICS_MAX_REAL = 2000                 # real images the end-of-run metrics compare with (spread subset)
 TRAINING_IMAGES_MAX_BYTES = 256 * 2 ** 20  # larger training sets stay in images.u8, not dataset.safetensors
@@ -63,6 +65,10 @@ class TrainResult:
     recoveries: int = 0
     metrics: dict | None = None
     messages: list[str] = field(default_factory=list)
+
+
+class NonFiniteState(RuntimeError):
+    """The training state holds NaN/inf, so it must not be saved over a good checkpoint."""
 
 
 def _images(dataset) -> torch.Tensor:
@@ -284,7 +290,25 @@ class Trainer:
         return make_grid(to_uint8(x), nrow=int(math.ceil(math.sqrt(self.cfg.grid_size))))
 
     # ---- checkpoints ------------------------------------------------------------------
+    def nonfinite_tensor(self) -> str | None:
+        """Name of a G/D/EMA/optimizer tensor holding NaN or inf, or None when all are finite.
+        One device sync for all of them (checkpoints are rare, so this costs nothing per step)."""
+        named = []
+        for name, mod in (("G", self.G), ("D", self.D), ("G_ema", self.G_ema)):
+            named += [(f"{name}.{k}", v) for k, v in mod.state_dict().items()]
+        for name, opt in (("opt_g", self.opt_g), ("opt_d", self.opt_d)):
+            named += [(f"{name}.{i}.{k}", v) for i, st in enumerate(opt.state.values()) for k, v in st.items()]
+        named = [(k, v) for k, v in named if torch.is_tensor(v) and v.is_floating_point()]
+        if not named or bool(torch.stack([torch.isfinite(v).all() for _, v in named]).all()):
+            return None
+        return next(k for k, v in named if not bool(torch.isfinite(v).all()))
+
     def save_checkpoint(self, seconds_total: float) -> None:
+        """Write the full training state (and the EMA generator beside it), atomically.
+        Refuses (NonFiniteState) to write NaN/inf weights over the last good checkpoint."""
+        bad = self.nonfinite_tensor()
+        if bad is not None:
+            raise NonFiniteState(f"{bad} holds NaN/inf at step {self.step}; checkpoint not written")
         # every rank's batch stream, on rank 0 (the gather is also the barrier before the write)
         ranks = self.dist.gather((self.gen.get_state(), self.perm.cpu(), self.cursor))
         if not self.dist.is_main:
@@ -335,18 +359,40 @@ class Trainer:
         self.recoveries = meta.get("recoveries", 0)
         self.lr_scale = meta.get("lr_scale", 1.0)
 
-    def _recover(self) -> str:
-        """Non-finite losses: reload the last good checkpoint and halve the learning rates."""
-        bad_step = self.step
+    def _recover(self, what: str = "losses became NaN/inf") -> str:
+        """Non-finite losses or weights: reload the last good checkpoint and halve the learning
+        rates. The back-off and the count survive the reload (the checkpoint holds older ones),
+        so each recovery takes a new, gentler path instead of replaying the last one."""
+        bad_step, recoveries, lr_scale = self.step, self.recoveries, self.lr_scale
         self._load_checkpoint()
-        self.recoveries += 1
-        self.lr_scale *= 0.5
+        self.recoveries = max(self.recoveries, recoveries) + 1
+        self.lr_scale = min(self.lr_scale, lr_scale) * 0.5
+        if self.dist.is_main:
+            self.run.truncate_log(self.step)  # the steps after the checkpoint will be logged again
         for opt, lr in ((self.opt_g, self.cfg.lr_g), (self.opt_d, self.cfg.lr_d)):
             for group in opt.param_groups:
                 group["lr"] = lr * self.lr_scale
         self.gen.manual_seed(rank_seed(self.cfg.seed + 7919 * self.recoveries, self.dist.rank))  # new batches
-        return (f"losses became NaN/inf near step {bad_step}; went back to the checkpoint at step "
+        return (f"{what} near step {bad_step}; went back to the checkpoint at step "
                 f"{self.step} and halved the learning rates")
+
+    def _recover_or_give_up(self, t0, what: str) -> bool:
+        """Recover (True), or, after MAX_RECOVERIES, go back to the last good checkpoint for
+        good and record why the run fails (False)."""
+        if self.recoveries - self.start_recoveries >= MAX_RECOVERIES:
+            bad_step, recoveries = self.step, self.recoveries
+            self._load_checkpoint()  # the last good state, for the final grid; nothing is written
+            self.recoveries = max(self.recoveries, recoveries)
+            self.fail_message = (f"{what} near step {bad_step} again after {MAX_RECOVERIES} recoveries with "
+                                 f"halved learning rates; stopped. The last good checkpoint (step {self.step}) "
+                                 f"is kept: resume it with a lower learning rate or pick another loss")
+            self.messages.append(self.fail_message)
+            self._report("error", t0, message=self.fail_message)
+            return False
+        msg = self._recover(what)
+        self.messages.append(msg)
+        self._report("recovered", t0, message=msg)
+        return True
 
     # ---- the loop ---------------------------------------------------------------------
     def _report(self, kind, t0, loss_d=None, loss_g=None, grid=None, message=""):
@@ -382,6 +428,7 @@ class Trainer:
                                   self.run.decoded_images, h, c)
 
     def _checkpoint(self, t0) -> str:
+        """Save; a full disk keeps the previous checkpoint. Raises NonFiniteState for bad weights."""
         try:
             self.save_checkpoint(self.seconds_before + time.perf_counter() - t0)
         except OSError as e:
@@ -408,69 +455,92 @@ class Trainer:
                         "world_size": self.dist.world_size}, self.run.config)
         t0 = time.perf_counter()
         self.start_step, self.start_images = self.step, self.images_seen
+        self.start_recoveries, self.fail_message = self.recoveries, ""
         if main:
+            # rows a crashed session logged after its last checkpoint would be logged again
+            self.run.truncate_log(self.step)
             self.run.write_status("running", self.step)
             self._write_training_images()
         where = describe_device(self.device) + (f" x {self.dist.world_size} processes" if self.dist.enabled else "")
         self._report("start", t0, message=f"training on {where}")
         for msg in self.messages:
             self._report("start", t0, message=msg)
-        if not self.resumed:
-            self._checkpoint(t0)  # step 0: something good to go back to
-        acc_d = torch.zeros((), device=self.device)
-        acc_g = torch.zeros((), device=self.device)
-        acc_n, last_report, last_grid, last_ckpt = 0, t0, t0, t0
-        state = "finished"
         try:
+            if not self.resumed:
+                self._checkpoint(t0)  # step 0: something good to go back to
             while True:
-                # decided together: every rank stops, or checkpoints, at the same step
-                stop, spent, due = self.dist.any(self.should_stop(), not self._budget_left(t0),
-                                                 time.perf_counter() - last_ckpt >= c.checkpoint_minutes * 60)
-                if spent:
+                state = self._train(t0)
+                if state == "failed":
                     break
-                if stop:
-                    state = "stopped"
+                bad = self.nonfinite_tensor()  # the final checkpoint must be good too
+                if bad is None:
                     break
-                if due:
-                    self._checkpoint(t0)
-                    last_ckpt = time.perf_counter()
-                ld, lg = self.train_step()
-                acc_d += ld
-                acc_g += lg
-                acc_n += 1
-                now = time.perf_counter()
-                # distributed: only at log steps (a collective cannot hang on one rank's clock)
-                if self.step % c.log_every == 0 or (not self.dist.enabled and now - last_report >= 1.0):
-                    ld_, lg_ = self.dist.mean(torch.stack([acc_d, acc_g]) / acc_n).tolist()  # the only sync point
-                    acc_d.zero_()
-                    acc_g.zero_()
-                    acc_n, last_report = 0, now
-                    if not (math.isfinite(ld_) and math.isfinite(lg_)):
-                        msg = self._recover()
-                        self.messages.append(msg)
-                        self._report("recovered", t0, message=msg)
-                        continue
-                    p = self._report("step", t0, ld_, lg_)
-                    if self.step % c.log_every == 0 and main:
-                        self.run.append_log([{"step": self.step, "epoch": round(p.epoch, 3),
-                                              "seconds": round(self.seconds_before + p.seconds, 3),
-                                              "images_per_second": round(p.images_per_second, 2),
-                                              "loss_d": ld_, "loss_g": lg_}])
-                saved = self.step % c.sample_every == 0
-                if main and (saved or now - last_grid >= c.sample_seconds):
-                    grid = self.sample_grid()
-                    if saved:
-                        self.run.save_grid(self.step, grid)
-                    last_grid = now
-                    self._report("grid", t0, grid=grid)
+                if not self._recover_or_give_up(t0, f"{bad} became NaN/inf"):
+                    state = "failed"
+                    break
+                if state == "stopped" or self.dist.any(not self._budget_left(t0))[0]:
+                    break  # the reloaded checkpoint is what this session ends with
         except BaseException as e:
             if main:
                 self.run.write_status("failed", self.step, message=str(e)[:500])
             raise
         return self._finish(t0, state)
 
+    def _train(self, t0) -> str:
+        """Train until the budget ends ("finished"), a stop ("stopped") or too many NaNs ("failed")."""
+        c, main = self.cfg, self.dist.is_main
+        acc_d = torch.zeros((), device=self.device)
+        acc_g = torch.zeros((), device=self.device)
+        acc_n, last_report, last_grid, last_ckpt = 0, t0, t0, time.perf_counter()
+        while True:
+            # decided together: every rank stops, or checkpoints, at the same step
+            stop, spent, due = self.dist.any(self.should_stop(), not self._budget_left(t0),
+                                             time.perf_counter() - last_ckpt >= c.checkpoint_minutes * 60)
+            if spent:
+                break
+            if stop:
+                return "stopped"
+            if due:
+                last_ckpt = time.perf_counter()
+                try:
+                    self._checkpoint(t0)
+                except NonFiniteState as e:  # finite losses can still hide bad weights (the EMA)
+                    if not self._recover_or_give_up(t0, str(e).split(" at step")[0]):
+                        return "failed"
+                    continue
+            ld, lg = self.train_step()
+            acc_d += ld
+            acc_g += lg
+            acc_n += 1
+            now = time.perf_counter()
+            # distributed: only at log steps (a collective cannot wait on one rank's clock)
+            if self.step % c.log_every == 0 or (not self.dist.enabled and now - last_report >= 1.0):
+                ld_, lg_ = self.dist.mean(torch.stack([acc_d, acc_g]) / acc_n).tolist()  # the only sync point
+                acc_d.zero_()
+                acc_g.zero_()
+                acc_n, last_report = 0, now
+                if not (math.isfinite(ld_) and math.isfinite(lg_)):
+                    if not self._recover_or_give_up(t0, "losses became NaN/inf"):
+                        return "failed"
+                    continue
+                p = self._report("step", t0, ld_, lg_)
+                if self.step % c.log_every == 0 and main:
+                    self.run.append_log([{"step": self.step, "epoch": round(p.epoch, 3),
+                                          "seconds": round(self.seconds_before + p.seconds, 3),
+                                          "images_per_second": round(p.images_per_second, 2),
+                                          "loss_d": ld_, "loss_g": lg_}])
+            saved = self.step % c.sample_every == 0
+            if main and (saved or now - last_grid >= c.sample_seconds):
+                grid = self.sample_grid()
+                if saved:
+                    self.run.save_grid(self.step, grid)
+                last_grid = now
+                self._report("grid", t0, grid=grid)
+        return "finished"
+
     def _finish(self, t0, state: str) -> TrainResult:
-        msg = self._checkpoint(t0)
+        # a failed run keeps its last good checkpoint: the state in memory is that checkpoint's
+        msg = self.fail_message if state == "failed" else self._checkpoint(t0)
         if not self.dist.is_main:  # the others are done: rank 0 writes the rest
             return TrainResult(self.run.path, self.step, time.perf_counter() - t0, state, self.recoveries,
                                None, self.messages)
@@ -484,7 +554,7 @@ class Trainer:
             metrics = self.compute_metrics()
         secs = time.perf_counter() - t0
         self.run.write_status(state, self.step, message=msg, seconds=self.seconds_before + secs)
-        self._report("done", t0, grid=grid, message=f"{state} at step {self.step}")
+        self._report("done", t0, grid=grid, message=f"{state} at step {self.step}" + (f": {msg}" if state == "failed" else ""))
         return TrainResult(self.run.path, self.step, secs, state, self.recoveries, metrics, self.messages)
 
     @torch.no_grad()

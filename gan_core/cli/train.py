@@ -7,6 +7,7 @@ import signal
 import sys
 import threading
 import time
+from dataclasses import asdict
 from pathlib import Path
 
 from ..errors import UserError
@@ -15,7 +16,7 @@ from .common import ProgressBar, cleanup_flags, cleanup_from_args
 STOP_FILE = "STOP"  # the studio's Stop request for a run in another process (studio/jobs.py)
 
 
-def _prepare_data(a, cfg, run, dist):
+def _prepare_data(a, cfg, run, dist, cleanup):
     """Decode the images once (rank 0, every core, with progress) into the run folder's
     memory-mapped store; the other ranks wait, then map the same file."""
     from ..datastore import open_store, prepare_store
@@ -32,7 +33,6 @@ def _prepare_data(a, cfg, run, dist):
                 print(f"\rpreparing images: {done}/{total}", end="\n" if done == total else "",
                       file=sys.stderr, flush=True)
 
-        cleanup = cleanup_from_args(a) if a.clean else None
         try:
             skipped = prepare_store(a.data, run.decoded_images, cfg.model.resolution, cfg.model.channels,
                                     cleanup, progress)
@@ -53,8 +53,8 @@ def cmd_train(a) -> int:
     from ..distributed import init_from_env, shutdown
     from ..presets import default_preset_name, preset
     from ..runfolder import RunFolder
+    from ..resume import resume_config
     from ..trainer import train
-    from ..config import TrainConfig
     run = RunFolder(a.out)
     overrides = {k: v for k, v in dict(
         loss=a.loss, batch_size=a.batch_size, n_critic=a.n_critic, augment=a.augment, device=a.device,
@@ -64,29 +64,30 @@ def cmd_train(a) -> int:
     request = None
     if a.config:  # a whole TrainConfig as JSON (gan_core.launch writes one); flags still win
         from ..checkpoint import read_json
+        from ..config import TrainConfig
         request = TrainConfig.from_dict(read_json(Path(a.config), "--config training config"))
-    if a.resume:
-        if request is not None:  # its budget (and device) is what the resumed session gets
-            overrides = {"minutes": request.minutes, "steps": request.steps, "device": request.device,
-                         **overrides}
-        if not run.checkpoint.is_file():
-            raise UserError(f"--resume: {a.out} has no checkpoint.safetensors to resume from")
-        cfg = TrainConfig.from_dict(run.read_config()["train"])
-        cfg = cfg.replace(**{k: overrides[k] for k in ("minutes", "steps", "device", "data_memory_gb")
-                             if k in overrides})
+    if a.resume:  # --steps means this many more steps (gan_core.resume's rule)
+        flags = a.minutes is not None or a.steps is not None or request is None
+        cfg = resume_config(a.out, minutes=a.minutes if flags else request.minutes,
+                            steps=a.steps if flags else request.steps,
+                            device=a.device if a.device is not None or request is None else request.device)
+        if a.data_memory_gb is not None:
+            cfg = cfg.replace(data_memory_gb=a.data_memory_gb)
     else:
         if run.checkpoint.is_file():
             raise UserError(f"{a.out} already holds a run; add --resume to continue it or pick a new --out")
-        if "loss" in overrides and overrides["loss"] == "hinge":
-            overrides.setdefault("spectral_norm", True)
         if request is not None:
             model = {k: v for k, v in dict(resolution=a.resolution, channels=a.channels).items() if v is not None}
             cfg = request.replace(**model, **overrides) if model or overrides else request
         else:
             cfg = preset(a.preset or default_preset_name(), resolution=a.resolution, channels=a.channels,
                          **overrides)
+    cleanup = cleanup_from_args(a) if a.clean else None
+    dataset_info = {"name": Path(a.data).stem, "source": str(Path(a.data).resolve())}
+    if cleanup is not None:
+        dataset_info["cleanup"] = asdict(cleanup)
     dist = init_from_env(cfg.device)  # torchrun: join the group (NCCL on CUDA, gloo on CPU)
-    data = _prepare_data(a, cfg, run, dist)
+    data = _prepare_data(a, cfg, run, dist, cleanup)
     if not dist.is_main:
         sys.stderr = open(os.devnull, "w")  # one voice: rank 0 reports for the run
     if dist.enabled:
@@ -109,7 +110,7 @@ def cmd_train(a) -> int:
     old = signal.signal(signal.SIGINT, on_sigint)
     try:
         result = train(cfg, data, ProgressBar(), should_stop, run_dir=a.out, resume=a.resume,
-                       dataset_info={"source": str(Path(a.data).resolve())})
+                       dataset_info=dataset_info)
     finally:
         signal.signal(signal.SIGINT, old)
     shutdown()
@@ -123,8 +124,24 @@ def cmd_train(a) -> int:
     return 0
 
 
+def _flag(q, flag: str, cls, name: str, help: str | None = None) -> None:
+    """An option built from the config field's metadata: its type, choices, help and range."""
+    from ..config import field_spec
+    s = field_spec(cls, name)
+    kind = int if s.whole else float if isinstance(s.default, float) else str
+    text = help or s.help
+    if s.many:
+        text += f"; from {','.join(s.choices)}"
+    elif s.hi is not None:
+        text += f" ({s.lo:g} to {s.hi:g})" if isinstance(s.lo, float) else f" ({s.lo} to {s.hi})"
+    elif s.lo is not None:
+        text += f" (>= {s.lo})"
+    kw = {"choices": list(s.choices)} if s.choices is not None and not s.many else {}
+    q.add_argument(flag, type=kind, help=text, **kw)
+
+
 def register(sub) -> None:
-    from ..config import AUGMENTS, LOSSES, RESOLUTIONS
+    from ..config import ModelConfig, TrainConfig
     from ..presets import PRESETS
     q = sub.add_parser("train", help="train a generator on a folder or zip of images")
     q.add_argument("--data", required=True, help="folder or .zip of (cleaned) images")
@@ -132,22 +149,21 @@ def register(sub) -> None:
     q.add_argument("--config", help="a training config as JSON (TrainConfig fields; instead of --preset)")
     q.add_argument("--preset", choices=list(PRESETS), default=None,
                    help="quick (CPU default), balanced (GPU default), quality, classic")
-    q.add_argument("--loss", choices=LOSSES)
-    q.add_argument("--resolution", type=int, choices=RESOLUTIONS)
-    q.add_argument("--channels", type=int, choices=(1, 3))
-    q.add_argument("--batch-size", type=int)
-    q.add_argument("--lr", type=float, help="learning rate of both networks")
-    q.add_argument("--n-critic", type=int, help="critic steps per generator step")
-    q.add_argument("--augment", help=f"comma-separated DiffAugment policies from {','.join(AUGMENTS)}; '' = off")
-    q.add_argument("--device", help="auto, cpu, cuda, cuda:N or mps")
-    q.add_argument("--seed", type=int)
+    _flag(q, "--loss", TrainConfig, "loss", "training loss (hinge turns spectral norm on)")
+    _flag(q, "--resolution", ModelConfig, "resolution")
+    _flag(q, "--channels", ModelConfig, "channels")
+    _flag(q, "--batch-size", TrainConfig, "batch_size")
+    _flag(q, "--lr", TrainConfig, "lr_g", "learning rate of both networks")
+    _flag(q, "--n-critic", TrainConfig, "n_critic")
+    _flag(q, "--augment", TrainConfig, "augment")
+    _flag(q, "--device", TrainConfig, "device")
+    _flag(q, "--seed", TrainConfig, "seed")
     budget = q.add_mutually_exclusive_group()
-    budget.add_argument("--minutes", type=float, help="time budget")
-    budget.add_argument("--steps", type=int, help="generator-step budget (total, counting a resumed run)")
+    _flag(budget, "--minutes", TrainConfig, "minutes", "time budget in minutes (this session's, on --resume)")
+    _flag(budget, "--steps", TrainConfig, "steps", "generator-step budget; more steps on --resume")
     q.add_argument("--resume", action="store_true", help="continue the run in --out from its checkpoint "
                    "(on any number of processes)")
-    q.add_argument("--data-memory-gb", type=float, help="dataset memory budget per process in GB (default: half "
-                   "the free device/host memory); a larger set streams from a memory-mapped file")
+    _flag(q, "--data-memory-gb", TrainConfig, "data_memory_gb")
     q.add_argument("--clean", action="store_true", help="apply the cleanup flags to the images first")
     cleanup_flags(q)
     q.set_defaults(func=cmd_train)
