@@ -233,7 +233,7 @@ def to_store(dataset, device: torch.device, budget_bytes: int, spill_path: Path 
         return ImageStore(store.float_images, device)
     if store.nbytes <= budget_bytes:
         if store.mm is not None:
-            return ImageStore(_load(store.mm, device), device, store.path)
+            return ImageStore(_load(store, device), device, store.path)
         return ImageStore(store.u8, device)
     if store.mm is not None:
         return ImageStore(store.mm, device, store.path)
@@ -247,12 +247,19 @@ def to_store(dataset, device: torch.device, budget_bytes: int, spill_path: Path 
     return open_store(spill_path, device)
 
 
-def _load(mm: np.memmap, device: torch.device) -> torch.Tensor:
-    """The file's pictures as one uint8 tensor on ``device``, copied in 256-picture chunks
-    (never a second full copy in host memory on the way to a GPU)."""
-    out = torch.empty(mm.shape, dtype=torch.uint8, device=device)
-    for i in range(0, mm.shape[0], 256):
-        out[i:i + 256].copy_(torch.from_numpy(np.array(mm[i:i + 256])))
+def _load(store: ImageStore, device: torch.device) -> torch.Tensor:
+    """The file's pictures as one uint8 tensor on ``device``, read in 256-picture chunks with
+    plain reads: the mapped pages never count in this process's memory, and on the way to a
+    GPU no second full copy is made in host memory."""
+    shape = store.mm.shape
+    out = torch.empty(shape, dtype=torch.uint8, device=device)
+    buf = torch.empty((min(256, shape[0]), *shape[1:]), dtype=torch.uint8)
+    with open(store.path, "rb") as f:
+        for i in range(0, shape[0], 256):
+            part = buf[:min(256, shape[0] - i)]
+            if f.readinto(memoryview(part.numpy()).cast("B")) != part.numel():
+                raise UserError(f"{store.path}: shorter than its header says; prepare it again")
+            out[i:i + len(part)].copy_(part)
     return out
 
 

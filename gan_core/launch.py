@@ -37,6 +37,7 @@ def launch_distributed(config: TrainConfig, data: str | Path, run_dir: str | Pat
     """Start ``nproc`` ranks training ``config`` on the images in ``data`` into ``run_dir``.
 
     ``devices`` are the CUDA GPU indices to use (one per rank; None = the first ``nproc``).
+    On ``resume`` the config's budget is this session's (steps = more steps, gan_core.resume).
     Returns the torchrun process, leader of its own process group: ``stop_run`` asks it to
     stop after the current step (final checkpoint saved), ``kill_run`` ends the group.
     """
@@ -44,13 +45,14 @@ def launch_distributed(config: TrainConfig, data: str | Path, run_dir: str | Pat
         raise UserError(f"nproc must be a whole number >= 1; got {nproc!r}")
     if devices is not None and len(devices) != nproc:
         raise UserError(f"{nproc} processes need {nproc} GPU(s); {len(devices)} were chosen")
-    run = RunFolder(run_dir)
+    run, data = RunFolder(Path(run_dir).resolve()), Path(data).resolve()  # the child runs elsewhere
     if not resume and run.checkpoint.is_file():
         raise UserError(f"{run.path} already holds a run; resume it or choose a new folder")
     run.path.mkdir(parents=True, exist_ok=True)
     (run.path / STOP_FILE).unlink(missing_ok=True)
     write_json(config.to_dict(), run.path / REQUEST_FILE)
-    env = dict(os.environ)
+    root = Path(__file__).resolve().parents[1]
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(root), os.environ.get("PYTHONPATH")])))
     if devices is not None:
         env["CUDA_VISIBLE_DEVICES"] = ",".join(str(int(d)) for d in devices)
     env.setdefault("OMP_NUM_THREADS", str(max(1, (os.cpu_count() or 1) // nproc)))
@@ -58,7 +60,7 @@ def launch_distributed(config: TrainConfig, data: str | Path, run_dir: str | Pat
     try:
         return subprocess.Popen(launch_command(run.path, data, nproc, resume), env=env, stdin=subprocess.DEVNULL,
                                 stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-                                cwd=Path(__file__).resolve().parents[1])
+                                cwd=root)
     finally:
         log.close()  # the child holds its own copy
 

@@ -78,6 +78,8 @@ def test_large_upload_is_prepared_in_a_process_pool_with_progress_same_result(tm
     assert len(skipped) == 2
     store = datastore.open_store(run.decoded_images)
     assert store.streaming and torch.equal(store.batch(torch.arange(len(store))), serial.images)
+    loaded = datastore.to_store(store, torch.device("cpu"), budget_bytes=10 ** 9, spill_path=None)
+    assert not loaded.streaming and torch.equal(loaded.batch(torch.arange(len(store))), serial.images)
     assert np.array_equal(run.read_training_images(), serial.pictures())
     # cleanup_folder's pool writes the same files as one process
     cfg = CleanupConfig(size=16)
