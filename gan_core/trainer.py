@@ -177,6 +177,12 @@ class Trainer:
             idx = self.shard.index_select(0, idx)
         return self.data.batch(idx).contiguous(memory_format=self.fmt)
 
+    @property
+    def real(self) -> torch.Tensor:
+        """Every training image as float (N, C, H, W) on the device (small sets: tests, tools);
+        training itself converts batch by batch (``self.data``)."""
+        return self.data.batch(torch.arange(self.n, device=self.device)).contiguous(memory_format=self.fmt)
+
     def _z(self, b: int) -> torch.Tensor:
         return torch.randn(b, self.cfg.model.z_dim, device=self.device, generator=self.gen)
 
