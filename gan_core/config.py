@@ -162,6 +162,8 @@ class TrainConfig:
     mixed_precision: bool = _f(True, "bf16 autocast on CUDA (ignored elsewhere)")
     compile: bool = _f(False, "torch.compile on CUDA")
     threads: int = _f(0, "CPU threads (0 = one per core)", range=(0, 256))
+    data_memory_gb: float = _f(0.0, "dataset memory budget per process in GB (0 = half the free device/host "
+                               "memory); a larger set streams from a memory-mapped file", range=(0.0, 65536.0))
     seed: int = _f(0, "seed for weights, batches and grid latents", range=(0, None))
     preset: str = _f("custom", "name of the preset this came from")
 

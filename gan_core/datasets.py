@@ -8,6 +8,7 @@ become an (N, C, H, W) tensor in [-1, 1] through ``images.from_uint8``.
 from __future__ import annotations
 
 import functools
+import io
 import json
 import os
 import re
@@ -17,6 +18,7 @@ import uuid
 import warnings
 from dataclasses import asdict, dataclass, field
 from pathlib import Path, PurePosixPath
+from typing import Callable
 
 import numpy as np
 import torch
@@ -30,7 +32,7 @@ from .safezip import SkippedFile, extract_zip, is_hidden
 
 __all__ = ["SkippedFile", "ImageReadError", "Dataset", "read_image", "iter_images", "collect_images",
            "prepare_picture", "load_dataset", "save_dataset", "cleanup_folder", "dataset_info", "is_hidden",
-           "MAX_PIXELS", "IMAGE_EXTENSIONS"]
+           "MAX_PIXELS", "IMAGE_EXTENSIONS", "map_images", "iter_prepared"]
 
 MAX_PIXELS = 40_000_000  # larger images are refused before decoding (decompression bombs)
 MIN_SIDE = 8             # smaller images carry no design
@@ -293,27 +295,37 @@ def prepare_picture(image: Image.Image, resolution: int, channels: int,
 
 
 def load_dataset(source, resolution: int = 64, channels: int = 1,
-                 cleanup: CleanupConfig | None = None) -> Dataset:
-    """Collect, optionally clean, square and resize every image in ``source``."""
+                 cleanup: CleanupConfig | None = None, progress: Progress | None = None,
+                 workers: int | None = None) -> Dataset:
+    """Collect, optionally clean, square and resize every image in ``source``.
+
+    ``progress(done, total)`` is called as files are done; large inputs use ``workers``
+    processes (default: every core), see ``map_images``.
+    """
     if resolution not in RESOLUTIONS:
         raise UserError(f"resolution must be one of {RESOLUTIONS}, got {resolution!r}")
     if channels not in (1, 3):
         raise UserError(f"channels must be 1 (grayscale) or 3 (colour), got {channels!r}")
     skipped: list[SkippedFile] = []
     names, pictures = [], []
-    for name, image in iter_images(source, skipped):
+    for name, picture in iter_prepared(source, resolution, channels, cleanup, skipped, progress, workers):
         names.append(name)
-        pictures.append(prepare_picture(image, resolution, channels, cleanup))
+        pictures.append(picture)
     if not pictures:
-        where = (f"the {len(source)} uploaded file{'s' * (len(source) != 1)}"
-                 if isinstance(source, (list, tuple)) else str(source))
-        if skipped:
-            first = "; ".join(f"{s.name}: {s.reason}" for s in skipped[:3])
-            raise UserError(f"No usable images in {where}: {len(skipped)} files skipped "
-                            f"(first reasons: {first}). {_HINT}")
-        raise UserError(f"No usable images in {where}: it holds no files. {_HINT}")
+        raise no_images_error(source, skipped)
     tensor = imagesmod.from_uint8(np.stack(pictures), channels=channels).float().contiguous()
     return Dataset(tensor, names, skipped)
+
+
+def no_images_error(source, skipped: list[SkippedFile]) -> UserError:
+    """The error for a source without one usable image, naming the first reasons."""
+    where = (f"the {len(source)} uploaded file{'s' * (len(source) != 1)}"
+             if isinstance(source, (list, tuple)) else str(source))
+    if skipped:
+        first = "; ".join(f"{s.name}: {s.reason}" for s in skipped[:3])
+        return UserError(f"No usable images in {where}: {len(skipped)} files skipped "
+                         f"(first reasons: {first}). {_HINT}")
+    return UserError(f"No usable images in {where}: it holds no files. {_HINT}")
 
 
 def _png_name(name: str, index: int, taken: set) -> str:
@@ -383,9 +395,10 @@ def dataset_info(folder: str | Path) -> dict:
             "channels": int(meta.get("channels", 1)), "cleanup": meta.get("cleanup")}
 
 
-def cleanup_folder(source, output: str | Path, config: CleanupConfig
-                   ) -> tuple[list[Path], list[SkippedFile]]:
-    """Clean every image in ``source`` into ``output/<stem>.png`` at its cleaned size."""
+def cleanup_folder(source, output: str | Path, config: CleanupConfig, progress: Progress | None = None,
+                   workers: int | None = None) -> tuple[list[Path], list[SkippedFile]]:
+    """Clean every image in ``source`` into ``output/<stem>.png`` at its cleaned size
+    (on every core for large inputs; ``progress(done, total)`` as in ``load_dataset``)."""
     output = Path(output).resolve()
     if not isinstance(source, (list, tuple)) and Path(source).is_dir():
         src = Path(source).resolve()
@@ -395,9 +408,86 @@ def cleanup_folder(source, output: str | Path, config: CleanupConfig
     skipped: list[SkippedFile] = []
     written: list[Path] = []
     taken: set[str] = set()
-    for i, (name, image) in enumerate(iter_images(source, skipped)):
+    work = functools.partial(_clean_file, config=config)
+    for i, (name, png) in enumerate(map_images(source, work, skipped, progress, workers)):
         output.mkdir(parents=True, exist_ok=True)
         path = output / _png_name(name, i, taken)
-        clean_image(image, config).save(path, format="PNG")
+        path.write_bytes(png)
         written.append(path)
     return written, skipped
+
+
+# ---- many files: one decode per file, on every core ----------------------------------------
+Progress = Callable[[int, int], None]
+POOL_MIN_FILES = 256  # below this a process pool costs more (start-up, imports) than it saves
+
+
+def _prepare_file(path: Path, resolution: int, channels: int, cleanup: CleanupConfig | None):
+    try:
+        return prepare_picture(read_image(path), resolution, channels, cleanup), None
+    except ImageReadError as e:
+        return None, e.reason
+
+
+def _clean_file(path: Path, config: CleanupConfig):
+    try:
+        image = read_image(path)
+    except ImageReadError as e:
+        return None, e.reason
+    buf = io.BytesIO()  # encoded in the worker: PNG compression is most of the cost
+    clean_image(image, config).save(buf, format="PNG")
+    return buf.getvalue(), None
+
+
+def _pool_size(workers: int | None, files: int) -> int:
+    if workers is None:
+        workers = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return 1 if files < POOL_MIN_FILES else max(1, min(int(workers), files))
+
+
+def map_images(source, work: Callable, skipped: list[SkippedFile], progress: Progress | None = None,
+               workers: int | None = None):
+    """Yield ``(unique name, value)`` for each file of ``source`` where ``work(path)`` returns
+    ``(value, None)``; a ``(None, reason)`` becomes a skipped file. Order, names and skipped
+    reasons are those of ``iter_images``. From ``POOL_MIN_FILES`` files on, ``work`` runs in a
+    pool of ``workers`` processes (forkserver: safe in a threaded server; one import of this
+    module per pool, not per file).
+    """
+    taken: set[str] = set()
+    with tempfile.TemporaryDirectory(prefix="design-studio-") as tmp:
+        walk_skipped: list[SkippedFile] = []  # kept in place: files skipped before each candidate
+        items = [(name, path, len(walk_skipped)) for name, path in _candidates(source, Path(tmp), walk_skipped)]
+        total, n = len(items), _pool_size(workers, len(items))
+        pool = None
+        if n > 1:
+            import multiprocessing as mp
+            from concurrent.futures import ProcessPoolExecutor
+            ctx = mp.get_context("forkserver")
+            ctx.set_forkserver_preload([__name__])
+            pool = ProcessPoolExecutor(n, mp_context=ctx)
+            results = pool.map(work, [p for _, p, _ in items], chunksize=max(1, min(32, total // (4 * n))))
+        else:
+            results = (work(p) for _, p, _ in items)
+        try:
+            emitted = 0
+            for done, ((name, _, before), (value, reason)) in enumerate(zip(items, results), 1):
+                skipped.extend(walk_skipped[emitted:before])
+                emitted = before
+                if reason is not None:
+                    skipped.append(SkippedFile(name, reason))
+                else:
+                    yield _unique(name, taken), value
+                if progress is not None:
+                    progress(done, total)
+            skipped.extend(walk_skipped[emitted:])
+        finally:
+            if pool is not None:
+                pool.shutdown(cancel_futures=True)
+
+
+def iter_prepared(source, resolution: int, channels: int, cleanup: CleanupConfig | None,
+                  skipped: list[SkippedFile], progress: Progress | None = None, workers: int | None = None):
+    """Yield ``(unique name, picture)``: every image of ``source`` read, cleaned when asked,
+    squared and resized (``prepare_picture``), on every core for large inputs."""
+    work = functools.partial(_prepare_file, resolution=resolution, channels=channels, cleanup=cleanup)
+    yield from map_images(source, work, skipped, progress, workers)

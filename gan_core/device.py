@@ -45,3 +45,18 @@ def configure(device: torch.device, threads: int = 0) -> None:
     elif device.type == "cpu":
         n = threads or len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (threads or os.cpu_count())
         torch.set_num_threads(max(1, n))
+
+
+def list_gpus() -> list[dict]:
+    """Every visible CUDA GPU: index, name and total memory (GB); [] without CUDA.
+
+    Reads device properties only: no CUDA context is created, so a server can call it at
+    start-up without holding memory on every GPU.
+    """
+    if not torch.cuda.is_available():
+        return []
+    gpus = []
+    for i in range(torch.cuda.device_count()):
+        p = torch.cuda.get_device_properties(i)
+        gpus.append({"index": i, "name": p.name, "memory_gb": round(p.total_memory / 2 ** 30, 1)})
+    return gpus

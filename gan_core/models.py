@@ -76,6 +76,18 @@ class GroupBatchNorm2d(nn.BatchNorm2d):
         return torch.cat(parts)
 
 
+class GroupSyncBatchNorm2d(nn.SyncBatchNorm):
+    """``GroupBatchNorm2d`` for distributed CUDA runs: each group is one SyncBatchNorm call,
+    so its statistics span that group's images on every rank (see gan_core.distributed)."""
+    groups: int = 1
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        g = self.groups
+        if g == 1 or not self.training:
+            return super().forward(x)
+        return torch.cat([super(GroupSyncBatchNorm2d, self).forward(part) for part in x.split(x.shape[0] // g)])
+
+
 class Generator(nn.Module):
     """z (N, z_dim) -> images (N, channels, res, res) in [-1, 1].
 
@@ -112,7 +124,7 @@ class Generator(nn.Module):
             raise ValueError(f"z must be (N, {self.cfg.z_dim}), got {tuple(z.shape)}")
         if groups == 1:
             return self.net(z[:, :, None, None])
-        norms = [m for m in self.net if isinstance(m, GroupBatchNorm2d)]
+        norms = [m for m in self.net if isinstance(m, (GroupBatchNorm2d, GroupSyncBatchNorm2d))]
         for m in norms:
             m.groups = groups
         try:

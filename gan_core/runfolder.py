@@ -61,6 +61,7 @@ class RunFolder:
     metrics = property(lambda self: self.path / "metrics.json")
     training_images = property(lambda self: self.path / "dataset.safetensors")
     studio_meta = property(lambda self: self.path / "studio.json")
+    decoded_images = property(lambda self: self.path / "images.u8")  # large sets (gan_core.datastore)
 
     def exists(self) -> bool:
         return self.config.is_file()
@@ -165,8 +166,12 @@ class RunFolder:
         save_tensors({"pictures": torch.from_numpy(np.ascontiguousarray(pictures))}, self.training_images)
 
     def read_training_images(self) -> np.ndarray | None:
-        """The run's training pictures (N, H, W[, 3]) uint8, or None for runs without them."""
+        """The run's training pictures (N, H, W[, 3]) uint8, or None for runs without them.
+        Large sets come memory-mapped from ``images.u8`` (read as they are used)."""
         if not self.training_images.is_file():
+            if self.decoded_images.is_file():
+                from .datastore import open_store
+                return open_store(self.decoded_images).pictures()
             return None
         from .checkpoint import load_tensors
         tensors, _ = load_tensors(self.training_images)

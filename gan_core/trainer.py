@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import math
+import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,7 +22,9 @@ from . import losses as L
 from .augment import diff_augment
 from .checkpoint import flatten_optimizer, load_tensors, save_tensors, unflatten_optimizer, write_json
 from .config import FORMAT_VERSION, TrainConfig
+from . import datastore
 from .device import configure, describe_device, pick_device
+from .distributed import DistContext, convert_sync_batchnorm, current, rank_seed
 from .errors import UserError
 from .images import make_grid, to_uint8
 from .latent import z_from_seeds
@@ -29,6 +32,10 @@ from .models import Critic, Generator, SeededDropout
 from .runfolder import RunFolder
 
 MAX_RECOVERIES = 3  # NaN/inf recoveries per session; then the run fails, keeping its last good checkpoint
+
+
+METRICS_MAX_REAL = 2000                 # real images the end-of-run metrics compare with (spread subset)
+TRAINING_IMAGES_MAX_BYTES = 256 * 2 ** 20  # larger training sets stay in images.u8, not dataset.safetensors
 
 
 @dataclass
@@ -77,25 +84,32 @@ class Trainer:
     def __init__(self, config: TrainConfig, dataset, run_dir: str | Path,
                  on_progress: Callable[[Progress], None] | None = None,
                  should_stop: Callable[[], bool] | None = None, resume: bool = False,
-                 evaluate: bool = True, dataset_info: dict | None = None):
+                 evaluate: bool = True, dataset_info: dict | None = None, dist: DistContext | None = None):
         self.cfg = config
+        self.dist = dist or current()  # world size 1: every hook below is a no-op
         self.dataset_info = dict(dataset_info or {})
         self.run = RunFolder(run_dir)
-        self.on_progress = on_progress or (lambda p: None)
+        self.on_progress = (on_progress if self.dist.is_main else None) or (lambda p: None)
         self.should_stop = should_stop or (lambda: False)
         self.evaluate = evaluate
         m = config.model
-        real = _images(dataset)
-        if tuple(real.shape[1:]) != (m.channels, m.resolution, m.resolution):
-            raise UserError(f"the dataset holds {real.shape[1]}-channel {real.shape[-1]} px images but the "
+        real = dataset if isinstance(dataset, datastore.ImageStore) else _images(dataset)
+        shape = real.shape if isinstance(real, datastore.ImageStore) else tuple(real.shape[1:])
+        if tuple(shape) != (m.channels, m.resolution, m.resolution):
+            raise UserError(f"the dataset holds {shape[0]}-channel {shape[-1]} px images but the "
                             f"model expects {m.channels}-channel {m.resolution} px; load the data at that size")
+        self.resumed = resume
         if resume and not self.run.checkpoint.is_file():
             raise UserError(f"{self.run.path}: no checkpoint to resume from")
         if not resume and self.run.checkpoint.is_file():
             raise UserError(f"{self.run.path} already holds a run; resume it or choose a new folder")
 
-        self.device = pick_device(config.device)
-        configure(self.device, config.threads)
+        self.device = self.dist.device_for(config.device) if self.dist.enabled else pick_device(config.device)
+        threads = config.threads
+        if self.dist.enabled and not threads and self.device.type == "cpu":  # ranks share the node's cores
+            threads = max(1, (len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else
+                              os.cpu_count() or 1) // self.dist.local_world_size)
+        configure(self.device, threads)
         cuda = self.device.type == "cuda"
         self.amp = cuda and config.mixed_precision
         # channels_last on CPU measured per architecture (2 cores, benchmarks/bench_train.py):
@@ -104,8 +118,11 @@ class Trainer:
         with torch.random.fork_rng(devices=[]):  # seed the init without touching other threads' RNG
             torch.manual_seed(config.seed)
             G, D = Generator(m), Critic(m)
+        if self.dist.enabled and cuda:  # statistics over the global batch (gan_core.distributed)
+            G, D = convert_sync_batchnorm(G), convert_sync_batchnorm(D)
         self.G = G.to(self.device, memory_format=self.fmt)
         self.D = D.to(self.device, memory_format=self.fmt)
+        self.dist.broadcast_parameters(self.G, self.D)
         self.G_ema = copy.deepcopy(self.G).eval().requires_grad_(False)
         if config.loss == "wgan-clip":
             self.opt_g = torch.optim.RMSprop(self.G.parameters(), lr=config.lr_g)
@@ -118,9 +135,15 @@ class Trainer:
         if config.compile and cuda and config.loss not in ("wgan-gp",):
             self.G_fwd, self.D_fwd = torch.compile(self.G), torch.compile(self.D)
 
-        self.real = real.to(self.device, torch.float32).contiguous(memory_format=self.fmt)
-        self.n = self.real.shape[0]
-        self.gen = torch.Generator(device=self.device).manual_seed(config.seed)  # all training randomness
+        # uint8 on the device, converted per batch; memory-mapped past the budget (gan_core.datastore)
+        budget = datastore.memory_budget(self.device, config.data_memory_gb, self.dist.local_world_size)
+        self.data = datastore.to_store(real, self.device, budget, self.run.decoded_images,
+                                       write=self.dist.is_main, wait=lambda: self.dist.barrier("the dataset spill"))
+        self.n = len(self.data)
+        self.shard = self.dist.shard(self.n, self.device)  # None: this process draws from all images
+        self.n_local = self.n if self.shard is None else len(self.shard)
+        # all training randomness; each rank its own stream (rank 0 keeps the run seed)
+        self.gen = torch.Generator(device=self.device).manual_seed(rank_seed(config.seed, self.dist.rank))
         for mod in self.G.modules():
             if isinstance(mod, SeededDropout):
                 mod.generator = self.gen
@@ -131,7 +154,7 @@ class Trainer:
         self.seconds_before = 0.0  # training time of earlier sessions of this run
         self.recoveries = 0
         self.lr_scale = 1.0
-        self.perm = torch.randperm(self.n, generator=self.gen, device=self.device)
+        self.perm = torch.randperm(self.n_local, generator=self.gen, device=self.device)
         self.cursor = 0
         self.messages: list[str] = []
         if resume:
@@ -140,17 +163,25 @@ class Trainer:
     # ---- data -------------------------------------------------------------------------
     def _real_batch(self) -> torch.Tensor:
         """Next batch of a per-epoch permutation (like a shuffled DataLoader, on the device)."""
-        b = self.cfg.batch_size
-        if b >= self.n:  # tiny datasets: sample with replacement
-            idx = torch.randint(0, self.n, (b,), generator=self.gen, device=self.device)
+        b, n = self.cfg.batch_size, self.n_local  # batch_size is per process (README: Scale out)
+        if b >= n:  # tiny datasets: sample with replacement
+            idx = torch.randint(0, n, (b,), generator=self.gen, device=self.device)
         else:
-            if self.cursor + b > self.n:
-                self.perm = torch.randperm(self.n, generator=self.gen, device=self.device)
+            if self.cursor + b > n:
+                self.perm = torch.randperm(n, generator=self.gen, device=self.device)
                 self.cursor = 0
             idx = self.perm[self.cursor:self.cursor + b]
             self.cursor += b
-        self.images_seen += b
-        return self.real.index_select(0, idx)
+        self.images_seen += b * self.dist.world_size
+        if self.shard is not None:
+            idx = self.shard.index_select(0, idx)
+        return self.data.batch(idx).contiguous(memory_format=self.fmt)
+
+    @property
+    def real(self) -> torch.Tensor:
+        """Every training image as float (N, C, H, W) on the device (small sets: tests, tools);
+        training itself converts batch by batch (``self.data``)."""
+        return self.data.batch(torch.arange(self.n, device=self.device)).contiguous(memory_format=self.fmt)
 
     def _z(self, b: int) -> torch.Tensor:
         return torch.randn(b, self.cfg.model.z_dim, device=self.device, generator=self.gen)
@@ -186,6 +217,7 @@ class Trainer:
     def _d_update(self, loss: torch.Tensor) -> None:
         self.opt_d.zero_grad(set_to_none=True)
         loss.backward()
+        self.dist.all_reduce_grads(self.D)
         self.opt_d.step()
         if self.cfg.loss == "wgan-clip":
             with torch.no_grad():
@@ -232,7 +264,9 @@ class Trainer:
         loss_g = self._g_loss(fake)
         self.opt_g.zero_grad(set_to_none=True)
         loss_g.backward()
+        self.dist.all_reduce_grads(self.G)
         self.opt_g.step()
+        self.dist.broadcast_buffers(self.G, self.D)  # before the EMA copies G's buffers
         self._update_ema()
         self.step += 1
         return loss_d.detach(), loss_g.detach()
@@ -281,6 +315,10 @@ class Trainer:
         bad = self.nonfinite_tensor()
         if bad is not None:
             raise NonFiniteState(f"{bad} holds NaN/inf at step {self.step}; checkpoint not written")
+        # every rank's batch stream, on rank 0 (the gather is also the barrier before the write)
+        ranks = self.dist.gather((self.gen.get_state(), self.perm.cpu(), self.cursor))
+        if not self.dist.is_main:
+            return
         tensors = {}
         for name, mod in (("G", self.G), ("D", self.D), ("G_ema", self.G_ema)):
             tensors.update({f"{name}.{k}": v for k, v in mod.state_dict().items()})
@@ -290,7 +328,10 @@ class Trainer:
         tensors.update(td)
         tensors["rng.gen"] = self.gen.get_state()
         tensors["perm"] = self.perm
+        for r, (gen_state, perm, _) in enumerate(ranks[1:], 1):
+            tensors[f"rank{r}.rng.gen"], tensors[f"rank{r}.perm"] = gen_state, perm
         meta = {"format_version": FORMAT_VERSION, "step": self.step, "images_seen": self.images_seen,
+                "world_size": self.dist.world_size, "cursors": [r[2] for r in ranks],
                 "cursor": self.cursor, "seconds": seconds_total, "opt_g": mg, "opt_d": md,
                 "lr_scale": self.lr_scale, "recoveries": self.recoveries, "model": self.cfg.model.to_dict()}
         save_tensors(tensors, self.run.checkpoint, meta)
@@ -307,9 +348,19 @@ class Trainer:
             mod.load_state_dict(sd)
         unflatten_optimizer(self.opt_g, "opt_g", tensors, meta["opt_g"])
         unflatten_optimizer(self.opt_d, "opt_d", tensors, meta["opt_d"])
-        self.gen.set_state(tensors["rng.gen"])
-        self.perm = tensors["perm"].to(self.device)
         self.step, self.images_seen, self.cursor = meta["step"], meta["images_seen"], meta["cursor"]
+        rank, world = self.dist.rank, self.dist.world_size
+        if meta.get("world_size", 1) == world:  # each rank continues its own batch stream: exact
+            key = f"rank{rank}." if rank else ""
+            self.gen.set_state(tensors[f"{key}rng.gen"])
+            self.perm = tensors[f"{key}perm"].to(self.device)
+            self.cursor = meta.get("cursors", [self.cursor])[rank]
+        else:  # other shards: weights, optimisers and step count continue, batches reshuffle
+            self.gen.manual_seed(rank_seed(self.cfg.seed + 104_729 * self.step, rank))
+            self.perm = torch.randperm(self.n_local, generator=self.gen, device=self.device)
+            self.cursor = 0
+            self.messages.append(f"resumed a {meta.get('world_size', 1)}-process run on {world} process(es) "
+                                 f"at step {self.step}; the batch order starts a new shuffle")
         self.seconds_before = meta["seconds"]
         self.recoveries = meta.get("recoveries", 0)
         self.lr_scale = meta.get("lr_scale", 1.0)
@@ -322,11 +373,12 @@ class Trainer:
         self._load_checkpoint()
         self.recoveries = max(self.recoveries, recoveries) + 1
         self.lr_scale = min(self.lr_scale, lr_scale) * 0.5
-        self.run.truncate_log(self.step)  # the steps after the checkpoint will be logged again
+        if self.dist.is_main:
+            self.run.truncate_log(self.step)  # the steps after the checkpoint will be logged again
         for opt, lr in ((self.opt_g, self.cfg.lr_g), (self.opt_d, self.cfg.lr_d)):
             for group in opt.param_groups:
                 group["lr"] = lr * self.lr_scale
-        self.gen.manual_seed(self.cfg.seed + 7919 * self.recoveries)  # do not replay the same batches
+        self.gen.manual_seed(rank_seed(self.cfg.seed + 7919 * self.recoveries, self.dist.rank))  # new batches
         return (f"{what} near step {bad_step}; went back to the checkpoint at step "
                 f"{self.step} and halved the learning rates")
 
@@ -369,6 +421,18 @@ class Trainer:
         self.on_progress(p)
         return p
 
+    def _write_training_images(self) -> None:
+        """The pictures for Explore's nearest-image view: a safetensors file when small, else the
+        memory-mapped store (``images.u8``) the run may already stream from."""
+        if self.run.training_images.is_file():
+            return
+        if self.data.nbytes <= TRAINING_IMAGES_MAX_BYTES:
+            self.run.write_training_images(np.array(self.data.pictures()))  # a copy: the store may be read-only
+        elif self.data.path != self.run.decoded_images and not self.run.decoded_images.is_file():
+            c, h, _ = self.data.shape
+            datastore.write_store(((str(i), p) for i, p in enumerate(datastore.iter_pictures(self.data))),
+                                  self.run.decoded_images, h, c)
+
     def _checkpoint(self, t0) -> str:
         """Save; a full disk keeps the previous checkpoint. Raises NonFiniteState for bad weights."""
         try:
@@ -389,21 +453,26 @@ class Trainer:
         return c.minutes is None or time.perf_counter() - t0 < c.minutes * 60
 
     def run_loop(self) -> TrainResult:
-        c = self.cfg
-        self.run.create()
-        write_json({"format_version": FORMAT_VERSION, "model": c.model.to_dict(), "train": c.to_dict(),
-                    "dataset": {**self.dataset_info, "images": self.n}}, self.run.config)
+        c, main = self.cfg, self.dist.is_main  # rank 0 alone writes the run folder
+        if main:
+            self.run.create()
+            write_json({"format_version": FORMAT_VERSION, "model": c.model.to_dict(), "train": c.to_dict(),
+                        "dataset": {**self.dataset_info, "images": self.n},
+                        "world_size": self.dist.world_size}, self.run.config)
         t0 = time.perf_counter()
         self.start_step, self.start_images = self.step, self.images_seen
         self.start_recoveries, self.fail_message = self.recoveries, ""
-        # rows a crashed session logged after its last checkpoint would be logged again
-        self.run.truncate_log(self.step)
-        self.run.write_status("running", self.step)
-        if not self.run.training_images.is_file():
-            self.run.write_training_images(to_uint8(self.real))
-        self._report("start", t0, message=f"training on {describe_device(self.device)}")
+        if main:
+            # rows a crashed session logged after its last checkpoint would be logged again
+            self.run.truncate_log(self.step)
+            self.run.write_status("running", self.step)
+            self._write_training_images()
+        where = describe_device(self.device) + (f" x {self.dist.world_size} processes" if self.dist.enabled else "")
+        self._report("start", t0, message=f"training on {where}")
+        for msg in self.messages:
+            self._report("start", t0, message=msg)
         try:
-            if not self.run.checkpoint.is_file():
+            if not self.resumed:
                 self._checkpoint(t0)  # step 0: something good to go back to
             while True:
                 state = self._train(t0)
@@ -415,30 +484,45 @@ class Trainer:
                 if not self._recover_or_give_up(t0, f"{bad} became NaN/inf"):
                     state = "failed"
                     break
-                if state == "stopped" or not self._budget_left(t0):
+                if state == "stopped" or self.dist.any(not self._budget_left(t0))[0]:
                     break  # the reloaded checkpoint is what this session ends with
         except BaseException as e:
-            self.run.write_status("failed", self.step, message=str(e)[:500])
+            if main:
+                self.run.write_status("failed", self.step, message=str(e)[:500])
             raise
         return self._finish(t0, state)
 
     def _train(self, t0) -> str:
         """Train until the budget ends ("finished"), a stop ("stopped") or too many NaNs ("failed")."""
-        c = self.cfg
+        c, main = self.cfg, self.dist.is_main
         acc_d = torch.zeros((), device=self.device)
         acc_g = torch.zeros((), device=self.device)
         start = time.perf_counter()  # not t0: the step-0 checkpoint is no reason to report early
         acc_n, last_report, last_grid, last_ckpt = 0, start, t0, start
-        while self._budget_left(t0):
-            if self.should_stop():
+        while True:
+            # decided together: every rank stops, or checkpoints, at the same step
+            stop, spent, due = self.dist.any(self.should_stop(), not self._budget_left(t0),
+                                             time.perf_counter() - last_ckpt >= c.checkpoint_minutes * 60)
+            if spent:
+                break
+            if stop:
                 return "stopped"
+            if due:
+                last_ckpt = time.perf_counter()
+                try:
+                    self._checkpoint(t0)
+                except NonFiniteState as e:  # finite losses can still hide bad weights (the EMA)
+                    if not self._recover_or_give_up(t0, str(e).split(" at step")[0]):
+                        return "failed"
+                    continue
             ld, lg = self.train_step()
             acc_d += ld
             acc_g += lg
             acc_n += 1
             now = time.perf_counter()
-            if self.step % c.log_every == 0 or now - last_report >= 1.0:
-                ld_, lg_ = (acc_d / acc_n).item(), (acc_g / acc_n).item()  # the only sync point
+            # distributed: only at log steps (a collective cannot wait on one rank's clock)
+            if self.step % c.log_every == 0 or (not self.dist.enabled and now - last_report >= 1.0):
+                ld_, lg_ = self.dist.mean(torch.stack([acc_d, acc_g]) / acc_n).tolist()  # the only sync point
                 acc_d.zero_()
                 acc_g.zero_()
                 acc_n, last_report = 0, now
@@ -447,30 +531,26 @@ class Trainer:
                         return "failed"
                     continue
                 p = self._report("step", t0, ld_, lg_)
-                if self.step % c.log_every == 0:
+                if self.step % c.log_every == 0 and main:
                     self.run.append_log([{"step": self.step, "epoch": round(p.epoch, 3),
                                           "seconds": round(self.seconds_before + p.seconds, 3),
                                           "images_per_second": round(p.images_per_second, 2),
                                           "loss_d": ld_, "loss_g": lg_}])
             saved = self.step % c.sample_every == 0
-            if saved or now - last_grid >= c.sample_seconds:
+            if main and (saved or now - last_grid >= c.sample_seconds):
                 grid = self.sample_grid()
                 if saved:
                     self.run.save_grid(self.step, grid)
                 last_grid = now
                 self._report("grid", t0, grid=grid)
-            if now - last_ckpt >= c.checkpoint_minutes * 60:
-                last_ckpt = now
-                try:
-                    self._checkpoint(t0)
-                except NonFiniteState as e:  # finite losses can still hide bad weights (the EMA)
-                    if not self._recover_or_give_up(t0, str(e).split(" at step")[0]):
-                        return "failed"
         return "finished"
 
     def _finish(self, t0, state: str) -> TrainResult:
         # a failed run keeps its last good checkpoint: the state in memory is that checkpoint's
         msg = self.fail_message if state == "failed" else self._checkpoint(t0)
+        if not self.dist.is_main:  # the others are done: rank 0 writes the rest
+            return TrainResult(self.run.path, self.step, time.perf_counter() - t0, state, self.recoveries,
+                               None, self.messages)
         grid = self.sample_grid()
         self.run.save_grid(self.step, grid)
         from PIL import Image
@@ -489,7 +569,11 @@ class Trainer:
         from . import metrics as M
         z = torch.randn(count, self.cfg.model.z_dim, generator=torch.Generator().manual_seed(12345))
         fake = torch.cat([self.G_ema(z[i:i + 100].to(self.device)).float().cpu() for i in range(0, count, 100)])
-        result = M.evaluate(self.real.float().cpu(), fake)
+        real, idx = self.data.floats(limit=METRICS_MAX_REAL)
+        result = M.evaluate(real, fake)
+        if len(idx) < self.n:  # compared with a spread subset: name the nearest by dataset index
+            result["nearest"] = [idx[i] for i in result["nearest"]]
+            result["num_real_compared"] = len(idx)
         write_json(result, self.run.metrics)
         return result
 

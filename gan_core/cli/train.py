@@ -1,18 +1,56 @@
 """train: a preset (or a resumed run) on a folder or zip of images."""
 from __future__ import annotations
 
+import os
+import shutil
 import signal
 import sys
 import threading
+import time
 from dataclasses import asdict
 from pathlib import Path
 
 from ..errors import UserError
 from .common import ProgressBar, cleanup_flags, cleanup_from_args
 
+STOP_FILE = "STOP"  # the studio's Stop request for a run in another process (studio/jobs.py)
+
+
+def _prepare_data(a, cfg, run, dist, cleanup):
+    """Decode the images once (rank 0, every core, with progress) into the run folder's
+    memory-mapped store; the other ranks wait, then map the same file."""
+    from ..datastore import open_store, prepare_store
+    from ..distributed import SETUP_TIMEOUT_S
+    if dist.is_main:
+        created = not run.path.exists()
+        run.path.mkdir(parents=True, exist_ok=True)
+        (run.path / STOP_FILE).unlink(missing_ok=True)  # an old request must not stop this run
+        last = [0.0]
+
+        def progress(done, total):
+            if done == total or time.monotonic() - last[0] > 2:
+                last[0] = time.monotonic()
+                print(f"\rpreparing images: {done}/{total}", end="\n" if done == total else "",
+                      file=sys.stderr, flush=True)
+
+        try:
+            skipped = prepare_store(a.data, run.decoded_images, cfg.model.resolution, cfg.model.channels,
+                                    cleanup, progress)
+        except BaseException:
+            if created:  # bad --data: leave no half-made run folder behind
+                shutil.rmtree(run.path, ignore_errors=True)
+            raise
+        finally:  # release the others even on a bad --data (they then fail on the missing file)
+            dist.barrier("the dataset preparation", timeout_s=SETUP_TIMEOUT_S)
+        for s in skipped:
+            print(f"skipped {s.name}: {s.reason}", file=sys.stderr)
+    else:
+        dist.barrier("the dataset preparation", timeout_s=SETUP_TIMEOUT_S)
+    return open_store(run.decoded_images)
+
 
 def cmd_train(a) -> int:
-    from ..datasets import load_dataset
+    from ..distributed import init_from_env, shutdown
     from ..presets import default_preset_name, preset
     from ..runfolder import RunFolder
     from ..resume import resume_config
@@ -20,22 +58,41 @@ def cmd_train(a) -> int:
     run = RunFolder(a.out)
     overrides = {k: v for k, v in dict(
         loss=a.loss, batch_size=a.batch_size, n_critic=a.n_critic, augment=a.augment, device=a.device,
-        seed=a.seed, minutes=a.minutes, steps=a.steps).items() if v is not None}
+        seed=a.seed, minutes=a.minutes, steps=a.steps, data_memory_gb=a.data_memory_gb).items() if v is not None}
     if a.lr is not None:
         overrides.update(lr_g=a.lr, lr_d=a.lr)
+    request = None
+    if a.config:  # a whole TrainConfig as JSON (gan_core.launch writes one); flags still win
+        from ..checkpoint import read_json
+        from ..config import TrainConfig
+        request = TrainConfig.from_dict(read_json(Path(a.config), "--config training config"))
     if a.resume:  # --steps means this many more steps (gan_core.resume's rule)
-        cfg = resume_config(a.out, minutes=a.minutes, steps=a.steps, device=a.device)
+        flags = a.minutes is not None or a.steps is not None or request is None
+        cfg = resume_config(a.out, minutes=a.minutes if flags else request.minutes,
+                            steps=a.steps if flags else request.steps,
+                            device=a.device if a.device is not None or request is None else request.device)
+        if a.data_memory_gb is not None:
+            cfg = cfg.replace(data_memory_gb=a.data_memory_gb)
     else:
         if run.checkpoint.is_file():
             raise UserError(f"{a.out} already holds a run; add --resume to continue it or pick a new --out")
-        cfg = preset(a.preset or default_preset_name(), resolution=a.resolution, channels=a.channels, **overrides)
+        if request is not None:
+            model = {k: v for k, v in dict(resolution=a.resolution, channels=a.channels).items() if v is not None}
+            cfg = request.replace(**model, **overrides) if model or overrides else request
+        else:
+            cfg = preset(a.preset or default_preset_name(), resolution=a.resolution, channels=a.channels,
+                         **overrides)
     cleanup = cleanup_from_args(a) if a.clean else None
     dataset_info = {"name": Path(a.data).stem, "source": str(Path(a.data).resolve())}
     if cleanup is not None:
         dataset_info["cleanup"] = asdict(cleanup)
-    data = load_dataset(a.data, resolution=cfg.model.resolution, channels=cfg.model.channels, cleanup=cleanup)
-    for s in data.skipped:
-        print(f"skipped {s.name}: {s.reason}", file=sys.stderr)
+    dist = init_from_env(cfg.device)  # torchrun: join the group (NCCL on CUDA, gloo on CPU)
+    data = _prepare_data(a, cfg, run, dist, cleanup)
+    if not dist.is_main:
+        sys.stderr = open(os.devnull, "w")  # one voice: rank 0 reports for the run
+    if dist.enabled:
+        print(f"distributed: {dist.world_size} processes ({dist.backend}); batch size {cfg.batch_size} per "
+              f"process = {cfg.batch_size * dist.world_size} per step", file=sys.stderr)
     print(f"{len(data)} image(s) at {cfg.model.resolution} px, preset {cfg.preset}, loss {cfg.loss}, "
           f"budget {f'{cfg.minutes:g} min' if cfg.minutes else ''}{' / ' if cfg.minutes and cfg.steps else ''}"
           f"{f'{cfg.steps} steps' if cfg.steps else ''}", file=sys.stderr)
@@ -47,12 +104,18 @@ def cmd_train(a) -> int:
         print("\nstopping after this step and saving a checkpoint (Ctrl-C again to abort)", file=sys.stderr)
         stop.set()
 
+    def should_stop() -> bool:  # Ctrl-C here, or the STOP file the studio writes
+        return stop.is_set() or (run.path / STOP_FILE).exists()
+
     old = signal.signal(signal.SIGINT, on_sigint)
     try:
-        result = train(cfg, data, ProgressBar(), stop.is_set, run_dir=a.out, resume=a.resume,
+        result = train(cfg, data, ProgressBar(), should_stop, run_dir=a.out, resume=a.resume,
                        dataset_info=dataset_info)
     finally:
         signal.signal(signal.SIGINT, old)
+    shutdown()
+    if not dist.is_main:
+        return 0
     print(f"{result.state} at step {result.step} in {result.seconds:.0f} s; run folder: {result.run_dir}")
     print(f"  final grid: {RunFolder(result.run_dir).final_grid}")
     if result.metrics:
@@ -83,6 +146,7 @@ def register(sub) -> None:
     q = sub.add_parser("train", help="train a generator on a folder or zip of images")
     q.add_argument("--data", required=True, help="folder or .zip of (cleaned) images")
     q.add_argument("--out", required=True, help="run folder (created)")
+    q.add_argument("--config", help="a training config as JSON (TrainConfig fields; instead of --preset)")
     q.add_argument("--preset", choices=list(PRESETS), default=None,
                    help="quick (CPU default), balanced (GPU default), quality, classic")
     _flag(q, "--loss", TrainConfig, "loss", "training loss (hinge turns spectral norm on)")
@@ -97,7 +161,9 @@ def register(sub) -> None:
     budget = q.add_mutually_exclusive_group()
     _flag(budget, "--minutes", TrainConfig, "minutes", "time budget in minutes (this session's, on --resume)")
     _flag(budget, "--steps", TrainConfig, "steps", "generator-step budget; more steps on --resume")
-    q.add_argument("--resume", action="store_true", help="continue the run in --out from its checkpoint")
+    q.add_argument("--resume", action="store_true", help="continue the run in --out from its checkpoint "
+                   "(on any number of processes)")
+    _flag(q, "--data-memory-gb", TrainConfig, "data_memory_gb")
     q.add_argument("--clean", action="store_true", help="apply the cleanup flags to the images first")
     cleanup_flags(q)
     q.set_defaults(func=cmd_train)
