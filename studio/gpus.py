@@ -7,6 +7,7 @@ The integrator wires these into the Train tab (see README, Scale out); the numbe
 from __future__ import annotations
 
 from gan_core.device import list_gpus
+from gan_core.errors import UserError
 
 DEFAULT_GPUS = 1  # one GPU per run unless the user picks more
 
@@ -25,3 +26,18 @@ def gpu_count_choices(gpus: list[dict] | None = None) -> tuple[list[tuple[str, i
     gpus = list_gpus() if gpus is None else gpus
     n = max(1, len(gpus))
     return [(f"{k} GPU{'s' * (k != 1)}" if gpus else "CPU", k) for k in range(1, n + 1)], DEFAULT_GPUS
+
+
+def check_gpus(value, gpus: list[dict] | None = None) -> int:
+    """The number of GPUs a run asks for: 1 (the default, also on the CPU) up to the visible ones."""
+    try:
+        n = int(float(value if value not in (None, "") else DEFAULT_GPUS))
+    except (TypeError, ValueError):
+        raise UserError(f"GPUs for this run must be a whole number; got {value!r}.") from None
+    visible = len(list_gpus() if gpus is None else gpus)
+    if n == 1:
+        return 1
+    if not 2 <= n <= visible:
+        raise UserError(f"GPUs for this run: {n} asked for, but {visible} GPU(s) are visible"
+                        f"{' (training runs on the CPU, one process)' if not visible else ''}.")
+    return n

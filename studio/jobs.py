@@ -49,6 +49,7 @@ class Job:
     dataset_info: dict = field(default_factory=dict)  # {"name", "cleanup"}: recorded in config.json
     meta: dict = field(default_factory=dict)          # the studio's metadata, written when the run starts
     start_step: int = 0          # the checkpoint's step (a resume): the steps budget left is the rest
+    gpus: int = 1                # > 1: data-parallel ranks in a torchrun child process group
     id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
     state: str = "queued"   # queued | running | stopping | finished | stopped | failed | cancelled
     created: float = field(default_factory=time.time)
@@ -232,9 +233,40 @@ def _prepare_folder(job: Job) -> None:
 
 def _run_job(job: Job):
     """Train (or resume) the job's run; returns the TrainResult (on ZeroGPU in another process)."""
+    if job.gpus > 1:
+        return _run_distributed(job)
     from gan_core.trainer import train
     return train(job.config, _training_data(job), job.on_progress, job.should_stop,
                  run_dir=job.run_dir, resume=job.resume, dataset_info=job.dataset_info or None)
+
+
+def _run_distributed(job: Job, poll_seconds: float = 1.0):
+    """Several GPUs: a torchrun child process group (gan_core.launch). Its progress reaches the
+    page from rank 0's run folder (``Job._read_folder``, as for ZeroGPU); Stop is the STOP file."""
+    from gan_core.launch import kill_run, launch_distributed, stop_run
+    from gan_core.runfolder import RunFolder
+    from gan_core.trainer import TrainResult
+    data = job.dataset_dir if job.dataset_dir is not None else job.run_dir
+    proc = launch_distributed(job.config, data, job.run_dir, job.gpus, list(range(job.gpus)), resume=job.resume)
+    job._log(f"training on {job.gpus} GPUs (torch.distributed, batch size {job.config.batch_size} per GPU)")
+    t0, asked = time.monotonic(), False
+    try:
+        while proc.poll() is None:
+            if job.should_stop() and not asked:
+                stop_run(job.run_dir)
+                asked = True
+            time.sleep(poll_seconds)
+    finally:
+        if proc.poll() is None:
+            kill_run(proc)
+    run = RunFolder(job.run_dir)
+    status = run.read_status()
+    if proc.returncode != 0 or status.get("state") not in ("finished", "stopped"):
+        raise UserError(f"the distributed run ended with {status.get('state', 'no status')} "
+                        f"(exit code {proc.returncode}): {status.get('message', '')[:300]}; see "
+                        f"{run.path.name}/launch.log")
+    return TrainResult(run.path, int(status.get("step", 0)), time.monotonic() - t0, status["state"],
+                       metrics=run.read_metrics())
 
 
 def _wrap_for_spaces(fn):

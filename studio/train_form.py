@@ -14,6 +14,7 @@ from gan_core.presets import PRESETS, default_preset_name, preset
 
 from . import estimate, fields, train_view
 from .context import Studio
+from .gpus import gpu_count_choices, gpus_markdown
 from .ui import handler
 from .workspace import env_number
 
@@ -124,6 +125,11 @@ class TrainForm:
             self.budget_kind = fields.Radio(list(BUDGET_KINDS), value=kind, label="Budget in", elem_id="budget_kind")
             self.budget = fields.Number(getattr(cfg, kind), label="Budget", elem_id="budget", minimum=0)
         self.device_md = gr.Markdown(f"**Device:** {self.device_name}", elem_id="device")
+        gpu_choices, gpu_default = gpu_count_choices()
+        with gr.Row(visible=len(gpu_choices) > 1, elem_id="gpus_row"):
+            self.gpus_md = gr.Markdown(gpus_markdown(), elem_id="gpus")
+            self.gpus = fields.Dropdown(gpu_choices, value=gpu_default, label="GPUs for this run", elem_id="gpus_pick",
+                                        info="more than one: data-parallel (torch.distributed), batch size per GPU")
         self.estimate_md = gr.Markdown(train_view.minutes_estimate(cfg.minutes or 0), elem_id="estimate",
                                        label="Estimate")
 

@@ -20,6 +20,7 @@ from gan_core.resume import resume_config
 from gan_core.runfolder import RunFolder
 
 from . import train_view as view
+from .gpus import check_gpus
 from .context import AppParts, Studio
 from .hub_panel import HubPanel
 from .jobs import Job
@@ -161,8 +162,9 @@ class TrainTab:
 
     @handler
     def train(self, dataset, preset_name, loss, resolution, width, batch_size, learning_rate, critic_steps,
-              augment, budget_kind, budget, visitor_id: str = "", request: gr.Request = None):
-        """Start a run on a saved dataset and stream its progress until it ends.
+              augment, budget_kind, budget, visitor_id: str = "", gpus=1, request: gr.Request = None):
+        """Start a run on a saved dataset and stream its progress until it ends. ``gpus`` > 1 trains
+        data-parallel on that many GPUs (torch.distributed, batch size per GPU).
 
         Yields (status HTML, sample grid, losses, log, progress GIF, final grid, metrics, run name).
         The run belongs to the server: if this stream is closed, training goes on.
@@ -176,6 +178,7 @@ class TrainTab:
                            augment, budget_kind, budget, channels=int(info["channels"] or 1))
         name = visitor.new_run_name(info["name"])
         job = self._job(visitor, name, cfg, info["name"], preset=preset_name)
+        job.gpus = check_gpus(gpus)
         self.studio.manager.submit(job)
         yield from self._watch(job, visitor)
 
@@ -332,7 +335,8 @@ class TrainTab:
         self.form.wire(v, self.dataset)
         start = self.start.click(self.begin, None, [self.timer, self.results, self.notice],
                                  api_visibility="private", queue=False)
-        self.train_event = start.then(self.train, [self.dataset] + self.form.inputs + [v], self.stream_outputs,
+        self.train_event = start.then(self.train, [self.dataset] + self.form.inputs + [v, self.form.gpus],
+                                      self.stream_outputs,
                                       api_name="train", show_progress="hidden", concurrency_id="train_watch",
                                       concurrency_limit=32)
         after = [self.results, self.dataset, self.runs, self.run_md, self.timer]

@@ -78,3 +78,35 @@ def test_gpu_listing_and_choices_without_a_gpu():
     if not gpus:
         assert "CPU" in gpus_markdown() and gpu_count_choices() == ([("CPU", 1)], 1)
     assert np.all([g["memory_gb"] > 0 for g in gpus])
+
+
+def test_a_studio_job_on_two_ranks_streams_from_the_run_folder_and_stops(tmp_path, data):
+    """The studio's path for "GPUs for this run" > 1 (studio.jobs._run_distributed), with two gloo
+    ranks on the CPU: the page's snapshot follows rank 0's run folder and a Stop ends both ranks."""
+    from studio.jobs import Job, JobManager
+    cfg = tiny_train("dcgan", steps=100_000, log_every=1, device="cpu", threads=1, sample_every=1000)
+    job = Job("visitor-for-launch-test-01", "run", tmp_path / "runs" / "run", cfg, data,
+              dataset_info={"name": "data"}, meta={"dataset": "data"}, gpus=2)
+    manager = JobManager()
+    manager.submit(job)
+    try:
+        _wait(lambda: job.snapshot()["step"] >= 2 or not job.active, 180, "steps read from rank 0's folder")
+        assert job.active, job.error
+        manager.stop(job)
+        _wait(lambda: not job.active, 120, "both ranks to stop")
+    finally:
+        job.stop_event.set()
+        stop_run(job.run_dir)
+    assert job.state == "stopped", job.error
+    assert RunFolder(job.run_dir).read_status()["state"] == "stopped"
+    assert json.loads((job.run_dir / "config.json").read_text())["world_size"] == 2
+
+
+def test_more_gpus_than_visible_is_refused_with_the_count():
+    from gan_core.errors import UserError
+    from studio.gpus import check_gpus
+    assert check_gpus(1, gpus=[]) == 1 and check_gpus("2", gpus=[{}, {}]) == 2
+    with pytest.raises(UserError, match="2 asked for, but 0 GPU"):
+        check_gpus(2, gpus=[])
+    with pytest.raises(UserError, match="whole number"):
+        check_gpus("many", gpus=[])
