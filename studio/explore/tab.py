@@ -50,6 +50,8 @@ PANELS = [
 SYMMETRIES = [("none", "none"), *[(f"{n}-fold rotation", f"rot{n}") for n in range(MIN_FOLD, MAX_FOLD + 1)],
               ("mirror left-right", "mirror-lr"), ("mirror top-bottom", "mirror-tb"), ("mirror both", "mirror-both")]
 SEED_RECORD_FIELDS = ("symmetry", "edits", "directions", "name", "note", "star")
+# the hidden download button gets its file from the event before; click it once the page has it
+CLICK = "() => setTimeout(() => (document.querySelector('#{id} button') || document.querySelector('#{id}'))?.click(), 60)"
 FAST = dict(queue=False, show_progress="hidden")   # cheap handlers: no queue round trip, no overlay
 
 
@@ -395,9 +397,9 @@ class ExploreTab:
                          show_progress="hidden")
         self.png_btn.click(self.design_file, [self.current, self.print_size, self.transparent, v], [self.png],
                            **downloads) \
-            .success(None, None, None, js="() => document.querySelector('#png_file')?.click()")
+            .success(None, None, None, js=CLICK.format(id="png_file"))
         self.svg_btn.click(self.svg_download, [self.current, v], [self.svg_file], **downloads) \
-            .success(None, None, None, js="() => document.querySelector('#svg_file')?.click()")
+            .success(None, None, None, js=CLICK.format(id="svg_file"))
         self.load.click(self.load_custom, [self.model_path, v], [self.load_md], api_name="load_model") \
             .success(self.select_loaded, [self.model_path, v], [self.model], api_visibility="private")
 
