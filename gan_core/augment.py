@@ -3,8 +3,11 @@
 The same random transform family is applied to real and fake images before the
 critic sees them, so D cannot memorise the few real images and G still gets
 gradients through the transform. All ops are batched tensor ops (no host sync).
+"flip" and "rot2".."rot12" are symmetric augmentations: only for data that has that symmetry.
 """
 from __future__ import annotations
+
+import math
 
 import torch
 import torch.nn.functional as F
@@ -51,10 +54,34 @@ def cutout(x, g, ratio: float = 0.5):
     return x * (~inside).unsqueeze(1).to(x.dtype)
 
 
+def flip(x, g):
+    """Mirror left-right with probability 1/2: for mirror-symmetric data (logos, front views)."""
+    mirror = torch.rand(x.shape[0], 1, 1, 1, device=x.device, generator=g) < 0.5
+    return torch.where(mirror, x.flip(3), x)
+
+
+def rotation(x, g, fold: int):
+    """Rotate each image by a random multiple of 360/``fold`` about its centre: for data that is
+    ``fold``-fold symmetric (rims, knobs, rosettes), so every rotated real image is still a real
+    one. Bilinear and differentiable; corners rotated in repeat the edge (the background).
+    Multiples of 90 degrees land on pixel centres, so rot2 and rot4 move pixels exactly."""
+    n = x.shape[0]
+    k = torch.randint(0, fold, (n,), device=x.device, generator=g)
+    angle = k.to(x.dtype) * (2 * math.pi / fold)
+    cos, sin = torch.cos(angle), torch.sin(angle)
+    zero = torch.zeros_like(cos)
+    theta = torch.stack([torch.stack([cos, -sin, zero], 1), torch.stack([sin, cos, zero], 1)], 1)
+    grid = F.affine_grid(theta, list(x.shape), align_corners=False)
+    return F.grid_sample(x, grid, mode="bilinear", padding_mode="border", align_corners=False)
+
+
 POLICIES = {
     "color": (_brightness, _saturation, _contrast),
     "translation": (translation,),
     "cutout": (cutout,),
+    "flip": (flip,),
+    # symmetric augmentation: rot2..rot12 (the names gan_core.config.AUGMENT_ROTATIONS accepts)
+    **{f"rot{n}": (lambda x, g, n=n: rotation(x, g, n),) for n in range(2, 13)},
 }
 
 

@@ -15,7 +15,8 @@ RESOLUTIONS = (16, 32, 64, 128, 256)  # 16 is for tests and tiny try-outs
 LOSSES = ("wgan-gp", "dcgan", "wgan-clip", "hinge")
 ARCHS = ("classic", "compact")
 D_NORMS = ("none", "instance", "batch", "layer")
-AUGMENTS = ("translation", "cutout", "color")
+AUGMENTS = ("translation", "cutout", "color", "flip", "rot4")
+AUGMENT_ROTATIONS = tuple(f"rot{n}" for n in range(2, 13))  # symmetric augmentation, any N-fold (gan_core.augment)
 FORMAT_VERSION = 1
 
 
@@ -134,7 +135,7 @@ class TrainConfig:
             if isinstance(self.steps, bool) or not isinstance(self.steps, int) or not 1 <= self.steps <= 10**8:
                 raise UserError(f"steps must be a whole number between 1 and 100000000; got {self.steps!r}")
         for p in filter(None, (s.strip() for s in self.augment.split(","))):
-            _check_choice("augment", p, AUGMENTS)
+            _check_choice("augment", p, tuple(dict.fromkeys(AUGMENTS + AUGMENT_ROTATIONS)))
         if self.loss == "wgan-gp" and self.model.d_norm == "batch":
             raise UserError("d_norm: WGAN-GP's gradient penalty is per sample, so the critic cannot "
                             "use BatchNorm; pick instance, layer or none")

@@ -90,3 +90,25 @@ def test_bad_options():
         to_svg(rims([0])[0], width=5)
     with pytest.raises(UserError, match="uint8"):
         to_svg(np.zeros((64, 64, 4), np.uint8))
+
+
+def test_cli_generate_writes_svg_and_print_png(tmp_path):
+    import subprocess
+    import sys
+    from pictures import REPO
+    r = subprocess.run([sys.executable, "-m", "gan_core", "generate", "--model", str(REPO / "weights" / "rims-64"),
+                        "--seeds", "0,1", "--format", "both", "--size", "256", "--out", str(tmp_path / "out")],
+                       capture_output=True, text=True, timeout=300, cwd=REPO,
+                       env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(REPO), "HF_HUB_OFFLINE": "1"})
+    assert r.returncode == 0, r.stderr
+    names = sorted(p.name for p in (tmp_path / "out").iterdir())
+    assert names == ["seed000000.png", "seed000000.svg", "seed000001.png", "seed000001.svg"]
+    assert Image.open(tmp_path / "out" / "seed000001.png").size == (256, 256)
+    ET.parse(tmp_path / "out" / "seed000000.svg")
+
+
+def test_cli_rejects_a_bad_print_size(tmp_path, capsys):
+    from gan_core.cli import main
+    assert main(["generate", "--model", "nowhere", "--seeds", "0", "--size", "4096", "--out", str(tmp_path)]) == 2
+    assert "print size must be a whole number of pixels from 64 to 2048" in capsys.readouterr().err
+    assert main(["generate", "--model", "nowhere", "--seeds", "0", "--format", "svg", "--out", str(tmp_path)]) == 2

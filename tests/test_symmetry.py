@@ -115,3 +115,25 @@ def test_bad_specs_and_pictures():
         symmetrize(rims([0])[0], "spiral")
     with pytest.raises(UserError, match="uint8"):
         symmetrize(np.zeros((8, 8), np.float32), "rot4")
+
+
+def test_symmetric_augmentation_policies():
+    import torch
+    from gan_core.augment import diff_augment
+    from gan_core.config import TrainConfig
+    assert TrainConfig(augment="rot4,flip", steps=1).augment_policies == ["rot4", "flip"]
+    assert TrainConfig(augment="translation,rot10", steps=1).augment_policies == ["translation", "rot10"]
+    with pytest.raises(UserError, match="augment must be one of"):
+        TrainConfig(augment="rot13", steps=1)
+    g = torch.Generator().manual_seed(0)
+    x = torch.rand(16, 1, 16, 16, requires_grad=True)
+    y = diff_augment(x, ["rot4"], g)
+    for a, b in zip(x.detach(), y.detach()):     # each image turned by 0, 90, 180 or 270 degrees, exactly
+        assert min(float((torch.rot90(a, k, dims=(1, 2)) - b).abs().max()) for k in range(4)) < 1e-5
+    assert len({tuple(b.flatten()[:4].tolist()) for b in y.detach()}) > 1
+    y.sum().backward()                           # differentiable, as DiffAugment needs
+    assert x.grad is not None and torch.isfinite(x.grad).all()
+    f = diff_augment(x.detach(), ["flip"], g)
+    assert all(torch.equal(b, a) or torch.equal(b, a.flip(2)) for a, b in zip(x.detach(), f))
+    r5 = diff_augment(torch.ones(4, 3, 16, 16), ["rot5"], g)     # a plain image stays plain (edge repeats)
+    assert torch.allclose(r5, torch.ones_like(r5), atol=1e-5)

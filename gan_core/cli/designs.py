@@ -7,15 +7,35 @@ from ..errors import UserError
 from .common import load_model_arg, parse_seeds
 
 
-def cmd_generate(a) -> int:
+def write_design_files(pic, stem: Path, fmt: str, size: int | None, upscale: int) -> None:
+    """<stem>.png (print size ``size`` when given, else ``upscale``d) and/or <stem>.svg."""
+    from ..checkpoint import atomic_write_bytes
     from ..images import save_png
+    if fmt in ("png", "both"):
+        if size is None:
+            save_png(pic, stem.with_suffix(".png"), upscale_factor=upscale)
+        else:
+            import io
+            from ..printpng import print_png
+            buf = io.BytesIO()
+            print_png(pic, size).save(buf, format="PNG")
+            atomic_write_bytes(stem.with_suffix(".png"), buf.getvalue())
+    if fmt in ("svg", "both"):
+        from ..vector import to_svg
+        atomic_write_bytes(stem.with_suffix(".svg"), to_svg(pic).encode())
+
+
+def cmd_generate(a) -> int:
     from ..export import save_grid
+    from ..printpng import check_print_size
+    if a.size is not None:
+        check_print_size(a.size)  # before loading anything
     seeds = parse_seeds(a.seeds)
     model = load_model_arg(a.model)
     out = Path(a.out)
     pics = model.generate(seeds, truncation=a.truncation)
     for s, pic in zip(seeds, pics):
-        save_png(pic, out / f"seed{s:06d}.png", upscale_factor=a.upscale)
+        write_design_files(pic, out / f"seed{s:06d}", a.format, a.size, a.upscale)
     if a.grid:
         save_grid(pics, out / "grid.png")
     print(f"wrote {len(seeds)} design(s) to {out}")
@@ -37,13 +57,16 @@ def cmd_morph(a) -> int:
 
 
 def register(sub) -> None:
-    q = sub.add_parser("generate", help="write designs for seeds as PNG")
+    q = sub.add_parser("generate", help="write designs for seeds as PNG and/or SVG")
     q.add_argument("--model", required=True, help="run folder, generator folder, model.safetensors or Hub id")
     q.add_argument("--seeds", required=True, help="e.g. 0-99 or 3,7,11")
     q.add_argument("--out", required=True, help="output folder")
     q.add_argument("--truncation", type=float, default=1.0, help="0-2; below 1 = safer, more typical designs")
     q.add_argument("--upscale", type=int, default=1, help="PNG upscale factor 1-32")
     q.add_argument("--grid", action="store_true", help="also write grid.png of all seeds")
+    q.add_argument("--format", choices=("png", "svg", "both"), default="png", help="PNG, traced SVG, or both")
+    q.add_argument("--size", type=int, default=None,
+                   help="print-size PNG, 64-2048 px (crisp two-tone edges); replaces --upscale")
     q.set_defaults(func=cmd_generate)
 
     q = sub.add_parser("morph", help="write a slerp morph through keyframe seeds as GIF or MP4")
