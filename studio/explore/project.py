@@ -1,0 +1,268 @@
+"""Explore panel: start from your own design (issue 11.2, projection).
+
+The target is an image file: an upload, one of the model's training pictures or a saved
+design (both written to a small PNG when picked), so the page and ``/project`` take the same
+input. ``gan_core.project`` cleans it the way the model's dataset was cleaned and finds the
+latent whose design matches it; the steps stream to the page (step, loss, reconstruction
+beside the target) and the result becomes the current design.
+
+Stop is graceful: it sets the engine's ``should_stop``, which ends the search after the step
+in flight and still returns the best match so far (Gradio's ``cancels=`` would close the
+generator and lose it). A Stop pressed while the projection waits in the queue applies to it
+too: the start button *arms* a stop event before queueing, and Stop sets every armed event of
+the visitor. A closed tab or a cancelled API call closes the generator: nothing is adopted and
+the current design stays as it was.
+"""
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections import defaultdict
+
+import gradio as gr
+import numpy as np
+
+from gan_core import project as engine
+from gan_core.errors import UserError
+from gan_core.images import to_pil
+
+from .. import fields
+from ..models_cache import resolve_model, training_pictures
+from ..ui import handler
+from .panel_util import design_of, shown
+
+MIN_STEPS, MAX_STEPS, STEP = 10, 1000, 10  # the page's steps slider (the engine allows more)
+STREAM_EVERY = 0.25      # seconds between streamed updates (the engine yields every step)
+GALLERY = 24             # training pictures offered as targets
+TILE = 64
+
+
+def step_count(value) -> int:
+    try:
+        f = float(value)
+    except (TypeError, ValueError):
+        f = float("nan")
+    if not (f.is_integer() and MIN_STEPS <= f <= MAX_STEPS):
+        raise UserError(f"Steps must be a whole number between {MIN_STEPS} and {MAX_STEPS}; got {value!r}.")
+    return int(f)
+
+
+def verdict(result: engine.ProjectionResult) -> str:
+    """The honest one-line summary of a projection."""
+    how = (f"**Close match** (error {result.error:.3f}, at most {engine.CLOSE_ERROR:g} counts as close)"
+           if result.match == "close" else
+           f"**Rough match** (error {result.error:.3f}; close is at most {engine.CLOSE_ERROR:g}): the nearest "
+           "design this model can draw, not a copy")
+    stopped = f"stopped after {result.steps} steps, " if result.stopped else f"{result.steps} steps, "
+    return f"{how}; {stopped}{result.seconds:.1f} s. It is now the current design."
+
+
+class StopEvents:
+    """Per-visitor stop events of projections that are queued or running."""
+
+    STALE = 600.0  # an armed event whose projection never started (tab closed in the queue)
+
+    def __init__(self):
+        self._events: dict[str, list[threading.Event]] = defaultdict(list)
+        self._lock = threading.Lock()
+
+    def arm(self, visitor_id: str) -> None:
+        event = threading.Event()
+        event.armed, event.taken = time.monotonic(), False
+        with self._lock:
+            self._events[visitor_id].append(event)
+
+    def take(self, visitor_id: str) -> threading.Event:
+        """The oldest armed, not yet started event of the visitor; API calls arrive unarmed and
+        get a fresh one."""
+        now = time.monotonic()
+        with self._lock:
+            events = self._events[visitor_id]
+            events[:] = [e for e in events if e.taken or now - e.armed < self.STALE]
+            event = next((e for e in events if not e.taken), None)
+            if event is None:
+                event = threading.Event()
+                event.armed = now
+                events.append(event)
+            event.taken = True
+            return event
+
+    def release(self, visitor_id: str, event: threading.Event) -> None:
+        with self._lock:
+            events = self._events.get(visitor_id, [])
+            if event in events:
+                events.remove(event)
+            if not events:
+                self._events.pop(visitor_id, None)
+
+    def stop(self, visitor_id: str) -> int:
+        with self._lock:
+            events = list(self._events.get(visitor_id, []))
+        for e in events:
+            e.set()
+        return len(events)
+
+
+class ProjectPanel:
+    """Upload / training image / saved design -> a streamed projection -> the current design."""
+
+    def __init__(self):
+        self.stops = StopEvents()
+
+    # ---- layout ------------------------------------------------------------------------
+    def layout(self, tab) -> None:
+        self.tab = tab
+        with gr.Accordion("Start from your design", open=True, elem_id="project_box"):
+            gr.Markdown("Upload a picture of a design (or click one of the model's training images, or pick a "
+                        "saved design): the studio cleans it like the model's training images and finds the "
+                        "design of this model that matches it best.", elem_classes=["hint"])
+            with gr.Row(equal_height=False):
+                with gr.Column(scale=2, min_width=320):
+                    self.upload = gr.File(label="Your design (an image)", file_types=["image"], file_count="single",
+                                          elem_id="project_upload", height=120)
+                    self.training = gr.Gallery(label="…or a training image of this model (click one)", columns=8,
+                                               height=150, format="png", allow_preview=False, object_fit="contain",
+                                               elem_id="project_training", visible=False)
+                    with gr.Row(equal_height=True):
+                        self.saved_pick = gr.Dropdown([], label="…or a saved design", elem_id="project_saved",
+                                                      scale=3, allow_custom_value=False)
+                        self.use_saved = gr.Button("Use it", elem_id="project_use_saved", size="md", scale=1)
+                    self.steps = fields.Slider(MIN_STEPS, MAX_STEPS, value=engine.DEFAULT_STEPS, step=STEP,
+                                               label="Steps", info="more steps: a closer match, slower",
+                                               elem_id="project_steps")
+                    with gr.Row():
+                        self.start = gr.Button("Find this design", variant="primary", elem_id="project_start")
+                        self.stop = gr.Button("Stop", elem_id="project_stop", variant="stop")
+                with gr.Column(scale=3, min_width=420):
+                    with gr.Row(equal_height=True):
+                        self.target = gr.Image(label="Target (cleaned)", format="png", interactive=False,
+                                               elem_id="project_target", height=230, buttons=[])
+                        self.recon = gr.Image(label="Reconstruction", format="png", interactive=False,
+                                              elem_id="project_recon", height=230, buttons=[])
+                    self.status = gr.Markdown(elem_id="project_status")
+        self.result = gr.Textbox(visible=False, label="design")
+        self.api_go = gr.Button(visible=False)  # /project: the same stream without the page's arming step
+
+    # ---- targets -----------------------------------------------------------------------
+    def _folder(self, model, visitor_id, request):
+        visitor = self.tab.studio.visitor(visitor_id, request)
+        return resolve_model(model, visitor, self.tab.studio.weights_dir)
+
+    @handler
+    def training_gallery(self, model, visitor_id: str = "", request: gr.Request = None):
+        """The first training pictures of the model's run, when its folder keeps them."""
+        if not model:
+            return gr.Gallery(value=None, visible=False)
+        try:
+            pictures = training_pictures(self._folder(model, visitor_id, request))
+        except UserError:
+            pictures = None
+        if pictures is None or not len(pictures):
+            return gr.Gallery(value=None, visible=False)
+        return gr.Gallery(value=[(shown(p, TILE, smooth=False), f"#{i}") for i, p in enumerate(pictures[:GALLERY])],
+                          visible=True)
+
+    def _as_file(self, picture: np.ndarray, name: str, visitor_id, request) -> str:
+        path = self.tab.studio.visitor(visitor_id, request).export_path(name)
+        to_pil(picture).save(path, format="PNG")
+        return str(path)
+
+    @handler
+    def pick_training(self, model, visitor_id: str = "", request: gr.Request = None, evt: gr.SelectData = None):
+        """A clicked training picture as the target file."""
+        pictures = training_pictures(self._folder(model, visitor_id, request))
+        if pictures is None or evt is None or not 0 <= evt.index < len(pictures):
+            raise UserError("That training image is no longer available; pick another one.")
+        return self._as_file(pictures[evt.index], f"training-{evt.index}.png", visitor_id, request)
+
+    @handler
+    def pick_saved(self, choice, designs, visitor_id: str = "", request: gr.Request = None):
+        """A saved design, drawn, as the target file."""
+        design = next((design_of(d) for d in designs or [] if isinstance(d, dict) and d.get("id") == choice), None)
+        if design is None:
+            raise UserError("Pick a saved design first (save one with ☆ Save design).")
+        from gan_core.design import render
+        picture = render(design, self.tab.model_for(design.model, visitor_id, request))
+        return self._as_file(picture, f"design-{design.id}.png", visitor_id, request)
+
+    @handler
+    def preview(self, image, model, visitor_id: str = "", request: gr.Request = None):
+        """The cleaned target for a chosen file, and what was done to it."""
+        if not image:
+            return None, ""
+        target, notes = engine.prepare_target(image, self.tab.model_for(model, visitor_id, request))
+        return shown(target, smooth=False), ("Target ready: " + "; ".join(notes) + ".") if notes else "Target ready."
+
+    # ---- projection --------------------------------------------------------------------
+    @handler
+    def arm(self, visitor_id: str = "", request: gr.Request = None):
+        self.stops.arm(self.tab.studio.visitor(visitor_id, request).id)
+        return ""
+
+    @handler
+    def request_stop(self, visitor_id: str = "", request: gr.Request = None):
+        """Stop this visitor's projections: the running one keeps its best match so far."""
+        if not self.stops.stop(self.tab.studio.visitor(visitor_id, request).id):
+            gr.Info("No projection of yours is running.")
+
+    @handler
+    def run(self, image, model, steps, visitor_id: str = "", request: gr.Request = None):
+        """Stream a projection of ``image`` (an image file) into ``model``: (target, reconstruction,
+        status, design JSON); the design JSON is empty until the last update."""
+        visitor = self.tab.studio.visitor(visitor_id, request)
+        stop = self.stops.take(visitor.id)
+        try:
+            if not image:
+                raise UserError("Choose a picture to start from: upload one, click a training image or "
+                                "pick a saved design.")
+            steps = step_count(steps)
+            m = self.tab.model_for(model, visitor_id, request)
+            target, notes = engine.prepare_target(image, m)
+            target_view = shown(target, smooth=False)
+            if stop.is_set():
+                yield target_view, None, "Stopped before it started; your current design is unchanged.", ""
+                return
+            yield target_view, None, f"Trying {engine.DEFAULT_CANDIDATES} random starts…", ""
+            last, result = 0.0, None
+            for p in engine.iter_projection(m, target, steps=steps, should_stop=stop.is_set):
+                if p.done:
+                    result = p.result
+                    break
+                if time.monotonic() - last >= STREAM_EVERY:
+                    last = time.monotonic()
+                    yield (target_view, shown(p.picture), f"Step {p.step} of {p.steps} · loss {p.loss:.4f}", "")
+            design = result.design(str(model).strip())
+            said = [n for n in notes + result.notes if n]
+            text = verdict(result) + ("\n\n" + "; ".join(said).capitalize() + "." if said else "")
+            yield target_view, shown(result.picture), text, json.dumps(design.to_dict())
+        finally:
+            self.stops.release(visitor.id, stop)
+
+    @handler
+    def adopt(self, design_json, visitor_id: str = "", request: gr.Request = None):
+        """The projected design becomes the current one (nothing happens without a result)."""
+        design = design_of(design_json)
+        if design is None:
+            return {}
+        return self.tab.show(design.to_dict(), visitor_id, request)
+
+    # ---- events ------------------------------------------------------------------------
+    def wire(self, tab, app) -> None:
+        v = app.visitor
+        tab.model.change(self.training_gallery, [tab.model, v], [self.training], api_visibility="private",
+                         show_progress="hidden")
+        self.training.select(self.pick_training, [tab.model, v], [self.upload], api_visibility="private")
+        self.use_saved.click(self.pick_saved, [self.saved_pick, tab.saved, v], [self.upload],
+                             api_visibility="private")
+        self.upload.change(self.preview, [self.upload, tab.model, v], [self.target, self.status],
+                           api_visibility="private", show_progress="hidden")
+        self.start.click(self.arm, [v], [self.result], api_visibility="private", queue=False) \
+            .then(self.run, [self.upload, tab.model, self.steps, v], [self.target, self.recon, self.status, self.result],
+                  api_visibility="private", concurrency_id="project", concurrency_limit=1,
+                  show_progress_on=[self.status]) \
+            .success(self.adopt, [self.result, v], [tab.current, *tab.view_outputs], api_visibility="private")
+        self.api_go.click(self.run, [self.upload, tab.model, self.steps, v],
+                          [self.target, self.recon, self.status, self.result], api_name="project",
+                          concurrency_id="project", concurrency_limit=1)
+        self.stop.click(self.request_stop, [v], None, api_name="project_stop", queue=False)
