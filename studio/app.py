@@ -5,7 +5,7 @@ import gradio as gr
 
 from .context import Studio
 from .data_tab import DataTab
-from .explore_tab import ExploreTab
+from .explore import ExploreTab
 from .runs import list_runs as runs_of
 from .train_tab import TrainTab
 from .ui import CSS, THEME, handler, make_image_cache_atomic
@@ -71,10 +71,8 @@ def build_demo(studio: Studio | None = None) -> gr.Blocks:
         demo.load(on_load, [stored_id] + data.cleanup_inputs + [explore.model],
                   [stored_id, visitor, train.dataset, train.runs, explore.model, data.summary, data.preview,
                    train.timer], api_visibility="private") \
-            .then(explore.first_design, [explore.model, explore.seed, explore.truncation, explore.scale, visitor],
-                  [explore.design, explore.variations, explore.var_seeds, explore.png, explore.nearest,
-                   explore.nearest_md, explore.nearest_box], api_visibility="private",
-                  show_progress="hidden")
+            .then(explore.on_model, [*explore.load_inputs, visitor], explore.load_outputs,
+                  api_visibility="private", show_progress="hidden")
 
         @handler
         def list_datasets(visitor_id: str = "", request: gr.Request = None) -> list[dict]:

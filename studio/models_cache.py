@@ -152,7 +152,11 @@ def _inside_allowed(path: Path, visitor: Visitor, weights_dir: Path) -> bool:
 
 
 def load_model(ref: str, visitor: Visitor, weights_dir: Path) -> DesignModel:
-    folder = resolve_model(ref, visitor, weights_dir)
+    return load_folder(ref, resolve_model(ref, visitor, weights_dir))
+
+
+def load_folder(ref: str, folder: Path) -> DesignModel:
+    """The generator in ``folder`` (what ``ref`` resolved to); errors name the model."""
     try:
         return CACHE.get(folder)
     except UserError as e:  # say which model: "model.safetensors: …" alone does not

@@ -1,0 +1,326 @@
+"""The Explore tab: one current design, its view, and the panels that work on it.
+
+The current design is a ``gan_core.design.Design``, held in ``ExploreTab.current`` as
+``Design.to_dict()``. Controls (model, seed, truncation) make a new current design; every
+view output (the picture, the variations, the nearest training image) is drawn from it by
+``ExploreTab.show``. Panels (morph, saved designs, and those of later issues) get the tab and
+read ``tab.current``; to show a design they made, they chain ``tab.show``:
+
+    btn.click(make_design, [tab.current, app.visitor], [tab.current]) \\
+       .then(tab.show, [tab.current, app.visitor], tab.view_outputs)
+
+or return ``tab.open(design_dict, visitor_id, request)`` into ``tab.open_outputs`` (which also
+moves the seed and truncation sliders to the design's values).
+
+Extension point: ``PANELS`` below, in page order. A panel is a class whose instances have
+``layout(tab)`` (called inside the Explore layout, after the design view) and ``wire(tab, app)``.
+"""
+from __future__ import annotations
+
+import json
+import random
+
+import gradio as gr
+
+from gan_core.design import Design, render, render_many
+from gan_core.errors import UserError
+from gan_core.generate import DesignModel
+from gan_core.images import upscale
+from gan_core.latent import MAX_SEED
+
+from .. import fields
+from ..context import Studio
+from ..models_cache import bundled_models, training_pictures
+from ..runs import list_runs
+from ..ui import handler
+from . import view
+from .board import BoardPanel
+from .models import ModelResolver
+from .morph import MorphPanel
+
+# ---- the extension point: Explore's panels, in page order (one line each) ------------------
+PANELS = [
+    MorphPanel,
+    BoardPanel,
+]
+
+FAST = dict(queue=False, show_progress="hidden")   # cheap handlers: no queue round trip, no overlay
+
+
+class ExploreTab:
+    def __init__(self, studio: Studio):
+        self.studio = studio
+        self.resolver = ModelResolver(studio.weights_dir)
+        self.panels = [make() for make in PANELS]
+        self.view_outputs: list = []
+        self.control_outputs: list = []
+        self.open_outputs: list = []
+
+    # ---- models ------------------------------------------------------------------------
+    def model_for(self, ref: str, visitor_id: str = "", request: gr.Request | None = None) -> DesignModel:
+        """The generator ``ref`` means for this visitor, resolved once per visitor and reference."""
+        return self.resolver.model(ref, self.studio.visitor(visitor_id, request))
+
+    def model_choices(self, visitor=None) -> list[tuple[str, str]]:
+        choices = []
+        for folder in bundled_models(self.studio.weights_dir):
+            try:
+                res = json.loads((folder / "config.json").read_text())["model"]["resolution"]
+                choices.append((f"{folder.name} · bundled · {res} px", f"bundled/{folder.name}"))
+            except (OSError, ValueError, KeyError, TypeError):
+                choices.append((f"{folder.name} · bundled", f"bundled/{folder.name}"))
+        if visitor is not None:
+            for r in list_runs(visitor, self.studio.manager):
+                if r["has_model"]:
+                    choices.append((f"{r['name']} · your run · {r['label']}", f"run/{r['name']}"))
+        return choices
+
+    def model_dropdown(self, visitor_id="", request=None, value=None) -> gr.Dropdown:
+        visitor = self.studio.visitor(visitor_id, request)
+        choices = self.model_choices(visitor)
+        values = [c[1] for c in choices]
+        if value and value not in values:
+            choices.append((value, value))  # a folder or Hub id typed in by the visitor
+        elif not value:
+            value = values[0] if values else None
+        return gr.Dropdown(choices=choices, value=value)
+
+    # ---- layout ------------------------------------------------------------------------
+    def layout(self):
+        first = self.model_choices()
+        with gr.Row(equal_height=False):
+            with gr.Column(scale=2, min_width=320):
+                self.model = gr.Dropdown(first, value=first[0][1] if first else None, label="Model",
+                                         allow_custom_value=True, elem_id="model",
+                                         info="bundled models and your runs")
+                with gr.Accordion("Load another model", open=False, elem_id="load_box"):
+                    self.model_path = gr.Textbox(label="Folder or Hub repository id", max_lines=1,
+                                                 placeholder="/path/to/run  or  your-name/rim-designs",
+                                                 elem_id="model_path")
+                    self.load = gr.Button("Load", elem_id="load_model", size="md")
+                    self.load_md = gr.Markdown(elem_id="load_status", label="Load status")
+                self.seed = fields.Slider(0, MAX_SEED, value=0, step=1, label="Seed",
+                                          info="every seed is a different design", elem_id="seed")
+                self.truncation = fields.Slider(0, 2, value=1.0, step=0.05, label="Truncation",
+                                                info="below 1: closer to the typical design; above 1: wilder",
+                                                elem_id="truncation")
+                with gr.Row():
+                    self.random = gr.Button("Random seed", elem_id="random_seed", size="md")
+                    self.save_btn = gr.Button("☆ Save design", elem_id="save_design", size="md")
+                with gr.Row(equal_height=True):
+                    self.scale = fields.Radio(list(view.UPSCALES), value=4, label="PNG size (× model resolution)",
+                                              elem_id="png_scale", scale=2)
+                    # the file is made when this is clicked, then handed to the hidden download button
+                    self.png_btn = gr.Button("Download PNG", elem_id="download_png", scale=1)
+                    self.png = gr.DownloadButton("PNG", elem_id="png_file", visible="hidden")
+            with gr.Column(scale=3, min_width=420):
+                with gr.Row(equal_height=True):
+                    self.design = gr.Image(label="Design", format="png", elem_id="design", interactive=False,
+                                           height=380, buttons=["download", "fullscreen"])
+                    self.variations = gr.Gallery(label="Nearby designs (click to pick)", columns=3,
+                                                 format="png", elem_id="variations", height=380,
+                                                 allow_preview=False, object_fit="contain")
+                with gr.Row(equal_height=True, visible=False, elem_id="nearest_box") as self.nearest_box:
+                    self.nearest = gr.Image(label="Nearest training image", format="png", elem_id="nearest",
+                                            interactive=False, height=170, scale=1, min_width=170,
+                                            buttons=["fullscreen"])
+                    self.nearest_md = gr.Markdown(elem_id="nearest_info", label="Nearest training image")
+        self.current = gr.State(None)     # Design.to_dict() of the design on show
+        self.var_designs = gr.State([])   # the variation tiles' designs, in order
+        self.view_outputs = [self.design, self.variations, self.var_designs, self.nearest, self.nearest_md,
+                             self.nearest_box]
+        self.control_outputs = [self.seed, self.truncation]
+        self.open_outputs = [self.current, *self.control_outputs, *self.view_outputs]
+        for panel in self.panels:
+            panel.layout(self)
+
+    # ---- the current design --------------------------------------------------------------
+    @staticmethod
+    def design_of(design_dict) -> Design:
+        """The Design a ``current`` value holds (a UserError when there is none yet)."""
+        if not design_dict:
+            raise UserError("Pick a model first: there is no design on show yet.")
+        return Design.from_dict(design_dict)
+
+    def show(self, design_dict, visitor_id: str = "", request: gr.Request | None = None) -> dict:
+        """Updates of every view output (``view_outputs``) for ``design_dict`` (None clears them)."""
+        if not design_dict:
+            return {self.design: None, self.variations: [], self.var_designs: [], self.nearest: None,
+                    self.nearest_md: "", self.nearest_box: gr.Row(visible=False)}
+        d = self.design_of(design_dict)
+        visitor = self.studio.visitor(visitor_id, request)
+        m = self.resolver.model(d.model, visitor)
+        picture = render(d, m)
+        around, centre = view.neighbours(d, m.z_dim)
+        pictures = render_many(around, m)
+        pictures[centre] = picture  # the tile in the middle is the design itself, pixel for pixel
+        training = training_pictures(self.resolver.folder(d.model, visitor))
+        near, text = view.nearest_view(d, picture, training, m.config.channels)
+        return {self.design: view.shown(picture), self.variations: view.variation_tiles(around, pictures, centre),
+                self.var_designs: [a.to_dict() for a in around], self.nearest: near, self.nearest_md: text,
+                self.nearest_box: gr.Row(visible=bool(text))}
+
+    def controls_for(self, d: Design) -> dict:
+        """The sliders moved to a design's values (their change events then find nothing to do)."""
+        return {self.truncation: d.truncation, **({self.seed: d.seed} if d.seed is not None else {})}
+
+    def open(self, design_dict, visitor_id: str = "", request: gr.Request | None = None) -> dict:
+        """Make ``design_dict`` the current design: updates for ``open_outputs``."""
+        d = self.design_of(design_dict)
+        value = d.to_dict()
+        return {self.current: value, **self.controls_for(d), **self.show(value, visitor_id, request)}
+
+    def _unchanged(self) -> dict:
+        """No update (Gradio needs one key to take a dict as per-component updates)."""
+        return {self.current: gr.skip()}
+
+    def _make(self, d: Design, visitor_id, request) -> dict:
+        value = d.to_dict()
+        return {self.current: value, **self.show(value, visitor_id, request)}
+
+    @handler
+    def on_model(self, model, seed, truncation, current, visitor_id: str = "", request: gr.Request = None):
+        """A model picked (or the page loaded): its design for the seed slider's seed."""
+        if not model:
+            return {self.current: None, **self.show(None)}
+        old = Design.from_dict(current) if current else None
+        if old is not None and old.model == model:
+            return self._unchanged()
+        m = self.model_for(model, visitor_id, request)
+        d = Design.from_seed(model, view.seed_value(seed), m.z_dim, view.truncation_value(truncation))
+        return self._make(d, visitor_id, request)
+
+    @handler
+    def on_seed(self, model, seed, truncation, current, visitor_id: str = "", request: gr.Request = None):
+        """A new seed: a new design that keeps the current one's truncation, edits and symmetry."""
+        seed = view.seed_value(seed)
+        old = Design.from_dict(current) if current else None
+        if old is not None and old.model == model and old.seed == seed:
+            return self._unchanged()  # already on show (a slider's .change and .release, or a design just opened)
+        m = self.model_for(model, visitor_id, request)
+        keep = (dict(truncation=old.truncation, edits=old.edits, directions=old.directions, symmetry=old.symmetry)
+                if old is not None and old.model == model else dict(truncation=view.truncation_value(truncation)))
+        return self._make(Design.from_seed(model, seed, m.z_dim, **keep), visitor_id, request)
+
+    @handler
+    def on_truncation(self, truncation, current, visitor_id: str = "", request: gr.Request = None):
+        """The same design (seed or not) pulled more or less towards the typical one."""
+        t = view.truncation_value(truncation)
+        if not current or Design.from_dict(current).truncation == t:
+            return self._unchanged()
+        return self._make(self.design_of(current).replace(truncation=t), visitor_id, request)
+
+    @handler
+    def pick_variation(self, designs, visitor_id: str = "", request: gr.Request = None,
+                       evt: gr.SelectData = None):
+        """A variation tile clicked: it becomes the current design."""
+        if not designs or evt is None or not 0 <= evt.index < len(designs):
+            return self._unchanged()
+        return self.open(designs[evt.index], visitor_id, request)
+
+    @handler
+    def random_seed(self):
+        return random.randint(0, 999_999)
+
+    @handler
+    def design_file(self, current, scale, visitor_id: str = "", request: gr.Request = None) -> str:
+        """The current design as a PNG file (made now: a download is the only thing that writes one)."""
+        d = self.design_of(current)
+        visitor = self.studio.visitor(visitor_id, request)
+        scale = view.scale_value(scale)
+        stem = f"design-seed{d.seed}" if d.seed is not None else f"design-{d.id}"
+        path = visitor.export_path(f"{stem}-t{d.truncation:g}-{scale}x.png")
+        upscale(render(d, self.model_for(d.model, visitor_id, request)), scale, smooth=True).save(path, format="PNG")
+        return str(path)
+
+    @handler
+    def load_custom(self, path_or_repo, visitor_id: str = "", request: gr.Request = None):
+        """Load a generator from a local folder or a Hub repository id and select it."""
+        ref = (path_or_repo or "").strip()
+        if not ref:
+            raise UserError("Type a folder path or a Hub repository id (owner/name).")
+        m = self.resolver.model(ref, self.studio.visitor(visitor_id, request), refresh=True)
+        return (f"Loaded `{ref}`: {m.config.resolution} px, "
+                f"{'colour' if m.config.channels == 3 else 'grayscale'}, latent size {m.z_dim}.")
+
+    @handler
+    def select_loaded(self, path_or_repo, visitor_id: str = "", request: gr.Request = None):
+        return self.model_dropdown(visitor_id, request, value=(path_or_repo or "").strip())
+
+    @handler
+    def refresh_models(self, model, visitor_id: str = "", request: gr.Request = None):
+        """The model picker's choices for this visitor, keeping the current model."""
+        return self.model_dropdown(visitor_id, request, value=model)
+
+    # ---- the seed API (kept from the first version: model + seed + truncation) -----------
+    def _seed_design(self, model, seed, truncation, visitor_id, request) -> tuple[Design, DesignModel]:
+        m = self.model_for(model, visitor_id, request)
+        return Design.from_seed(model, view.seed_value(seed), m.z_dim, view.truncation_value(truncation)), m
+
+    @handler
+    def generate(self, model, seed, truncation, visitor_id: str = "", request: gr.Request = None):
+        """The design for one seed: a PNG about 256 px wide (upscaled from the model's resolution)."""
+        d, m = self._seed_design(model, seed, truncation, visitor_id, request)
+        return view.shown(render(d, m))
+
+    @handler
+    def variation_tiles(self, model, seed, truncation, visitor_id: str = "", request: gr.Request = None):
+        """A 3x3 grid of the seeds around the current one (it sits in the middle)."""
+        d, _ = self._seed_design(model, seed, truncation, visitor_id, request)
+        return self.show(d.to_dict(), visitor_id, request)[self.variations]
+
+    @handler
+    def nearest_training(self, model, seed, truncation, visitor_id: str = "", request: gr.Request = None):
+        """The training image nearest to the design for a seed, when the model keeps its training
+        pictures (runs, and bundled models with dataset.safetensors): (image, text). The text says
+        "near-copy of a training image" when the design is as close to one as training images are
+        to each other. Models without training pictures give (None, "")."""
+        d, m = self._seed_design(model, seed, truncation, visitor_id, request)
+        training = training_pictures(self.resolver.folder(model, self.studio.visitor(visitor_id, request)))
+        return view.nearest_view(d, render(d, m), training, m.config.channels)
+
+    @handler
+    def design_png(self, model, seed, truncation, scale, visitor_id: str = "", request: gr.Request = None):
+        """The design for a seed as a PNG file at 1x, 2x, 4x or 8x the model's resolution."""
+        d, _ = self._seed_design(model, seed, truncation, visitor_id, request)
+        return self.design_file(d.to_dict(), scale, visitor_id, request)
+
+    # ---- events ------------------------------------------------------------------------
+    def wire(self, app):
+        v = app.visitor
+        made = [self.current, *self.view_outputs]
+        page = dict(api_visibility="private", trigger_mode="always_last", **FAST)
+        self.model.change(self.on_model, [self.model, self.seed, self.truncation, self.current, v], made, **page)
+        gr.on([self.seed.change, self.seed.release], self.on_seed,
+              [self.model, self.seed, self.truncation, self.current, v], made, **page)
+        gr.on([self.truncation.change, self.truncation.release], self.on_truncation,
+              [self.truncation, self.current, v], made, **page)
+        self.variations.select(self.pick_variation, [self.var_designs, v], self.open_outputs,
+                               api_visibility="private", **FAST)
+        self.random.click(self.random_seed, None, [self.seed], api_visibility="private", queue=False)
+        self.png_btn.click(self.design_file, [self.current, self.scale, v], [self.png], api_visibility="private",
+                           concurrency_id="generate", concurrency_limit=4, show_progress="hidden") \
+            .success(None, None, None, js="() => document.querySelector('#png_file')?.click()")
+        self.load.click(self.load_custom, [self.model_path, v], [self.load_md], api_name="load_model") \
+            .success(self.select_loaded, [self.model_path, v], [self.model], api_visibility="private")
+
+        # API endpoints only (no trigger in the page): the seed-based calls of the first version
+        api = dict(concurrency_id="generate", concurrency_limit=4)
+        seed_in = [self.model, self.seed, self.truncation, v]
+        gr.on([], self.generate, seed_in, [self.design], api_name="generate", **api)
+        gr.on([], self.nearest_training, seed_in, [self.nearest, self.nearest_md], api_name="nearest_training",
+              **api)
+        gr.on([], self.variation_tiles, seed_in, [self.variations], api_name="variations", **api)
+        gr.on([], self.design_png, [self.model, self.seed, self.truncation, self.scale, v], [self.png],
+              api_name="design_png", **api)
+        for panel in self.panels:
+            panel.wire(self, app)
+
+    @property
+    def load_inputs(self) -> list:
+        """Inputs of ``on_model`` for the page's load event (app.py chains it after its own)."""
+        return [self.model, self.seed, self.truncation, self.current]
+
+    @property
+    def load_outputs(self) -> list:
+        return [self.current, *self.view_outputs]
