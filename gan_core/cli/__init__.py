@@ -13,7 +13,7 @@ import sys
 from ..errors import UserError
 from .common import MAX_SEEDS, ProgressBar, load_model_arg, looks_like_repo_id, parse_seeds  # noqa: F401
 
-COMMANDS = ("data", "train", "designs", "hub")  # modules of gan_core.cli
+COMMANDS = ("data", "train", "designs", "explore", "hub")  # modules of gan_core.cli
 
 
 def build_parser() -> argparse.ArgumentParser:

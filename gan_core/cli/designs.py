@@ -10,6 +10,15 @@ from .common import load_model_arg, parse_seeds
 def cmd_generate(a) -> int:
     from ..images import save_png
     from ..export import save_grid
+    if (a.seeds is None) == (a.design is None):
+        raise UserError("give either --seeds (e.g. 0-99) or --design FILE.json")
+    if a.design is not None:  # a saved design, drawn exactly (its latent, truncation, edits, symmetry)
+        from ..design import Design, render
+        design = Design.load(a.design)
+        path = save_png(render(design, load_model_arg(a.model)), Path(a.out) / f"{Path(a.design).stem}.png",
+                        upscale_factor=a.upscale)
+        print(f"wrote {path}")
+        return 0
     seeds = parse_seeds(a.seeds)
     model = load_model_arg(a.model)
     out = Path(a.out)
@@ -39,7 +48,8 @@ def cmd_morph(a) -> int:
 def register(sub) -> None:
     q = sub.add_parser("generate", help="write designs for seeds as PNG")
     q.add_argument("--model", required=True, help="run folder, generator folder, model.safetensors or Hub id")
-    q.add_argument("--seeds", required=True, help="e.g. 0-99 or 3,7,11")
+    q.add_argument("--seeds", help="e.g. 0-99 or 3,7,11")
+    q.add_argument("--design", help="a saved design JSON (instead of --seeds): drawn exactly")
     q.add_argument("--out", required=True, help="output folder")
     q.add_argument("--truncation", type=float, default=1.0, help="0-2; below 1 = safer, more typical designs")
     q.add_argument("--upscale", type=int, default=1, help="PNG upscale factor 1-32")
