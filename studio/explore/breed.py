@@ -12,19 +12,18 @@ import json
 
 import gradio as gr
 
-from gan_core.breed import breed
+from gan_core.breed import CROSSOVERS, MAX_CHILDREN, breed
 from gan_core.design import render_many
 from gan_core.errors import UserError
-from gan_core.latent import MAX_SEED, check_seed
+from gan_core.latent import MAX_SEED
 
 from .. import fields
 from ..ui import handler
-from .panel_util import TILE, design_of, shown
+from .panel_util import TILE, design_choices, design_of, saved_design, saved_designs, saved_view
+from .view import shown
 
 CHILDREN = 8             # the page's grid; /breed takes 1..MAX_CHILDREN
-MAX_CHILDREN = 32
 CURRENT = "current"      # the parent choice that stands for the current design
-CROSSOVERS = ("slerp", "mask")
 
 
 def whole(value, name: str, lo: int, hi: int) -> int:
@@ -37,14 +36,12 @@ def whole(value, name: str, lo: int, hi: int) -> int:
     return int(f)
 
 
-def mutation_strength(value) -> float:
+def number(value, name: str) -> float:
+    """A number from the page or the API (the engine checks its range)."""
     try:
-        f = float(value)
+        return float(value)
     except (TypeError, ValueError):
-        f = float("nan")
-    if not 0.0 <= f <= 1.0:
-        raise UserError(f"Mutation strength must be between 0 and 1; got {value!r}.")
-    return f
+        raise UserError(f"{name} must be a number; got {value!r}.") from None
 
 
 class BreedPanel:
@@ -53,7 +50,8 @@ class BreedPanel:
     # ---- layout ------------------------------------------------------------------------
     def layout(self, tab) -> None:
         self.tab = tab
-        with gr.Accordion("Breed saved designs", open=True, elem_id="breed_box"):
+        gr.Markdown("### Breed", elem_id="breed_title")
+        with gr.Column(elem_id="breed_box"):
             gr.Markdown("Pick two or more saved designs as parents: each child mixes their latents and adds a "
                         "random mutation. Click a child to make it the current design; save it, or breed again "
                         "with *the current design* as a parent.", elem_classes=["hint"])
@@ -82,48 +80,35 @@ class BreedPanel:
             self.api_mutation = fields.Number(label="mutation", value=0.3)
             self.api_seed = fields.Number(label="seed", value=0)
             self.api_result = gr.Textbox(label="children_json")
-            self.api_go = gr.Button("api")
 
     # ---- engine call -------------------------------------------------------------------
     def _breed(self, parents, count, mutation, seed, crossover, visitor_id, request):
-        if len(parents) < 2:
-            raise UserError(f"Breeding needs at least two parents; got {len(parents)}. Save another design "
-                            "or add the current design.")
-        if crossover not in CROSSOVERS:
-            raise UserError(f"Crossover must be one of {', '.join(CROSSOVERS)}; got {crossover!r}.")
-        model = self.tab.model_for(parents[0].model, visitor_id, request)
+        # no parents: no model to load; the engine says what is missing
+        model = self.tab.model_for(parents[0].model, visitor_id, request) if parents else None
         kids = breed(parents, model, children=whole(count, "children", 1, MAX_CHILDREN),
-                     mutation=mutation_strength(mutation), seed=check_seed(whole(seed, "Breeding seed", 0, MAX_SEED)),
+                     mutation=number(mutation, "mutation"), seed=whole(seed, "Breeding seed", 0, MAX_SEED),
                      crossover=crossover)
         return kids, render_many(kids, model)
 
     # ---- page handlers -----------------------------------------------------------------
-    def parent_choices(self, designs) -> list[tuple[str, str]]:
-        """Parent choices: the current design and every saved one (label, id)."""
-        choices = [("the current design", CURRENT)]
-        for d in designs or []:
-            if isinstance(d, dict) and d.get("id"):
-                label = d.get("name") or (f"seed {d['seed']}" if d.get("seed") is not None else d.get("origin", "design"))
-                choices.append((f"{label} · {d.get('model', '')} · {d['id'][:6]}", d["id"]))
-        return choices
-
     @handler
     def refresh_parents(self, designs, chosen):
-        ids = [c for _, c in self.parent_choices(designs)]
-        return gr.Dropdown(choices=self.parent_choices(designs), value=[c for c in chosen or [] if c in ids])
+        """Parent choices: the current design and every saved one; chosen ones that are gone drop out."""
+        choices = [("the current design", CURRENT), *design_choices(designs)]
+        ids = [c for _, c in choices]
+        return gr.Dropdown(choices=choices, value=[c for c in chosen or [] if c in ids])
 
     @handler
     def breed_page(self, chosen, mutation, seed, crossover, current, designs, visitor_id: str = "",
                    request: gr.Request = None):
         """Children of the chosen parents: gallery tiles, their designs and a line about them."""
-        by_id = {d.get("id"): d for d in designs or [] if isinstance(d, dict)}
         parents = []
         for c in chosen or []:
-            d = current if c == CURRENT else by_id.get(c)
+            d = design_of(current) if c == CURRENT else saved_design(designs, c)
             if d is None:
                 raise UserError("The current design is not there yet: pick a model first." if c == CURRENT else
                                 "One of the chosen parents is no longer saved; pick the parents again.")
-            parents.append(design_of(d))
+            parents.append(d)
         kids, pictures = self._breed(parents, CHILDREN, mutation, seed, crossover, visitor_id, request)
         tiles = [(shown(p, TILE), f"child {i + 1}") for i, p in enumerate(pictures)]
         return {self.children: tiles, self.kids: [k.to_dict() for k in kids],
@@ -135,7 +120,7 @@ class BreedPanel:
         """The clicked child becomes the current design."""
         if evt is None or not kids or not 0 <= evt.index < len(kids):
             raise UserError("That child is gone; breed again.")
-        return self.tab.show(kids[evt.index], visitor_id, request)
+        return self.tab.open(kids[evt.index], visitor_id, request)
 
     # ---- API ---------------------------------------------------------------------------
     @handler
@@ -157,14 +142,14 @@ class BreedPanel:
     # ---- events ------------------------------------------------------------------------
     def wire(self, tab, app) -> None:
         v = app.visitor
+        saved = saved_designs(tab)
         self.breed_btn.click(self.breed_page, [self.parents, self.mutation, self.seed, self.crossover, tab.current,
-                                               tab.saved, v],
+                                               saved, v],
                              [self.children, self.kids, self.info], api_visibility="private",
                              concurrency_id="generate", concurrency_limit=4, show_progress_on=[self.children])
-        self.children.select(self.pick_child, [self.kids, v], tab.view_outputs + [tab.current],
-                             api_visibility="private", show_progress="hidden")
-        tab.saved.change(self.refresh_parents, [tab.saved, self.parents], [self.parents], api_visibility="private",
-                         queue=False)
-        self.api_go.click(self.breed_api, [self.api_parents, self.api_children, self.api_mutation, self.api_seed, v],
-                          [self.children, self.api_result], api_name="breed", concurrency_id="generate",
-                          concurrency_limit=4)
+        self.children.select(self.pick_child, [self.kids, v], tab.open_outputs, api_visibility="private",
+                             queue=False, show_progress="hidden")
+        saved_view(tab).change(self.refresh_parents, [saved, self.parents], [self.parents], api_visibility="private",
+                     queue=False)
+        gr.on([], self.breed_api, [self.api_parents, self.api_children, self.api_mutation, self.api_seed, v],
+              [self.children, self.api_result], api_name="breed", concurrency_id="generate", concurrency_limit=4)

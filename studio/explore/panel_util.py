@@ -3,15 +3,10 @@ from __future__ import annotations
 
 import json
 
-import numpy as np
-from PIL import Image
-
 from gan_core.design import Design
 from gan_core.errors import UserError
-from gan_core.images import upscale
 
-DISPLAY = 256   # the current design is shown about this big (as in the Explore tab)
-TILE = 96       # gallery tiles (children, training pictures)
+TILE = 96       # gallery tiles of the panels (children, training pictures)
 
 
 def design_of(value, what: str = "design") -> Design | None:
@@ -32,11 +27,33 @@ def design_of(value, what: str = "design") -> Design | None:
         raise UserError(f"{what}: {str(e).removeprefix('design: ')}") from None
 
 
-def factor(resolution: int, target: int) -> int:
-    """The whole upscale factor that shows a ``resolution`` px picture about ``target`` px big."""
-    return max(1, min(32, target // max(1, int(resolution))))
+def _board(tab):
+    return next(p for p in tab.panels if hasattr(p, "saved"))
 
 
-def shown(picture: np.ndarray, target: int = DISPLAY, smooth: bool = True) -> Image.Image:
-    """A design picture scaled up for the page (about ``target`` px)."""
-    return upscale(picture, factor(picture.shape[0], target), smooth=smooth)
+def saved_designs(tab):
+    """The gr.State holding the saved designs (a list of Design.to_dict()) of the Explore tab."""
+    return _board(tab).saved
+
+
+def saved_view(tab):
+    """The component that shows the saved designs: its change means the list changed (the State's
+    own change event does not fire for queue=False events)."""
+    return _board(tab).saved_table
+
+
+def design_choices(designs) -> list[tuple[str, str]]:
+    """(label, id) for each saved design: its name, or its seed, or how it was made."""
+    out = []
+    for d in designs or []:
+        if isinstance(d, dict) and d.get("id"):
+            label = d.get("name") or (f"seed {d['seed']}" if d.get("seed") is not None else d.get("origin") or "design")
+            edits = " · edited" if d.get("edits") else ""
+            out.append((f"{label}{edits} · {d.get('model', '')} · {str(d['id'])[:6]}", str(d["id"])))
+    return out
+
+
+def saved_design(designs, design_id) -> Design | None:
+    """The saved design with this id, or None."""
+    found = next((d for d in designs or [] if isinstance(d, dict) and str(d.get("id")) == str(design_id)), None)
+    return design_of(found) if found is not None else None

@@ -28,9 +28,10 @@ from gan_core.errors import UserError
 from gan_core.images import to_pil
 
 from .. import fields
-from ..models_cache import resolve_model, training_pictures
+from ..models_cache import training_pictures
 from ..ui import handler
-from .panel_util import design_of, shown
+from .panel_util import design_choices, design_of, saved_design, saved_designs, saved_view
+from .view import shown
 
 MIN_STEPS, MAX_STEPS, STEP = 10, 1000, 10  # the page's steps slider (the engine allows more)
 STREAM_EVERY = 0.25      # seconds between streamed updates (the engine yields every step)
@@ -113,21 +114,20 @@ class ProjectPanel:
     # ---- layout ------------------------------------------------------------------------
     def layout(self, tab) -> None:
         self.tab = tab
-        with gr.Accordion("Start from your design", open=True, elem_id="project_box"):
-            gr.Markdown("Upload a picture of a design (or click one of the model's training images, or pick a "
-                        "saved design): the studio cleans it like the model's training images and finds the "
-                        "design of this model that matches it best.", elem_classes=["hint"])
+        gr.Markdown("### Start from your design", elem_id="project_title")
+        with gr.Column(elem_id="project_box"):
+            gr.Markdown("Upload a picture of a design, click one of the model's training images or pick a saved "
+                        "design: the studio cleans it like the model's training images and finds the design of "
+                        "this model that matches it best.", elem_classes=["hint"])
             with gr.Row(equal_height=False):
                 with gr.Column(scale=2, min_width=320):
                     self.upload = gr.File(label="Your design (an image)", file_types=["image"], file_count="single",
-                                          elem_id="project_upload", height=120)
-                    self.training = gr.Gallery(label="…or a training image of this model (click one)", columns=8,
-                                               height=150, format="png", allow_preview=False, object_fit="contain",
-                                               elem_id="project_training", visible=False)
+                                          elem_id="project_upload", height=110)
                     with gr.Row(equal_height=True):
                         self.saved_pick = gr.Dropdown([], label="…or a saved design", elem_id="project_saved",
                                                       scale=3, allow_custom_value=False)
-                        self.use_saved = gr.Button("Use it", elem_id="project_use_saved", size="md", scale=1)
+                        self.use_saved = gr.Button("Use it", elem_id="project_use_saved", size="md", scale=1,
+                                                   min_width=80)
                     self.steps = fields.Slider(MIN_STEPS, MAX_STEPS, value=engine.DEFAULT_STEPS, step=STEP,
                                                label="Steps", info="more steps: a closer match, slower",
                                                elem_id="project_steps")
@@ -141,27 +141,33 @@ class ProjectPanel:
                         self.recon = gr.Image(label="Reconstruction", format="png", interactive=False,
                                               elem_id="project_recon", height=230, buttons=[])
                     self.status = gr.Markdown(elem_id="project_status")
+            self.training = gr.Gallery(label="…or one of this model's training images (click to use it)",
+                                       columns=12, rows=1, height=120, format="png", allow_preview=False,
+                                       object_fit="contain", elem_id="project_training", visible=False)
         self.result = gr.Textbox(visible=False, label="design")
-        self.api_go = gr.Button(visible=False)  # /project: the same stream without the page's arming step
+        self.gallery_for = gr.State(None)  # the model whose training pictures the gallery shows
 
     # ---- targets -----------------------------------------------------------------------
     def _folder(self, model, visitor_id, request):
-        visitor = self.tab.studio.visitor(visitor_id, request)
-        return resolve_model(model, visitor, self.tab.studio.weights_dir)
+        return self.tab.resolver.folder(model, self.tab.studio.visitor(visitor_id, request))
 
     @handler
-    def training_gallery(self, model, visitor_id: str = "", request: gr.Request = None):
-        """The first training pictures of the model's run, when its folder keeps them."""
-        if not model:
-            return gr.Gallery(value=None, visible=False)
-        try:
-            pictures = training_pictures(self._folder(model, visitor_id, request))
-        except UserError:
-            pictures = None
+    def training_gallery(self, current, shown_for, visitor_id: str = "", request: gr.Request = None):
+        """The first training pictures of the current model's run, when its folder keeps them
+        (nothing to do while the model stays the same)."""
+        model = (current or {}).get("model")
+        if model == shown_for:
+            return {self.gallery_for: gr.skip()}
+        pictures = None
+        if model:
+            try:
+                pictures = training_pictures(self._folder(model, visitor_id, request))
+            except UserError:
+                pictures = None
         if pictures is None or not len(pictures):
-            return gr.Gallery(value=None, visible=False)
-        return gr.Gallery(value=[(shown(p, TILE, smooth=False), f"#{i}") for i, p in enumerate(pictures[:GALLERY])],
-                          visible=True)
+            return {self.training: gr.Gallery(value=None, visible=False), self.gallery_for: model}
+        tiles = [(shown(p, TILE, smooth=False), f"#{i}") for i, p in enumerate(pictures[:GALLERY])]
+        return {self.training: gr.Gallery(value=tiles, visible=True), self.gallery_for: model}
 
     def _as_file(self, picture: np.ndarray, name: str, visitor_id, request) -> str:
         path = self.tab.studio.visitor(visitor_id, request).export_path(name)
@@ -179,12 +185,17 @@ class ProjectPanel:
     @handler
     def pick_saved(self, choice, designs, visitor_id: str = "", request: gr.Request = None):
         """A saved design, drawn, as the target file."""
-        design = next((design_of(d) for d in designs or [] if isinstance(d, dict) and d.get("id") == choice), None)
+        design = saved_design(designs, choice)
         if design is None:
-            raise UserError("Pick a saved design first (save one with ☆ Save design).")
-        from gan_core.design import render
+            raise UserError("Pick a saved design first (save one with ☆ Save design)." if not choice else
+                            "That design is no longer saved; pick another one.")
         picture = render(design, self.tab.model_for(design.model, visitor_id, request))
         return self._as_file(picture, f"design-{design.id}.png", visitor_id, request)
+
+    @handler
+    def saved_choices(self, designs, choice):
+        choices = design_choices(designs)
+        return gr.Dropdown(choices=choices, value=choice if choice in [c for _, c in choices] else None)
 
     @handler
     def preview(self, image, model, visitor_id: str = "", request: gr.Request = None):
@@ -231,11 +242,11 @@ class ProjectPanel:
                     break
                 if time.monotonic() - last >= STREAM_EVERY:
                     last = time.monotonic()
-                    yield (target_view, shown(p.picture), f"Step {p.step} of {p.steps} · loss {p.loss:.4f}", "")
+                    yield (target_view, shown(p.picture, smooth=False), f"Step {p.step} of {p.steps} · loss {p.loss:.4f}", "")
             design = result.design(str(model).strip())
             said = [n for n in notes + result.notes if n]
             text = verdict(result) + ("\n\n" + "; ".join(said).capitalize() + "." if said else "")
-            yield target_view, shown(result.picture), text, json.dumps(design.to_dict())
+            yield target_view, shown(result.picture, smooth=False), text, json.dumps(design.to_dict())
         finally:
             self.stops.release(visitor.id, stop)
 
@@ -244,25 +255,27 @@ class ProjectPanel:
         """The projected design becomes the current one (nothing happens without a result)."""
         design = design_of(design_json)
         if design is None:
-            return {}
-        return self.tab.show(design.to_dict(), visitor_id, request)
+            return {self.tab.current: gr.skip()}
+        return self.tab.open(design.to_dict(), visitor_id, request)
 
     # ---- events ------------------------------------------------------------------------
     def wire(self, tab, app) -> None:
         v = app.visitor
-        tab.model.change(self.training_gallery, [tab.model, v], [self.training], api_visibility="private",
-                         show_progress="hidden")
-        self.training.select(self.pick_training, [tab.model, v], [self.upload], api_visibility="private")
-        self.use_saved.click(self.pick_saved, [self.saved_pick, tab.saved, v], [self.upload],
-                             api_visibility="private")
-        self.upload.change(self.preview, [self.upload, tab.model, v], [self.target, self.status],
-                           api_visibility="private", show_progress="hidden")
+        page = dict(api_visibility="private", show_progress="hidden")
+        saved = saved_designs(tab)
+        tab.design.change(self.training_gallery, [tab.current, self.gallery_for, v],
+                           [self.training, self.gallery_for], queue=False, **page)
+        self.training.select(self.pick_training, [tab.model, v], [self.upload], **page)
+        saved_view(tab).change(self.saved_choices, [saved, self.saved_pick], [self.saved_pick], queue=False, **page)
+        self.use_saved.click(self.pick_saved, [self.saved_pick, saved, v], [self.upload], **page)
+        self.upload.change(self.preview, [self.upload, tab.model, v], [self.target, self.status], **page)
+        # the start button arms a stop event before the projection queues (see the module docstring)
+        streamed = [self.target, self.recon, self.status, self.result]
         self.start.click(self.arm, [v], [self.result], api_visibility="private", queue=False) \
-            .then(self.run, [self.upload, tab.model, self.steps, v], [self.target, self.recon, self.status, self.result],
-                  api_visibility="private", concurrency_id="project", concurrency_limit=1,
+            .then(self.run, [self.upload, tab.model, self.steps, v], streamed, api_visibility="private",
+                  concurrency_id="project", concurrency_limit=1, show_progress="minimal",
                   show_progress_on=[self.status]) \
-            .success(self.adopt, [self.result, v], [tab.current, *tab.view_outputs], api_visibility="private")
-        self.api_go.click(self.run, [self.upload, tab.model, self.steps, v],
-                          [self.target, self.recon, self.status, self.result], api_name="project",
-                          concurrency_id="project", concurrency_limit=1)
+            .success(self.adopt, [self.result, v], tab.open_outputs, **page)
+        gr.on([], self.run, [self.upload, tab.model, self.steps, v], streamed, api_name="project",
+              concurrency_id="project", concurrency_limit=1)
         self.stop.click(self.request_stop, [v], None, api_name="project_stop", queue=False)

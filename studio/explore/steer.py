@@ -14,18 +14,18 @@ import gradio as gr
 import numpy as np
 
 from gan_core.design import EDIT_RANGE, Design, check_edits, render
-from gan_core.directions import direction_strips, directions_for, sefa_directions
+from gan_core.directions import MAX_DIRECTIONS, direction_strips, directions_for, sefa_directions
 from gan_core.errors import UserError
 from gan_core.images import make_grid, upscale
 
 from .. import fields
 from ..ui import handler
-from .panel_util import design_of, factor, shown
+from .panel_util import design_of
+from .view import factor, shown
 
 SLIDERS = 8              # the issue asks for the top 5-10 directions
 STRIP_AMOUNTS = (-EDIT_RANGE, 0.0, EDIT_RANGE)
 STRIP_TILE = 56          # each picture of a strip is shown about this big
-MAX_API_COUNT = 16       # /directions draws at most this many strips
 
 
 def strip_picture(strip: np.ndarray) -> np.ndarray:
@@ -60,7 +60,8 @@ class SteerPanel:
     # ---- layout ------------------------------------------------------------------------
     def layout(self, tab) -> None:
         self.tab = tab
-        with gr.Accordion("Steer: the design's main directions", open=True, elem_id="steer_box"):
+        gr.Markdown("### Steer", elem_id="steer_title")
+        with gr.Column(elem_id="steer_box"):
             gr.Markdown("Each slider moves the design along one of its model's main directions of change, "
                         "largest first; the strip beside it shows the design at −3, 0 and +3.",
                         elem_classes=["hint"])
@@ -89,7 +90,6 @@ class SteerPanel:
             self.api_info = gr.JSON(label="info")
             self.api_picture = gr.Image(label="picture", format="png")
             self.api_result = gr.Textbox(label="design")
-            self.api_go = gr.Button("api")
 
     # ---- page handlers -----------------------------------------------------------------
     def _strips(self, design: Design, visitor_id, request) -> list[np.ndarray]:
@@ -104,10 +104,10 @@ class SteerPanel:
         """A slider moved: the current design with the sliders' edits, and its picture."""
         design = design_of(values[self.tab.current])
         if design is None:
-            return {}
+            return {self.tab.current: gr.skip()}
         edited = slider_edits(design, [values[s] for s in self.sliders])
         if edited.edits == design.edits:
-            return {}  # the sliders were set to the design's own edits: nothing to draw
+            return {self.tab.current: gr.skip()}  # the sliders were set to the design's own edits: nothing to draw
         return {self.tab.current: edited.to_dict(),
                 self.tab.design: self._picture(edited, values[self.visitor], request)}
 
@@ -120,6 +120,12 @@ class SteerPanel:
         return {self.strips_for: base_key(design), **dict(zip(self.strips, self._strips(design, visitor_id, request)))}
 
     @handler
+    def settle(self, current, visitor_id: str = "", request: gr.Request = None):
+        """After a slider is let go: new strips, and the variations and nearest training image
+        of the edited design."""
+        return {**self.redraw(current, visitor_id, request), **self.tab.show(current, visitor_id, request)}
+
+    @handler
     def sync(self, values: dict, request: gr.Request = None):
         """Another design became current (a seed, a projection, a child, a saved design):
         sliders to its edits and new strips. The sliders' own moves change only the edits,
@@ -127,7 +133,7 @@ class SteerPanel:
         design = design_of(values[self.tab.current])
         key = base_key(design)
         if key == values[self.strips_for]:
-            return {}
+            return {self.strips_for: gr.skip()}
         out = self.redraw(values[self.tab.current], values[self.visitor], request)
         for i, slider in enumerate(self.sliders):
             want = design.edits.get(i, 0.0) if design is not None else 0.0
@@ -141,23 +147,22 @@ class SteerPanel:
         design = design_of(current)
         if design is None:
             raise UserError("There is no current design to reset: pick a model and a seed first.")
-        plain = design.replace(edits={})
-        return {self.tab.current: plain.to_dict(), self.tab.design: self._picture(plain, visitor_id, request),
-                **{s: 0.0 for s in self.sliders}, **self.redraw(plain.to_dict(), visitor_id, request),
+        plain = design.replace(edits={}).to_dict()
+        return {self.tab.current: plain, **{s: 0.0 for s in self.sliders}, **self.settle(plain, visitor_id, request),
                 self.status: "Edits reset." if design.edits else "This design has no edits."}
 
     # ---- API handlers ------------------------------------------------------------------
     @handler
     def directions(self, model: str, count, visitor_id: str = "", request: gr.Request = None):
-        """The model's top ``count`` SeFa directions (1-16): a gallery of strips (the design of
+        """The model's top ``count`` SeFa directions (1-32): a gallery of strips (the design of
         seed 0 at -3, 0 and +3 along each direction) and info per direction (index, eigenvalue,
         share of the eigenvalues' sum)."""
         try:
             n = float(count)
         except (TypeError, ValueError):
             n = float("nan")
-        if not (n.is_integer() and 1 <= n <= MAX_API_COUNT):
-            raise UserError(f"count must be a whole number from 1 to {MAX_API_COUNT}; got {count!r}.")
+        if not (n.is_integer() and 1 <= n <= MAX_DIRECTIONS):
+            raise UserError(f"count must be a whole number from 1 to {MAX_DIRECTIONS}; got {count!r}.")
         m = self.tab.model_for(model, visitor_id, request)
         n = min(int(n), directions_for(m).shape[0])
         base = Design.from_seed(str(model).strip(), 0, m.z_dim)
@@ -188,21 +193,25 @@ class SteerPanel:
     # ---- events ------------------------------------------------------------------------
     def wire(self, tab, app) -> None:
         self.visitor = v = app.visitor
-        fast = dict(concurrency_id="generate", concurrency_limit=4, show_progress="hidden")
+        fast = dict(api_visibility="private", queue=False, show_progress="hidden")
+        queued = dict(api_visibility="private", concurrency_id="generate", concurrency_limit=4,
+                      show_progress="hidden")
         moving = {tab.current, v, *self.sliders}
         gr.on([s.change for s in self.sliders], self.move, moving, [tab.current, tab.design],
-              trigger_mode="always_last", api_visibility="private", **fast)
+              trigger_mode="always_last", **fast)
+        # let go: the same move, then the strips and the variations around the edited design
         gr.on([s.release for s in self.sliders], self.move, moving, [tab.current, tab.design],
-              trigger_mode="always_last", api_visibility="private", **fast) \
-            .then(self.redraw, [tab.current, v], [self.strips_for, *self.strips], api_visibility="private",
-                  **fast)
-        tab.current.change(self.sync, {tab.current, v, self.strips_for, *self.sliders},
-                           [*self.sliders, self.strips_for, *self.strips], trigger_mode="always_last",
-                           api_visibility="private", **fast)
-        self.reset.click(self.reset_edits, [tab.current, v],
-                         [tab.current, tab.design, *self.sliders, self.strips_for, *self.strips, self.status],
-                         api_visibility="private", **fast)
-        self.api_go.click(self.directions, [self.api_model, self.api_count, v], [self.api_strips, self.api_info],
-                          api_name="directions", **fast)
-        self.api_go.click(self.edit, [self.api_design, self.api_edits, v], [self.api_picture, self.api_result],
-                          api_name="edit", **fast)
+              trigger_mode="always_last", **fast) \
+            .then(self.settle, [tab.current, v], [self.strips_for, *self.strips, *tab.view_outputs], **queued)
+        # a new picture on show means a new current design (State.change does not fire for the
+        # tab's queue=False events; the picture's change does)
+        tab.design.change(self.sync, {tab.current, v, self.strips_for, *self.sliders},
+                          [*self.sliders, self.strips_for, *self.strips], trigger_mode="always_last", **queued)
+        self.reset.click(self.reset_edits, [tab.current, v], [tab.current, *self.sliders, self.strips_for,
+                                                              *self.strips, self.status, *tab.view_outputs],
+                         **queued)
+        api = dict(concurrency_id="generate", concurrency_limit=4)
+        gr.on([], self.directions, [self.api_model, self.api_count, v], [self.api_strips, self.api_info],
+              api_name="directions", **api)
+        gr.on([], self.edit, [self.api_design, self.api_edits, v], [self.api_picture, self.api_result],
+              api_name="edit", **api)

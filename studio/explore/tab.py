@@ -36,12 +36,18 @@ from ..ui import handler
 from . import view
 from .board import BoardPanel
 from .models import ModelResolver
+from .breed import BreedPanel
 from .morph import MorphPanel
+from .project import ProjectPanel
+from .steer import SteerPanel
 
 # ---- the extension point: Explore's panels, in page order (one line each) ------------------
 PANELS = [
+    SteerPanel,
+    ProjectPanel,
     MorphPanel,
     BoardPanel,
+    BreedPanel,
 ]
 
 FAST = dict(queue=False, show_progress="hidden")   # cheap handlers: no queue round trip, no overlay
