@@ -71,7 +71,7 @@ class BreedPanel:
                     self.info = gr.Markdown(elem_id="breed_info")
                 with gr.Column(scale=3, min_width=420):
                     self.children = gr.Gallery(label="Children (click one to make it the current design)", columns=4,
-                                               height=330, format="png", allow_preview=False, object_fit="contain",
+                                               height=400, format="png", allow_preview=False, object_fit="contain",
                                                elem_id="breed_children")
         self.kids = gr.State([])  # the children's Design.to_dict(), in gallery order
         with gr.Group(visible=False):  # /breed takes designs as JSON, not the page's choices

@@ -142,7 +142,7 @@ class ProjectPanel:
                                               elem_id="project_recon", height=230, buttons=[])
                     self.status = gr.Markdown(elem_id="project_status")
             self.training = gr.Gallery(label="…or one of this model's training images (click to use it)",
-                                       columns=12, rows=1, height=120, format="png", allow_preview=False,
+                                       columns=12, rows=1, height=150, format="png", allow_preview=False,
                                        object_fit="contain", elem_id="project_training", visible=False)
         self.result = gr.Textbox(visible=False, label="design")
         self.gallery_for = gr.State(None)  # the model whose training pictures the gallery shows
