@@ -40,7 +40,7 @@ DEFAULT_STEPS = 150       # about 4-6 s on a 2-core CPU for a 64 px model, start
 DEFAULT_STARTS = 4        # latents optimised together (one batch: nearly the cost of one)
 DEFAULT_CANDIDATES = 1000  # random z scored to pick the starts
 MAX_STEPS, MAX_STARTS, MAX_CANDIDATES = 5000, 32, 20_000
-LR, WARMUP, NOISE, NOISE_END = 0.08, 0.05, 0.5, 0.75  # peak LR; warm-up and noise fractions of the run
+LR, WARMUP, NOISE, NOISE_END = 0.2, 0.05, 0.3, 0.75  # peak LR; warm-up and noise fractions of the run
 SSIM_WEIGHT, CRITIC_WEIGHT = 0.5, 0.1
 
 
