@@ -14,26 +14,17 @@ import os
 import statistics
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks")]
+
+from bench_generate import timeit  # noqa: E402
 
 from gan_core.breed import breed  # noqa: E402
 from gan_core.design import Design, render, render_many  # noqa: E402
 from gan_core.directions import direction_strips  # noqa: E402
 from gan_core.generate import load_generator  # noqa: E402
-
-
-def timeit(fn, repeat=20):
-    fn()
-    times = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return statistics.median(times) * 1000
 
 
 def in_process(folder: Path) -> None:

@@ -51,7 +51,7 @@ def test_directions_give_strips_and_info(client):
     assert values == sorted(values, reverse=True)
     first = pixels(strips[0]["image"])
     assert first.shape[1] > 2.5 * first.shape[0]  # three pictures side by side
-    for count, message in ((0, "count must be a whole number from 1 to 32"), (2.5, "count must be"),
+    for count, message in ((0, "count must be a whole number between 1 and 32"), (2.5, "count must be"),
                            (99, "count must be")):
         with pytest.raises(AppError, match=message):
             client.predict(MODEL, count, api_name="/directions")

@@ -19,21 +19,11 @@ from gan_core.latent import MAX_SEED
 
 from .. import fields
 from ..ui import handler
-from .panel_util import TILE, design_choices, design_of, saved_design, saved_designs, saved_view
+from .panel_util import TILE, design_choices, design_of, saved_design, saved_designs, saved_view, whole
 from .view import shown
 
 CHILDREN = 8             # the page's grid; /breed takes 1..MAX_CHILDREN
 CURRENT = "current"      # the parent choice that stands for the current design
-
-
-def whole(value, name: str, lo: int, hi: int) -> int:
-    try:
-        f = float(value)
-    except (TypeError, ValueError):
-        f = float("nan")
-    if not (f.is_integer() and lo <= f <= hi):
-        raise UserError(f"{name} must be a whole number between {lo} and {hi}; got {value!r}.")
-    return int(f)
 
 
 def number(value, name: str) -> float:

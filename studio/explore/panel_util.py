@@ -9,6 +9,17 @@ from gan_core.errors import UserError
 TILE = 96       # gallery tiles of the panels (children, training pictures)
 
 
+def whole(value, name: str, lo: int, hi: int) -> int:
+    """A whole number from a slider, a number box or an API call (12, 12.0, "12"), in [lo, hi]."""
+    try:
+        f = float(value)
+    except (TypeError, ValueError):
+        f = float("nan")
+    if not (f.is_integer() and lo <= f <= hi):
+        raise UserError(f"{name} must be a whole number between {lo} and {hi}; got {value!r}.")
+    return int(f)
+
+
 def design_of(value, what: str = "design") -> Design | None:
     """A Design from the Explore state (a dict), an API argument (JSON text) or None.
     Empty -> None; anything else that is not a design -> UserError naming ``what``."""

@@ -30,23 +30,13 @@ from gan_core.images import to_pil
 from .. import fields
 from ..models_cache import training_pictures
 from ..ui import handler
-from .panel_util import design_choices, design_of, saved_design, saved_designs, saved_view
+from .panel_util import design_choices, design_of, saved_design, saved_designs, saved_view, whole
 from .view import shown
 
 MIN_STEPS, MAX_STEPS, STEP = 10, 1000, 10  # the page's steps slider (the engine allows more)
 STREAM_EVERY = 0.25      # seconds between streamed updates (the engine yields every step)
 GALLERY = 24             # training pictures offered as targets
 TILE = 64
-
-
-def step_count(value) -> int:
-    try:
-        f = float(value)
-    except (TypeError, ValueError):
-        f = float("nan")
-    if not (f.is_integer() and MIN_STEPS <= f <= MAX_STEPS):
-        raise UserError(f"Steps must be a whole number between {MIN_STEPS} and {MAX_STEPS}; got {value!r}.")
-    return int(f)
 
 
 def verdict(result: engine.ProjectionResult) -> str:
@@ -227,7 +217,7 @@ class ProjectPanel:
             if not image:
                 raise UserError("Choose a picture to start from: upload one, click a training image or "
                                 "pick a saved design.")
-            steps = step_count(steps)
+            steps = whole(steps, "Steps", MIN_STEPS, MAX_STEPS)
             m = self.tab.model_for(model, visitor_id, request)
             target, notes = engine.prepare_target(image, m)
             target_view = shown(target, smooth=False)

@@ -20,7 +20,7 @@ from gan_core.images import make_grid, upscale
 
 from .. import fields
 from ..ui import handler
-from .panel_util import design_of
+from .panel_util import design_of, whole
 from .view import factor, shown
 
 SLIDERS = 8              # the issue asks for the top 5-10 directions
@@ -157,14 +157,9 @@ class SteerPanel:
         """The model's top ``count`` SeFa directions (1-32): a gallery of strips (the design of
         seed 0 at -3, 0 and +3 along each direction) and info per direction (index, eigenvalue,
         share of the eigenvalues' sum)."""
-        try:
-            n = float(count)
-        except (TypeError, ValueError):
-            n = float("nan")
-        if not (n.is_integer() and 1 <= n <= MAX_DIRECTIONS):
-            raise UserError(f"count must be a whole number from 1 to {MAX_DIRECTIONS}; got {count!r}.")
+        n = whole(count, "count", 1, MAX_DIRECTIONS)
         m = self.tab.model_for(model, visitor_id, request)
-        n = min(int(n), directions_for(m).shape[0])
+        n = min(n, directions_for(m).shape[0])
         base = Design.from_seed(str(model).strip(), 0, m.z_dim)
         strips = direction_strips(m, base, count=n, amounts=STRIP_AMOUNTS)
         _, values = sefa_directions(m.G)
