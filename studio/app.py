@@ -8,7 +8,7 @@ from .data_tab import DataTab
 from .explore import ExploreTab
 from .runs import list_runs as runs_of
 from .train_tab import TrainTab
-from .ui import CSS, THEME, handler, make_image_cache_atomic
+from .ui import CSS, PICTURES, THEME, handler, make_image_cache_atomic
 from .workspace import VISITOR_ID, cleanup_inactive, start_janitor, visitor_id_for
 
 MAX_FILE_SIZE = "50mb"   # per uploaded file; larger ones are refused with a toast (HTTP 413)
@@ -71,7 +71,7 @@ def build_demo(studio: Studio | None = None) -> gr.Blocks:
         demo.load(on_load, [stored_id] + data.cleanup_inputs + [explore.model],
                   [stored_id, visitor, train.dataset, train.runs, explore.model, data.summary, data.preview,
                    train.timer], api_visibility="private") \
-            .then(explore.on_model, [*explore.load_inputs, visitor], explore.load_outputs,
+            .then(explore.first_design, [*explore.load_inputs, visitor], explore.load_outputs,
                   api_visibility="private", show_progress="hidden")
 
         @handler
@@ -100,5 +100,6 @@ def build_demo(studio: Studio | None = None) -> gr.Blocks:
                            api_visibility="private")
 
     demo.queue(default_concurrency_limit=2, max_size=256)
+    PICTURES.attach(demo)
     start_janitor(studio.ws, lambda: {j.visitor_id for j in list(studio.manager.jobs.values()) if j.active})
     return demo

@@ -4,6 +4,7 @@
     <workspace>/visitors/<visitor id>/previews/   small thumbnails for the live cleanup preview
     <workspace>/visitors/<visitor id>/datasets/   saved datasets (gan_core.datasets.save_dataset)
     <workspace>/visitors/<visitor id>/runs/       training runs (gan_core.runfolder layout + studio.json)
+    <workspace>/visitors/<visitor id>/board/      saved designs (gan_core.board.Board: board.json)
 
 Files the page downloads (morphs, PNGs, zips) go to a per-visitor folder under the
 system temp directory, which Gradio serves by default; the workspace itself is never
@@ -138,6 +139,11 @@ class Visitor:
     previews = property(lambda self: self._dir("previews"))
     datasets = property(lambda self: self._dir("datasets"))
     runs = property(lambda self: self._dir("runs"))
+
+    @property
+    def board(self) -> Path:
+        """The design board's folder (gan_core.board.Board; created on the first save)."""
+        return self.root / "board"
 
     @property
     def exports(self) -> Path:

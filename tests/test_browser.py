@@ -1,6 +1,6 @@
 """A designer's session in real Chromium: Data → Train → Explore (Playwright, headless).
 
-Saves {data,train,explore}.png to $STUDIO_SCREENSHOTS (default: a folder in the temp
+Saves {data,train,explore,board}.png to $STUDIO_SCREENSHOTS (default: a folder in the temp
 directory, so a test run leaves the checkout clean; refresh the README's pictures with
 ``STUDIO_SCREENSHOTS=docs/screenshots ./test.sh tests/test_browser.py``) and prints two
 latencies: seed-slider release → new design on the page, and Morph click → animation playing.
@@ -201,13 +201,58 @@ def test_designer_session(studio_app, browser):
                             " return {t: v.currentTime, paused: v.paused, loop: v.loop}; }")
     assert not playing["paused"] and playing["t"] != t1, playing
     print(f"morph click (48 frames, 64 px) -> animation playing: {morph_ms:.0f} ms")
-    page.locator("#save_design").click()
-    page.wait_for_function(f"() => document.querySelector('#saved_designs').innerText.includes('bundled/{model}')")
+    # ---- Symmetry, live: a 6-fold rotation of the current design, and its SVG beside it -------
+    page.locator("#symmetry").scroll_into_view_if_needed()
+    before = img_src(page, "#design")
+    pick_option(page, "#symmetry", "6-fold rotation")
+    page.wait_for_function(f"() => document.querySelector('#design img').src !== {before!r}")
+    page.locator("#svg_preview svg path").first.wait_for()
+    wait_idle_toasts(page)
+
+    # ---- Board: save three designs, reload, all three still there; re-open one; export ------
+    seeds = []
+    for x in (0.2, 0.45, 0.7):
+        click_slider(page, "#seed", x)
+        page.wait_for_timeout(600)
+        seeds.append(page.locator("#seed input[type=number]").input_value())
+        count = page.locator("#board img").count()
+        page.locator("#save_design").click()
+        page.wait_for_function(f"() => document.querySelectorAll('#board img').length === {count + 1}")
+    assert len(set(seeds)) == 3, seeds
     wait_idle_toasts(page)
     page.evaluate("() => window.scrollTo(0, 0)")
     page.screenshot(path=str(SHOTS / "explore.png"), full_page=True)
+
+    page.reload()
+    page.evaluate(PROBES)
+    page.get_by_role("tab", name="3 · Explore").click()
+    page.wait_for_function("() => document.querySelectorAll('#board img').length >= 3")
+    assert page.locator("#board_info").inner_text().startswith(f"{page.locator('#board img').count()} designs")
+    page.locator("#board").scroll_into_view_if_needed()
+    before = img_src(page, "#design")
+    page.locator("#board img").nth(page.locator("#board img").count() - 2).click()  # the second of the three
+    page.wait_for_function(f"() => document.querySelector('#seed input[type=number]').value === '{seeds[1]}'")
+    page.wait_for_function(f"() => document.querySelector('#design img').src !== {before!r}")
+    assert page.locator("#symmetry input").input_value() == "6-fold rotation"  # saved with the design
+    page.locator("#svg_preview svg path").first.wait_for()
+    page.locator("#board_name input").fill("hub cap")
+    page.locator("#board_star input").check()
+    page.locator("#board_update").click()
+    page.wait_for_function("() => document.querySelector('#board').innerText.includes('★ hub cap')")
+    with page.expect_download() as png:
+        page.locator("#download_png").click()
+    assert png.value.suggested_filename.endswith("px.png"), png.value.suggested_filename
+    with page.expect_download() as svg:
+        page.locator("#download_svg").click()
+    assert svg.value.suggested_filename.endswith(".svg")
+    page.locator("#export").click()
+    page.locator("#export_file a").first.wait_for()
+    assert page.locator("#export_file").inner_text().count(".zip") >= 1
+    wait_idle_toasts(page)
+    page.locator("#board").scroll_into_view_if_needed()
+    page.screenshot(path=str(SHOTS / "board.png"), full_page=True)
     page.close()
-    for name in ("data.png", "train.png", "explore.png"):
+    for name in ("data.png", "train.png", "explore.png", "board.png"):
         shot = (SHOTS / name).stat()
         assert shot.st_mtime >= started - 1 and shot.st_size > 20_000, name  # this run's, a whole page
 

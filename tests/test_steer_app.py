@@ -72,7 +72,8 @@ def test_edit_gives_the_pixels_a_saved_design_renders(client, tiny, tmp_path):
 
 
 @pytest.mark.parametrize("design, edits, message", [
-    ("not json", "{}", "design_json is not JSON"),
+    ("not json", "{}", "design_json: expected a JSON object"),
+    ("0123456789ab", "{}", "design_json: That design is no longer on your board"),
     ('{"model": "bundled/tiny-64"}', "{}", "design_json: missing latent"),
     (None, '{"0": 5}', "edits: direction 0 amount must be between -3 and 3"),
     (None, '{"x": 1}', "edits: direction 'x' must be a whole number"),

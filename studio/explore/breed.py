@@ -19,7 +19,7 @@ from gan_core.latent import MAX_SEED
 
 from .. import fields
 from ..ui import handler
-from .panel_util import TILE, design_choices, design_of, saved_design, saved_designs, saved_view, whole
+from .panel_util import TILE, api_design, board_designs, board_view, design_choices, design_of, saved_design, whole
 from .view import shown
 
 CHILDREN = 8             # the page's grid; /breed takes 1..MAX_CHILDREN
@@ -82,22 +82,21 @@ class BreedPanel:
 
     # ---- page handlers -----------------------------------------------------------------
     @handler
-    def refresh_parents(self, designs, chosen):
+    def refresh_parents(self, chosen, visitor_id: str = "", request: gr.Request = None):
         """Parent choices: the current design and every saved one; chosen ones that are gone drop out."""
-        choices = [("the current design", CURRENT), *design_choices(designs)]
+        choices = [("the current design", CURRENT), *design_choices(board_designs(self.tab, visitor_id, request))]
         ids = [c for _, c in choices]
         return gr.Dropdown(choices=choices, value=[c for c in chosen or [] if c in ids])
 
     @handler
-    def breed_page(self, chosen, mutation, seed, crossover, current, designs, visitor_id: str = "",
+    def breed_page(self, chosen, mutation, seed, crossover, current, visitor_id: str = "",
                    request: gr.Request = None):
         """Children of the chosen parents: gallery tiles, their designs and a line about them."""
         parents = []
         for c in chosen or []:
-            d = design_of(current) if c == CURRENT else saved_design(designs, c)
+            d = design_of(current) if c == CURRENT else saved_design(self.tab, c, visitor_id, request)
             if d is None:
-                raise UserError("The current design is not there yet: pick a model first." if c == CURRENT else
-                                "One of the chosen parents is no longer saved; pick the parents again.")
+                raise UserError("The current design is not there yet: pick a model first.")
             parents.append(d)
         kids, pictures = self._breed(parents, CHILDREN, mutation, seed, crossover, visitor_id, request)
         tiles = [(shown(p, TILE), f"child {i + 1}") for i, p in enumerate(pictures)]
@@ -117,14 +116,15 @@ class BreedPanel:
     def breed_api(self, parents_json: str, children, mutation, seed, visitor_id: str = "",
                   request: gr.Request = None):
         """Children of two or more parents: (gallery of their pictures at the model's resolution,
-        JSON list of the children's designs). ``parents_json``: a JSON list of designs as saved."""
+        JSON list of the children's designs). ``parents_json``: a JSON list of designs: records (as
+        /board_list gives), short ones by seed ({"model": ..., "seed": ...}) or board ids."""
         try:
             items = json.loads(parents_json) if isinstance(parents_json, str) and parents_json.strip() else []
         except ValueError:
             raise UserError("parents_json is not JSON; pass a list of designs, e.g. [design_a, design_b].") from None
         if not isinstance(items, list):
             raise UserError("parents_json must be a JSON list of designs.")
-        parents = [design_of(d, f"parent {i + 1}") for i, d in enumerate(items)]
+        parents = [api_design(self.tab, d, f"parent {i + 1}", visitor_id, request) for i, d in enumerate(items)]
         kids, pictures = self._breed(parents, children, mutation, seed, "slerp", visitor_id, request)
         return ([(p, f"child {i + 1}") for i, p in enumerate(pictures)],
                 json.dumps([k.to_dict() for k in kids]))
@@ -132,14 +132,13 @@ class BreedPanel:
     # ---- events ------------------------------------------------------------------------
     def wire(self, tab, app) -> None:
         v = app.visitor
-        saved = saved_designs(tab)
         self.breed_btn.click(self.breed_page, [self.parents, self.mutation, self.seed, self.crossover, tab.current,
-                                               saved, v],
+                                               v],
                              [self.children, self.kids, self.info], api_visibility="private",
                              concurrency_id="generate", concurrency_limit=4, show_progress_on=[self.children])
         self.children.select(self.pick_child, [self.kids, v], tab.open_outputs, api_visibility="private",
                              queue=False, show_progress="hidden")
-        saved_view(tab).change(self.refresh_parents, [saved, self.parents], [self.parents], api_visibility="private",
-                     queue=False)
+        board_view(tab).change(self.refresh_parents, [self.parents, v], [self.parents], api_visibility="private",
+                               queue=False)
         gr.on([], self.breed_api, [self.api_parents, self.api_children, self.api_mutation, self.api_seed, v],
               [self.children, self.api_result], api_name="breed", concurrency_id="generate", concurrency_limit=4)

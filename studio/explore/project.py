@@ -30,7 +30,7 @@ from gan_core.images import to_pil
 from .. import fields
 from ..models_cache import training_pictures
 from ..ui import handler
-from .panel_util import design_choices, design_of, saved_design, saved_designs, saved_view, whole
+from .panel_util import board_designs, board_view, design_choices, design_of, saved_design, whole
 from .view import shown
 
 MIN_STEPS, MAX_STEPS, STEP = 10, 1000, 10  # the page's steps slider (the engine allows more)
@@ -173,18 +173,15 @@ class ProjectPanel:
         return self._as_file(pictures[evt.index], f"training-{evt.index}.png", visitor_id, request)
 
     @handler
-    def pick_saved(self, choice, designs, visitor_id: str = "", request: gr.Request = None):
+    def pick_saved(self, choice, visitor_id: str = "", request: gr.Request = None):
         """A saved design, drawn, as the target file."""
-        design = saved_design(designs, choice)
-        if design is None:
-            raise UserError("Pick a saved design first (save one with ☆ Save design)." if not choice else
-                            "That design is no longer saved; pick another one.")
+        design = saved_design(self.tab, choice, visitor_id, request)
         picture = render(design, self.tab.model_for(design.model, visitor_id, request))
         return self._as_file(picture, f"design-{design.id}.png", visitor_id, request)
 
     @handler
-    def saved_choices(self, designs, choice):
-        choices = design_choices(designs)
+    def saved_choices(self, choice, visitor_id: str = "", request: gr.Request = None):
+        choices = design_choices(board_designs(self.tab, visitor_id, request))
         return gr.Dropdown(choices=choices, value=choice if choice in [c for _, c in choices] else None)
 
     @handler
@@ -252,12 +249,11 @@ class ProjectPanel:
     def wire(self, tab, app) -> None:
         v = app.visitor
         page = dict(api_visibility="private", show_progress="hidden")
-        saved = saved_designs(tab)
         tab.design.change(self.training_gallery, [tab.current, self.gallery_for, v],
                            [self.training, self.gallery_for], queue=False, **page)
         self.training.select(self.pick_training, [tab.model, v], [self.upload], **page)
-        saved_view(tab).change(self.saved_choices, [saved, self.saved_pick], [self.saved_pick], queue=False, **page)
-        self.use_saved.click(self.pick_saved, [self.saved_pick, saved, v], [self.upload], **page)
+        board_view(tab).change(self.saved_choices, [self.saved_pick, v], [self.saved_pick], queue=False, **page)
+        self.use_saved.click(self.pick_saved, [self.saved_pick, v], [self.upload], **page)
         self.upload.change(self.preview, [self.upload, tab.model, v], [self.target, self.status], **page)
         # the start button arms a stop event before the projection queues (see the module docstring)
         streamed = [self.target, self.recon, self.status, self.result]

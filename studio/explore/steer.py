@@ -20,7 +20,7 @@ from gan_core.images import make_grid, upscale
 
 from .. import fields
 from ..ui import handler
-from .panel_util import design_of, whole
+from .panel_util import api_design, design_of, whole
 from .view import factor, shown
 
 SLIDERS = 8              # the issue asks for the top 5-10 directions
@@ -172,11 +172,10 @@ class SteerPanel:
     @handler
     def edit(self, design_json: str, edits_json: str, visitor_id: str = "", request: gr.Request = None):
         """A design with new edits: its picture (model resolution, PNG) and the new design JSON.
+        ``design_json``: a record (as /board_list gives), a short one by seed, or a board id.
         ``edits_json`` ({"direction": amount}, e.g. {"0": 1.5, "3": -2}, or a list of amounts)
         replaces the design's edits; amounts run from -3 to 3."""
-        design = design_of(design_json, "design_json")
-        if design is None:
-            raise UserError("design_json is empty; pass a design as saved (its design.json).")
+        design = api_design(self.tab, design_json, "design_json", visitor_id, request)
         try:
             edits = json.loads(edits_json) if isinstance(edits_json, str) and edits_json.strip() else {}
         except ValueError:

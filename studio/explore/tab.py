@@ -27,6 +27,9 @@ from gan_core.errors import UserError
 from gan_core.generate import DesignModel
 from gan_core.images import upscale
 from gan_core.latent import MAX_SEED
+from gan_core.printpng import MAX_SIZE, MIN_SIZE, check_print_size, print_png
+from gan_core.symmetry import MAX_FOLD, MIN_FOLD, MIRRORS, parse_symmetry
+from gan_core.vector import to_svg
 
 from .. import fields
 from ..context import Studio
@@ -50,6 +53,11 @@ PANELS = [
     BreedPanel,
 ]
 
+SYMMETRIES = [("none", "none"), *[(f"{n}-fold rotation", f"rot{n}") for n in range(MIN_FOLD, MAX_FOLD + 1)],
+              ("mirror left-right", "mirror-lr"), ("mirror top-bottom", "mirror-tb"), ("mirror both", "mirror-both")]
+SEED_RECORD_FIELDS = ("symmetry", "edits", "directions", "name", "note", "star")
+# the hidden download button gets its file from the event before; click it once the page has it
+CLICK = "() => setTimeout(() => (document.querySelector('#{id} button') || document.querySelector('#{id}'))?.click(), 60)"
 FAST = dict(queue=False, show_progress="hidden")   # cheap handlers: no queue round trip, no overlay
 
 
@@ -110,21 +118,34 @@ class ExploreTab:
                 self.truncation = fields.Slider(0, 2, value=1.0, step=0.05, label="Truncation",
                                                 info="below 1: closer to the typical design; above 1: wilder",
                                                 elem_id="truncation")
+                self.symmetry = fields.Dropdown(SYMMETRIES, value="none", label="Symmetry", elem_id="symmetry",
+                                                info="N-fold rotation or mirror, about the design's own centre")
                 with gr.Row():
                     self.random = gr.Button("Random seed", elem_id="random_seed", size="md")
                     self.save_btn = gr.Button("☆ Save design", elem_id="save_design", size="md")
                 with gr.Row(equal_height=True):
-                    self.scale = fields.Radio(list(view.UPSCALES), value=4, label="PNG size (× model resolution)",
-                                              elem_id="png_scale", scale=2)
-                    # the file is made when this is clicked, then handed to the hidden download button
-                    self.png_btn = gr.Button("Download PNG", elem_id="download_png", scale=1)
+                    self.print_size = fields.Slider(MIN_SIZE, MAX_SIZE, value=1024, step=64, label="PNG size (px)",
+                                                    elem_id="print_size", scale=2)
+                    self.transparent = gr.Checkbox(False, label="Transparent background", elem_id="png_transparent",
+                                                   scale=1)
+                with gr.Row(equal_height=True):
+                    # files are made when these are clicked, then handed to the hidden download buttons
+                    self.png_btn = gr.Button("Download PNG", elem_id="download_png")
+                    self.svg_btn = gr.Button("Download SVG", elem_id="download_svg")
                     self.png = gr.DownloadButton("PNG", elem_id="png_file", visible="hidden")
+                    self.svg_file = gr.DownloadButton("SVG", elem_id="svg_file", visible="hidden")
+                # the first version's PNG size (× the model's resolution): /design_png and /export_designs
+                self.scale = fields.Radio(list(view.UPSCALES), value=4, label="PNG size (× model resolution)",
+                                          elem_id="png_scale", visible=False)
             with gr.Column(scale=3, min_width=420):
                 with gr.Row(equal_height=True):
                     self.design = gr.Image(label="Design", format="png", elem_id="design", interactive=False,
-                                           height=380, buttons=["download", "fullscreen"])
+                                           height=300, buttons=["download", "fullscreen"])
+                    self.svg = gr.HTML(label="SVG (traced)", elem_id="svg_preview", show_label=True, container=True,
+                                       min_height=300, padding=False)
+                with gr.Row(equal_height=True):
                     self.variations = gr.Gallery(label="Nearby designs (click to pick)", columns=3,
-                                                 format="png", elem_id="variations", height=380,
+                                                 format="png", elem_id="variations", height=300,
                                                  allow_preview=False, object_fit="contain")
                 with gr.Row(equal_height=True, visible=False, elem_id="nearest_box") as self.nearest_box:
                     self.nearest = gr.Image(label="Nearest training image", format="png", elem_id="nearest",
@@ -133,9 +154,11 @@ class ExploreTab:
                     self.nearest_md = gr.Markdown(elem_id="nearest_info", label="Nearest training image")
         self.current = gr.State(None)     # Design.to_dict() of the design on show
         self.var_designs = gr.State([])   # the variation tiles' designs, in order
-        self.view_outputs = [self.design, self.variations, self.var_designs, self.nearest, self.nearest_md,
-                             self.nearest_box]
-        self.control_outputs = [self.seed, self.truncation]
+        self.design_outputs = [self.design]
+        self.around_outputs = [self.svg, self.variations, self.var_designs, self.nearest, self.nearest_md,
+                               self.nearest_box]
+        self.view_outputs = [*self.design_outputs, *self.around_outputs]
+        self.control_outputs = [self.seed, self.truncation, self.symmetry]
         self.open_outputs = [self.current, *self.control_outputs, *self.view_outputs]
         for panel in self.panels:
             panel.layout(self)
@@ -150,25 +173,45 @@ class ExploreTab:
 
     def show(self, design_dict, visitor_id: str = "", request: gr.Request | None = None) -> dict:
         """Updates of every view output (``view_outputs``) for ``design_dict`` (None clears them)."""
+        return {**self.show_design(design_dict, visitor_id, request),
+                **self.show_around(design_dict, visitor_id, request)}
+
+    def show_design(self, design_dict, visitor_id: str = "", request: gr.Request | None = None) -> dict:
+        """The fast part of ``show``: the design's own picture (``design_outputs``)."""
         if not design_dict:
-            return {self.design: None, self.variations: [], self.var_designs: [], self.nearest: None,
+            return {self.design: None}
+        d = self.design_of(design_dict)
+        return {self.design: view.shown(render(d, self.model_for(d.model, visitor_id, request)))}
+
+    def show_around(self, design_dict, visitor_id: str = "", request: gr.Request | None = None) -> dict:
+        """The rest of ``show`` (``around_outputs``): variations and the nearest training image."""
+        if not design_dict:
+            return {self.svg: "", self.variations: [], self.var_designs: [], self.nearest: None,
                     self.nearest_md: "", self.nearest_box: gr.Row(visible=False)}
         d = self.design_of(design_dict)
         visitor = self.studio.visitor(visitor_id, request)
         m = self.resolver.model(d.model, visitor)
-        picture = render(d, m)
         around, centre = view.neighbours(d, m.z_dim)
         pictures = render_many(around, m)
-        pictures[centre] = picture  # the tile in the middle is the design itself, pixel for pixel
         training = training_pictures(self.resolver.folder(d.model, visitor))
-        near, text = view.nearest_view(d, picture, training, m.config.channels)
-        return {self.design: view.shown(picture), self.variations: view.variation_tiles(around, pictures, centre),
+        near, text = view.nearest_view(d, pictures[centre], training, m.config.channels)
+        return {self.svg: view.inline_svg(to_svg(pictures[centre])),
+                self.variations: view.variation_tiles(around, pictures, centre),
                 self.var_designs: [a.to_dict() for a in around], self.nearest: near, self.nearest_md: text,
                 self.nearest_box: gr.Row(visible=bool(text))}
 
+    @handler
+    def follow(self, current, shown, visitor_id: str = "", request: gr.Request = None):
+        """After a slider move: the SVG, variations and nearest image of the new current design,
+        unless they already show it (the move found nothing to change)."""
+        if current and current in (shown or []):
+            return {self.var_designs: gr.skip()}
+        return self.show_around(current, visitor_id, request)
+
     def controls_for(self, d: Design) -> dict:
         """The sliders moved to a design's values (their change events then find nothing to do)."""
-        return {self.truncation: d.truncation, **({self.seed: d.seed} if d.seed is not None else {})}
+        return {self.truncation: d.truncation, self.symmetry: d.symmetry,
+                **({self.seed: d.seed} if d.seed is not None else {})}
 
     def open(self, design_dict, visitor_id: str = "", request: gr.Request | None = None) -> dict:
         """Make ``design_dict`` the current design: updates for ``open_outputs``."""
@@ -181,23 +224,27 @@ class ExploreTab:
         return {self.current: gr.skip()}
 
     def _make(self, d: Design, visitor_id, request) -> dict:
+        """A slider's new design: the current record and its picture (``follow`` does the rest)."""
         value = d.to_dict()
-        return {self.current: value, **self.show(value, visitor_id, request)}
+        return {self.current: value, **self.show_design(value, visitor_id, request)}
 
     @handler
-    def on_model(self, model, seed, truncation, current, visitor_id: str = "", request: gr.Request = None):
+    def on_model(self, model, seed, truncation, symmetry, current, visitor_id: str = "",
+                 request: gr.Request = None):
         """A model picked (or the page loaded): its design for the seed slider's seed."""
         if not model:
-            return {self.current: None, **self.show(None)}
+            return {self.current: None, **self.show_design(None)}
         old = Design.from_dict(current) if current else None
         if old is not None and old.model == model:
             return self._unchanged()
         m = self.model_for(model, visitor_id, request)
-        d = Design.from_seed(model, view.seed_value(seed), m.z_dim, view.truncation_value(truncation))
+        d = Design.from_seed(model, view.seed_value(seed), m.z_dim, view.truncation_value(truncation),
+                             symmetry=symmetry or "none")
         return self._make(d, visitor_id, request)
 
     @handler
-    def on_seed(self, model, seed, truncation, current, visitor_id: str = "", request: gr.Request = None):
+    def on_seed(self, model, seed, truncation, symmetry, current, visitor_id: str = "",
+                request: gr.Request = None):
         """A new seed: a new design that keeps the current one's truncation, edits and symmetry."""
         seed = view.seed_value(seed)
         old = Design.from_dict(current) if current else None
@@ -205,7 +252,8 @@ class ExploreTab:
             return self._unchanged()  # already on show (a slider's .change and .release, or a design just opened)
         m = self.model_for(model, visitor_id, request)
         keep = (dict(truncation=old.truncation, edits=old.edits, directions=old.directions, symmetry=old.symmetry)
-                if old is not None and old.model == model else dict(truncation=view.truncation_value(truncation)))
+                if old is not None and old.model == model
+                else dict(truncation=view.truncation_value(truncation), symmetry=symmetry or "none"))
         return self._make(Design.from_seed(model, seed, m.z_dim, **keep), visitor_id, request)
 
     @handler
@@ -215,6 +263,13 @@ class ExploreTab:
         if not current or Design.from_dict(current).truncation == t:
             return self._unchanged()
         return self._make(self.design_of(current).replace(truncation=t), visitor_id, request)
+
+    @handler
+    def on_symmetry(self, symmetry, current, visitor_id: str = "", request: gr.Request = None):
+        """The current design made N-fold rotationally or mirror symmetric (or not), live."""
+        if not current or Design.from_dict(current).symmetry == parse_symmetry(symmetry).spec:
+            return self._unchanged()
+        return self._make(self.design_of(current).replace(symmetry=symmetry), visitor_id, request)
 
     @handler
     def pick_variation(self, designs, visitor_id: str = "", request: gr.Request = None,
@@ -229,15 +284,39 @@ class ExploreTab:
         return random.randint(0, 999_999)
 
     @handler
-    def design_file(self, current, scale, visitor_id: str = "", request: gr.Request = None) -> str:
-        """The current design as a PNG file (made now: a download is the only thing that writes one)."""
+    def design_file(self, current, size, transparent, visitor_id: str = "", request: gr.Request = None) -> str:
+        """The current design as a print PNG of ``size`` px (made now: only a download writes one)."""
         d = self.design_of(current)
-        visitor = self.studio.visitor(visitor_id, request)
-        scale = view.scale_value(scale)
-        stem = f"design-seed{d.seed}" if d.seed is not None else f"design-{d.id}"
-        path = visitor.export_path(f"{stem}-t{d.truncation:g}-{scale}x.png")
-        upscale(render(d, self.model_for(d.model, visitor_id, request)), scale, smooth=True).save(path, format="PNG")
+        picture = render(d, self.model_for(d.model, visitor_id, request))
+        image = print_png(picture, check_print_size(size), transparent=bool(transparent))
+        path = self.studio.visitor(visitor_id, request).export_path(f"{view.stem(d)}-{image.width}px.png")
+        image.save(path, format="PNG")
         return str(path)
+
+    @handler
+    def svg_download(self, current, visitor_id: str = "", request: gr.Request = None) -> str:
+        """The current design as an SVG file (vtracer), made when asked."""
+        d = self.design_of(current)
+        svg = to_svg(render(d, self.model_for(d.model, visitor_id, request)))
+        path = self.studio.visitor(visitor_id, request).export_path(f"{view.stem(d)}.svg")
+        path.write_text(svg, encoding="utf-8")
+        return str(path)
+
+    def design_from(self, record, visitor_id: str = "", request: gr.Request | None = None) -> Design:
+        """A design from an API caller: a full record (``Design.to_dict()``, as /board_list gives) or
+        a short one by seed: ``{"model": ..., "seed": ..., "truncation": ..., "symmetry": ...}``."""
+        if isinstance(record, str):
+            try:
+                record = json.loads(record)
+            except ValueError:
+                raise UserError("design: expected a JSON object (a design record)") from None
+        if isinstance(record, dict) and "latent" not in record and "seed" in record and record.get("model"):
+            m = self.model_for(record["model"], visitor_id, request)
+            rest = {k: v for k, v in record.items() if k not in ("model", "seed", "truncation")}
+            return Design.from_seed(record["model"], view.seed_value(record["seed"]), m.z_dim,
+                                    view.truncation_value(record.get("truncation", 1.0)),
+                                    **{k: v for k, v in rest.items() if k in SEED_RECORD_FIELDS})
+        return Design.from_dict(record)
 
     @handler
     def load_custom(self, path_or_repo, visitor_id: str = "", request: gr.Request = None):
@@ -273,7 +352,7 @@ class ExploreTab:
     def variation_tiles(self, model, seed, truncation, visitor_id: str = "", request: gr.Request = None):
         """A 3x3 grid of the seeds around the current one (it sits in the middle)."""
         d, _ = self._seed_design(model, seed, truncation, visitor_id, request)
-        return self.show(d.to_dict(), visitor_id, request)[self.variations]
+        return self.show_around(d.to_dict(), visitor_id, request)[self.variations]
 
     @handler
     def nearest_training(self, model, seed, truncation, visitor_id: str = "", request: gr.Request = None):
@@ -288,25 +367,45 @@ class ExploreTab:
     @handler
     def design_png(self, model, seed, truncation, scale, visitor_id: str = "", request: gr.Request = None):
         """The design for a seed as a PNG file at 1x, 2x, 4x or 8x the model's resolution."""
-        d, _ = self._seed_design(model, seed, truncation, visitor_id, request)
-        return self.design_file(d.to_dict(), scale, visitor_id, request)
+        d, m = self._seed_design(model, seed, truncation, visitor_id, request)
+        scale = view.scale_value(scale)
+        path = self.studio.visitor(visitor_id, request).export_path(f"{view.stem(d)}-t{d.truncation:g}-{scale}x.png")
+        upscale(render(d, m), scale, smooth=True).save(path, format="PNG")
+        return str(path)
+
+    @handler
+    def design_svg(self, design: dict, visitor_id: str = "", request: gr.Request = None) -> str:
+        """A design as SVG text (vtracer: smooth curves, holes kept, speckles dropped; its symmetry
+        applied). ``design``: a record from /board_list or {"model", "seed", "truncation", "symmetry"}."""
+        d = self.design_from(design, visitor_id, request)
+        return to_svg(render(d, self.model_for(d.model, visitor_id, request)))
 
     # ---- events ------------------------------------------------------------------------
     def wire(self, app):
         v = app.visitor
-        made = [self.current, *self.view_outputs]
+        made = [self.current, *self.design_outputs]
         page = dict(api_visibility="private", trigger_mode="always_last", **FAST)
-        self.model.change(self.on_model, [self.model, self.seed, self.truncation, self.current, v], made, **page)
-        gr.on([self.seed.change, self.seed.release], self.on_seed,
-              [self.model, self.seed, self.truncation, self.current, v], made, **page)
-        gr.on([self.truncation.change, self.truncation.release], self.on_truncation,
-              [self.truncation, self.current, v], made, **page)
+        moves = [
+            (self.model.change, self.on_model, [self.model, self.seed, self.truncation, self.symmetry,
+                                                self.current, v]),
+            ([self.seed.change, self.seed.release], self.on_seed,
+             [self.model, self.seed, self.truncation, self.symmetry, self.current, v]),
+            (self.symmetry.change, self.on_symmetry, [self.symmetry, self.current, v]),
+            ([self.truncation.change, self.truncation.release], self.on_truncation, [self.truncation, self.current, v]),
+        ]
+        for triggers, fn, inputs in moves:  # the picture first, then what surrounds it
+            gr.on(triggers, fn, inputs, made, **page) \
+                .success(self.follow, [self.current, self.var_designs, v], self.around_outputs, **page)
         self.variations.select(self.pick_variation, [self.var_designs, v], self.open_outputs,
                                api_visibility="private", **FAST)
         self.random.click(self.random_seed, None, [self.seed], api_visibility="private", queue=False)
-        self.png_btn.click(self.design_file, [self.current, self.scale, v], [self.png], api_visibility="private",
-                           concurrency_id="generate", concurrency_limit=4, show_progress="hidden") \
-            .success(None, None, None, js="() => document.querySelector('#png_file')?.click()")
+        downloads = dict(api_visibility="private", concurrency_id="generate", concurrency_limit=4,
+                         show_progress="hidden")
+        self.png_btn.click(self.design_file, [self.current, self.print_size, self.transparent, v], [self.png],
+                           **downloads) \
+            .success(None, None, None, js=CLICK.format(id="png_file"))
+        self.svg_btn.click(self.svg_download, [self.current, v], [self.svg_file], **downloads) \
+            .success(None, None, None, js=CLICK.format(id="svg_file"))
         self.load.click(self.load_custom, [self.model_path, v], [self.load_md], api_name="load_model") \
             .success(self.select_loaded, [self.model_path, v], [self.model], api_visibility="private")
 
@@ -319,12 +418,25 @@ class ExploreTab:
         gr.on([], self.variation_tiles, seed_in, [self.variations], api_name="variations", **api)
         gr.on([], self.design_png, [self.model, self.seed, self.truncation, self.scale, v], [self.png],
               api_name="design_png", **api)
+        gr.api(self.design_svg, api_name="design_svg", concurrency_id="generate", concurrency_limit=4)
         for panel in self.panels:
             panel.wire(self, app)
 
+    @handler
+    def first_design(self, model, seed, truncation, current, visitor_id: str = "", request: gr.Request = None):
+        """On page load: the model's design for the seed slider, with everything around it."""
+        if not model:
+            return {self.current: None, **self.show(None)}
+        d = Design.from_dict(current) if current and Design.from_dict(current).model == model else None
+        if d is None:
+            m = self.model_for(model, visitor_id, request)
+            d = Design.from_seed(model, view.seed_value(seed), m.z_dim, view.truncation_value(truncation))
+        value = d.to_dict()
+        return {self.current: value, **self.show(value, visitor_id, request)}
+
     @property
     def load_inputs(self) -> list:
-        """Inputs of ``on_model`` for the page's load event (app.py chains it after its own)."""
+        """Inputs of ``first_design`` for the page's load event (app.py chains it after its own)."""
         return [self.model, self.seed, self.truncation, self.current]
 
     @property

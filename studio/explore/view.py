@@ -68,6 +68,13 @@ def shown(picture: np.ndarray, target: int = DISPLAY, smooth: bool = True) -> Im
     return upscale(picture, factor(picture.shape[0], target), smooth=smooth)
 
 
+def stem(design: Design) -> str:
+    """A download's file name without suffix: design-seed7, design-<id>, or the design's name."""
+    if design.name:
+        return slug(design.name)
+    return f"design-seed{design.seed}" if design.seed is not None else f"design-{design.id}"
+
+
 def label(design: Design) -> str:
     """How a design is named in a line of text: its name, its seed, or 'This design'."""
     if design.name:
@@ -129,3 +136,36 @@ def nearest_view(design: Design, picture: np.ndarray, training: np.ndarray | Non
             f"distance {near['distance']:.2f}: {verdict}")
     # pixel for pixel (no smoothing): this is what the model was trained on
     return shown(training[near["index"]], NEAREST_DISPLAY, smooth=False), text
+
+
+# ---- SVG preview ---------------------------------------------------------------------------
+SVG_NS = "http://www.w3.org/2000/svg"
+SVG_TAGS = {"svg", "g", "path", "rect"}
+SVG_ATTRIBUTES = {"xmlns", "version", "width", "height", "viewBox", "transform", "d", "fill", "fill-rule",
+                  "stroke", "stroke-width", "x", "y", "opacity", "fill-opacity"}
+
+
+def inline_svg(svg: str, width: int = DISPLAY) -> str:
+    """Our own traced SVG (gan_core.vector.to_svg), made safe to put inside the page: parsed, and
+    rebuilt from drawing elements and attributes only (no script, style, link or event handler
+    can pass even if the tracer changed), shown ``width`` px wide."""
+    import xml.etree.ElementTree as ET
+    root = ET.fromstring(svg.encode())
+
+    def build(el) -> str:
+        tag = el.tag.split("}", 1)[-1]
+        if tag not in SVG_TAGS:
+            return ""
+        attrs = {k: v for k, v in el.attrib.items() if k in SVG_ATTRIBUTES and not v.lstrip().lower().startswith(
+            ("javascript:", "data:", "url("))}
+        if tag == "svg":
+            attrs.update(xmlns=SVG_NS, width=str(width), height=str(width))
+            attrs.pop("version", None)
+        text = " ".join(f'{k}="{_escape(v)}"' for k, v in attrs.items())
+        return f"<{tag} {text}>{''.join(build(c) for c in el)}</{tag}>"
+
+    return build(root)
+
+
+def _escape(value: str) -> str:
+    return value.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;").replace(">", "&gt;")
