@@ -105,7 +105,8 @@ class BoardPanel:
         model_filter = model_filter if model_filter in models else ALL
         designs = board.list(model=model_filter or None, starred=True if starred else None)
         tiles = list(zip(self._pictures(tab, designs, visitor_id, request), map(tile_caption, designs)))
-        shown = f"{len(designs)} shown" + (f" ({model_filter})" if model_filter else "") if designs != everything else ""
+        filtered = len(designs) != len(everything)  # a filter only ever leaves some out
+        shown = f"{len(designs)} shown" + (f" ({model_filter})" if model_filter else "") if filtered else ""
         info = (f"{len(everything)} design{'s' * (len(everything) != 1)} on your board"
                 + (f", {shown}" if shown else "") + "." if everything else
                 "No saved designs yet: press ☆ Save design.")

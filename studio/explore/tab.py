@@ -28,7 +28,7 @@ from gan_core.generate import DesignModel
 from gan_core.images import upscale
 from gan_core.latent import MAX_SEED
 from gan_core.printpng import MAX_SIZE, MIN_SIZE, check_print_size, print_png
-from gan_core.symmetry import MAX_FOLD, MIN_FOLD, MIRRORS, parse_symmetry
+from gan_core.symmetry import MAX_FOLD, MIN_FOLD, parse_symmetry
 from gan_core.vector import to_svg
 
 from .. import fields
