@@ -30,13 +30,14 @@ from torch.nn import functional as F
 from .errors import UserError
 from .images import from_uint8, to_uint8
 
-# Mean absolute pixel error (0..1) at or below which a reconstruction is a "close match".
-# 0.06 is about 15 grey levels on average. On the bundled rims model its own seeds project
-# back to ~0.01-0.03 and its training images to ~0.04-0.07 (benchmarks/bench_project.py),
-# while the nearest of 1000 random seeds to a training image sits at ~0.09-0.15: below 0.06
-# the outline and the spoke pattern agree, above it a designer sees another design.
+# Mean absolute pixel error (0..1) at or below which a reconstruction is a "close match":
+# 0.06 is about 15 grey levels on average. Measured on the bundled rims model
+# (benchmarks/bench_project.py): its own seeds project back to ~0.013 (a design the model can
+# draw), while its training images end at 0.10-0.17 and the nearest of 1000 random seeds to them
+# sits at 0.11-0.18. 0.06 is ~4x the in-range error and under half a typical nearest-seed
+# error: "close" means the model really draws this design, "rough" that it draws a relative.
 CLOSE_ERROR = 0.06
-DEFAULT_STEPS = 150       # about 4-6 s on a 2-core CPU for a 64 px model, starts included
+DEFAULT_STEPS = 150       # ~10 CPU-seconds on one core for a 64 px model, starts included
 DEFAULT_STARTS = 4        # latents optimised together (one batch: nearly the cost of one)
 DEFAULT_CANDIDATES = 1000  # random z scored to pick the starts
 MAX_STEPS, MAX_STARTS, MAX_CANDIDATES = 5000, 32, 20_000
@@ -85,7 +86,7 @@ def picture_error(a: np.ndarray, b: np.ndarray) -> float:
 # ---- the target --------------------------------------------------------------------------------
 def _as_pil(image, model):
     from PIL import Image
-    from .datasets import read_image
+    from .datasets import _to_rgb_or_l, read_image
     from .design import Design, render
     if isinstance(image, Design):
         return Image.fromarray(render(image, model))
@@ -97,10 +98,7 @@ def _as_pil(image, model):
         image = Image.fromarray(image[..., 0] if image.ndim == 3 and image.shape[2] == 1 else image)
     if not isinstance(image, Image.Image):
         raise UserError(f"cannot project a {type(image).__name__}; give an image file, a picture or a design")
-    if image.mode not in ("L", "RGB"):
-        white = Image.new("RGBA", image.size, (255, 255, 255, 255))
-        image = Image.alpha_composite(white, image.convert("RGBA")).convert("RGB")
-    return image
+    return _to_rgb_or_l(image)  # transparency on white, as the training pictures were made
 
 
 def _stored_cleanup(model):
@@ -160,7 +158,7 @@ def prepare_target(image, model, cleanup=None) -> tuple[np.ndarray, list[str]]:
     if a.shape[0] != res:
         notes.append(f"resized {a.shape[1]}x{a.shape[0]} to the model's {res}x{res}")
         a = resize_square(np.ascontiguousarray(a), res)
-    return np.ascontiguousarray(a, dtype=np.uint8), notes
+    return np.array(a, dtype=np.uint8, copy=True), notes  # writable: PIL's arrays are read-only
 
 
 # ---- the critic --------------------------------------------------------------------------------
@@ -245,8 +243,8 @@ def _on_shell(z: torch.Tensor) -> torch.Tensor:
 
 
 def _whole(name: str, value, lo: int, hi: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not lo <= value <= hi:
-        raise UserError(f"{name} must be a whole number between {lo} and {hi}; got {value!r}")
+    from .preprocess import _whole as check  # one wording for "a whole number between"
+    check(name, value, lo, hi)
     return int(value)
 
 

@@ -12,9 +12,10 @@ from .common import load_model_arg
 def _bar(p, stream=sys.stderr, width: int = 24, state={"last": 0.0}) -> None:  # noqa: B006 - throttle state
     """One-line projection progress: step, loss (a live bar on terminals, a line per 10 s in logs)."""
     now = time.monotonic()
-    if not p.done and not stream.isatty() and now - state["last"] < 10 and p.step != 0:
-        return
-    state["last"] = now
+    if not stream.isatty() and (now - state["last"] < 10 and p.step not in (0, p.steps)
+                                or p.done and state.get("step") == p.step):
+        return  # logs get a line per 10 s and the last step once
+    state["last"], state["step"] = now, p.step
     filled = int(width * p.step / max(p.steps, 1))
     text = f"[{'#' * filled}{'.' * (width - filled)}] step {p.step}/{p.steps} loss {p.loss:.4f}"
     stream.write(("\r" + text + "\x1b[K" + ("\n" if p.done else "")) if stream.isatty() else text + "\n")
