@@ -1,7 +1,8 @@
 """Issue 11 in real Chromium: steer a design with a direction slider, start from an uploaded
 design (the projection streams and finishes), breed two saved designs and pick a child.
 
-Saves steer.png, project.png and breed.png to $STUDIO_SCREENSHOTS (see tests/test_browser.py).
+Saves steer.png, project.png and breed.png to $STUDIO_SCREENSHOTS (see tests/test_browser.py;
+``STUDIO_SCREENSHOTS=docs/screenshots`` refreshes the README's).
 """
 from __future__ import annotations
 
@@ -20,11 +21,16 @@ def changed(page, selector, before, timeout=30_000):
                            f" return i && i.src !== {before!r}; }}", timeout=timeout)
 
 
-def shot(page, name, selector):
-    """A screenshot of the page from the design view down to ``selector``'s panel."""
-    page.locator(selector).scroll_into_view_if_needed()
+def shot(page, name, top, bottom):
+    """A screenshot of the page from element ``top`` down to the end of element ``bottom``."""
+    page.locator(bottom).scroll_into_view_if_needed()
     page.wait_for_timeout(400)
-    page.screenshot(path=str(SHOTS / name), full_page=True)
+    scroll = page.evaluate("() => window.scrollY")
+    y0 = page.locator(top).bounding_box()["y"] + scroll - 8
+    end = page.locator(bottom).bounding_box()
+    y1 = end["y"] + end["height"] + scroll + 8
+    page.screenshot(path=str(SHOTS / name), full_page=True,
+                    clip={"x": 0, "y": y0, "width": page.viewport_size["width"], "height": y1 - y0})
 
 
 def test_steer_project_breed(studio_app, browser, tmp_path):  # noqa: F811 - the fixture
@@ -47,7 +53,7 @@ def test_steer_project_breed(studio_app, browser, tmp_path):  # noqa: F811 - the
     assert float(page.locator("#direction_0 input[type=number]").input_value()) > 1.0
     changed(page, "#strip_1", strip)  # let go: the strips show the edited design
     wait_idle_toasts(page)
-    shot(page, "steer.png", "#steer_box")
+    shot(page, "steer.png", "#model", "#steer_box")
 
     # ---- start from your design: upload, watch it stream, it becomes the current design ----
     from gan_core.generate import load_generator
@@ -64,7 +70,7 @@ def test_steer_project_breed(studio_app, browser, tmp_path):  # noqa: F811 - the
     # a new design without edits: the sliders go back to 0
     page.wait_for_function("() => document.querySelector('#direction_0 input[type=number]').value === '0'")
     wait_idle_toasts(page)
-    shot(page, "project.png", "#project_box")
+    shot(page, "project.png", "#project_title", "#project_box")
 
     # ---- breed: save two designs, breed them, pick a child --------------------------------
     page.locator("#save_design").click()
@@ -82,7 +88,7 @@ def test_steer_project_breed(studio_app, browser, tmp_path):  # noqa: F811 - the
     page.locator("#breed_children img").nth(2).click()
     changed(page, "#design", design)
     wait_idle_toasts(page)
-    shot(page, "breed.png", "#breed_box")
+    shot(page, "breed.png", "#breed_title", "#breed_box")
     page.close()
     for name in ("steer.png", "project.png", "breed.png"):
         assert (SHOTS / name).stat().st_mtime >= started - 1, name
