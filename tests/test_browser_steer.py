@@ -71,6 +71,10 @@ def test_steer_project_breed(studio_app, browser, tmp_path):  # noqa: F811 - the
     page.wait_for_function("() => document.querySelector('#direction_0 input[type=number]').value === '0'")
     wait_idle_toasts(page)
     shot(page, "project.png", "#project_title", "#project_box")
+    if model == "rims-64":  # it keeps its training pictures: one click makes one the target
+        target = img_src(page, "#project_target")
+        page.locator("#project_training img").nth(3).click()
+        changed(page, "#project_target", target)
 
     # ---- breed: save two designs, breed them, pick a child --------------------------------
     page.locator("#save_design").click()
