@@ -159,3 +159,21 @@ def test_breed_is_reproducible_and_checks_its_parents(client):
                                               (8, 0.3, -1, "Breeding seed")):
         with pytest.raises(AppError, match=message):
             client.predict(parents, children, mutation, seed, api_name="/breed")
+
+
+def test_a_stop_reaches_a_projection_still_in_the_queue():
+    """The page arms a stop event before its projection queues; Stop sets every armed one, so a
+    projection that starts after Stop was pressed ends at once (and an API call gets its own)."""
+    from studio.explore.project import StopEvents
+    stops = StopEvents()
+    stops.arm("v1")
+    stops.arm("v1")
+    assert stops.stop("v1") == 2
+    first, second = stops.take("v1"), stops.take("v1")
+    assert first is not second and first.is_set() and second.is_set()
+    stops.release("v1", first)
+    stops.release("v1", second)
+    fresh = stops.take("v1")  # nothing armed (an API call): a fresh event, not a stale stop
+    assert not fresh.is_set() and stops.stop("v2") == 0
+    stops.release("v1", fresh)
+    assert stops.stop("v1") == 0
