@@ -21,6 +21,11 @@ def changed(page, selector, before, timeout=30_000):
                            f" return i && i.src !== {before!r}; }}", timeout=timeout)
 
 
+def pick_first_option(page, selector):
+    page.locator(f"{selector} input").click()
+    page.get_by_role("option").first.click()
+
+
 def shot(page, name, top, bottom):
     """A screenshot of the page from element ``top`` down to the end of element ``bottom``."""
     page.locator(bottom).scroll_into_view_if_needed()
@@ -81,6 +86,12 @@ def test_steer_project_breed(studio_app, browser, tmp_path):  # noqa: F811 - the
     page.locator("#variations img").nth(0).click()
     page.wait_for_timeout(500)
     page.locator("#save_design").click()
+    # a saved design as the projection's target
+    page.locator("#project_saved").scroll_into_view_if_needed()
+    target = img_src(page, "#project_target")
+    pick_first_option(page, "#project_saved")
+    page.locator("#project_use_saved").click()
+    changed(page, "#project_target", target)
     page.locator("#breed_parents").scroll_into_view_if_needed()
     for k in (1, 2):  # option 0 is "the current design"
         page.locator("#breed_parents input").click()

@@ -155,7 +155,8 @@ def test_breed_is_reproducible_and_checks_its_parents(client):
     ):
         with pytest.raises(AppError, match=message):
             client.predict(args, 8, 0.3, 0, api_name="/breed")
-    for children, mutation, seed, message in ((0, 0.3, 0, "children must be"), (8, 1.5, 0, "mutation must be a number between 0 and 1"),
+    for children, mutation, seed, message in ((0, 0.3, 0, "children must be"),
+                                              (8, 1.5, 0, "mutation must be a number between 0 and 1"),
                                               (8, 0.3, -1, "Breeding seed")):
         with pytest.raises(AppError, match=message):
             client.predict(parents, children, mutation, seed, api_name="/breed")

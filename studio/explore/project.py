@@ -24,6 +24,7 @@ import gradio as gr
 import numpy as np
 
 from gan_core import project as engine
+from gan_core.design import render
 from gan_core.errors import UserError
 from gan_core.images import to_pil
 
@@ -165,9 +166,10 @@ class ProjectPanel:
         return str(path)
 
     @handler
-    def pick_training(self, model, visitor_id: str = "", request: gr.Request = None, evt: gr.SelectData = None):
-        """A clicked training picture as the target file."""
-        pictures = training_pictures(self._folder(model, visitor_id, request))
+    def pick_training(self, current, visitor_id: str = "", request: gr.Request = None, evt: gr.SelectData = None):
+        """A clicked training picture (of the current design's model, as the gallery shows) as the target file."""
+        model = (current or {}).get("model")
+        pictures = training_pictures(self._folder(model, visitor_id, request)) if model else None
         if pictures is None or evt is None or not 0 <= evt.index < len(pictures):
             raise UserError("That training image is no longer available; pick another one.")
         return self._as_file(pictures[evt.index], f"training-{evt.index}.png", visitor_id, request)
@@ -229,7 +231,8 @@ class ProjectPanel:
                     break
                 if time.monotonic() - last >= STREAM_EVERY:
                     last = time.monotonic()
-                    yield (target_view, shown(p.picture, smooth=False), f"Step {p.step} of {p.steps} · loss {p.loss:.4f}", "")
+                    line = f"Step {p.step} of {p.steps} · loss {p.loss:.4f}"
+                    yield target_view, shown(p.picture, smooth=False), line, ""
             design = result.design(str(model).strip())
             said = [n for n in notes + result.notes if n]
             text = verdict(result) + ("\n\n" + "; ".join(said).capitalize() + "." if said else "")
@@ -251,7 +254,7 @@ class ProjectPanel:
         page = dict(api_visibility="private", show_progress="hidden")
         tab.design.change(self.training_gallery, [tab.current, self.gallery_for, v],
                            [self.training, self.gallery_for], queue=False, **page)
-        self.training.select(self.pick_training, [tab.model, v], [self.upload], **page)
+        self.training.select(self.pick_training, [tab.current, v], [self.upload], **page)
         board_view(tab).change(self.saved_choices, [self.saved_pick, v], [self.saved_pick], queue=False, **page)
         self.use_saved.click(self.pick_saved, [self.saved_pick, v], [self.upload], **page)
         self.upload.change(self.preview, [self.upload, tab.model, v], [self.target, self.status], **page)
