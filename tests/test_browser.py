@@ -229,6 +229,7 @@ def test_designer_session(studio_app, browser):
     page.wait_for_function("() => document.querySelectorAll('#board img').length >= 3")
     assert page.locator("#board_info").inner_text().startswith(f"{page.locator('#board img').count()} designs")
     page.locator("#board").scroll_into_view_if_needed()
+    page.locator("#design img").wait_for()
     before = img_src(page, "#design")
     page.locator("#board img").nth(page.locator("#board img").count() - 2).click()  # the second of the three
     page.wait_for_function(f"() => document.querySelector('#seed input[type=number]').value === '{seeds[1]}'")

@@ -19,6 +19,7 @@ from gan_core.latent import MAX_SEED
 
 from .. import fields
 from ..ui import handler
+from .models import single_threaded
 from .panel_util import TILE, api_design, board_designs, board_view, design_choices, design_of, saved_design, whole
 from .view import shown
 
@@ -78,7 +79,8 @@ class BreedPanel:
         kids = breed(parents, model, children=whole(count, "children", 1, MAX_CHILDREN),
                      mutation=number(mutation, "mutation"), seed=whole(seed, "Breeding seed", 0, MAX_SEED),
                      crossover=crossover)
-        return kids, render_many(kids, model)
+        with single_threaded():  # a small render, as the tab's own
+            return kids, render_many(kids, model)
 
     # ---- page handlers -----------------------------------------------------------------
     @handler

@@ -8,9 +8,12 @@ weights file changed (a run that wrote a newer checkpoint).
 """
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections import OrderedDict
 from pathlib import Path
+
+import torch
 
 from gan_core.generate import DesignModel
 
@@ -50,3 +53,34 @@ class ModelResolver:
     def model(self, ref: str, visitor: Visitor, refresh: bool = False) -> DesignModel:
         """The loaded generator for ``ref`` (a UserError names the model when it cannot load)."""
         return models_cache.load_folder(ref, self.folder(ref, visitor, refresh))
+
+
+_threads_lock = threading.Lock()
+_threads_users = 0
+_threads_saved = 1
+
+
+@contextlib.contextmanager
+def single_threaded():
+    """Run the page's small renders (one design, a 3x3 grid) on one CPU thread.
+
+    A 64 px design is too little work to share: with two threads on a busy CPU (other
+    processes, or a training run in this server) a render waited ~390 ms for its second
+    thread, against ~42 ms on one (median of 48 interleaved renders, load 15-18); the pixels
+    are identical. Torch's thread count is process-wide: it is restored when the last
+    concurrent render ends, and a training step that runs meanwhile keeps going on one thread
+    for those milliseconds.
+    """
+    global _threads_users, _threads_saved
+    with _threads_lock:
+        if _threads_users == 0:
+            _threads_saved = torch.get_num_threads()
+            torch.set_num_threads(1)
+        _threads_users += 1
+    try:
+        yield
+    finally:
+        with _threads_lock:
+            _threads_users -= 1
+            if _threads_users == 0:
+                torch.set_num_threads(_threads_saved)

@@ -20,6 +20,7 @@ from gan_core.images import make_grid, upscale
 
 from .. import fields
 from ..ui import handler
+from .models import single_threaded
 from .panel_util import api_design, design_of, whole
 from .view import factor, shown
 
@@ -92,12 +93,17 @@ class SteerPanel:
             self.api_result = gr.Textbox(label="design")
 
     # ---- page handlers -----------------------------------------------------------------
+    # small renders on one CPU thread, as the tab's own (studio.explore.models.single_threaded)
     def _strips(self, design: Design, visitor_id, request) -> list[np.ndarray]:
         model = self.tab.model_for(design.model, visitor_id, request)
-        return [strip_picture(s) for s in direction_strips(model, design, count=SLIDERS, amounts=STRIP_AMOUNTS)]
+        with single_threaded():
+            strips = direction_strips(model, design, count=SLIDERS, amounts=STRIP_AMOUNTS)
+        return [strip_picture(s) for s in strips]
 
     def _picture(self, design: Design, visitor_id, request):
-        return shown(render(design, self.tab.model_for(design.model, visitor_id, request)))
+        model = self.tab.model_for(design.model, visitor_id, request)
+        with single_threaded():
+            return shown(render(design, model))
 
     @handler
     def move(self, values: dict, request: gr.Request = None):
@@ -182,7 +188,9 @@ class SteerPanel:
             raise UserError('edits_json is not JSON; write e.g. {"0": 1.5, "3": -2}.') from None
         edited = design.replace(edits=check_edits(edits))
         model = self.tab.model_for(edited.model, visitor_id, request)
-        return render(edited, model), json.dumps(edited.to_dict())
+        with single_threaded():
+            picture = render(edited, model)
+        return picture, json.dumps(edited.to_dict())
 
     # ---- events ------------------------------------------------------------------------
     def wire(self, tab, app) -> None:

@@ -38,8 +38,8 @@ from ..runs import list_runs
 from ..ui import handler
 from . import view
 from .board import BoardPanel
-from .models import ModelResolver
 from .breed import BreedPanel
+from .models import ModelResolver, single_threaded
 from .morph import MorphPanel
 from .project import ProjectPanel
 from .steer import SteerPanel
@@ -58,6 +58,15 @@ SYMMETRIES = [("none", "none"), *[(f"{n}-fold rotation", f"rot{n}") for n in ran
 SEED_RECORD_FIELDS = ("symmetry", "edits", "directions", "name", "note", "star")
 # the hidden download button gets its file from the event before; click it once the page has it
 CLICK = "() => setTimeout(() => (document.querySelector('#{id} button') || document.querySelector('#{id}'))?.click(), 60)"
+# ``follow`` starts once the browser has the new picture (at most half a second later): its SVG
+# trace holds the GIL, and the server would otherwise serve the picture only after it
+AFTER_PICTURE = """(...args) => new Promise(done => setTimeout(() => {
+  const img = document.querySelector('#design img');
+  const go = () => done(args.slice(0, 3));
+  if (!img || img.complete) return go();
+  const timer = setTimeout(go, 500);
+  img.addEventListener('load', () => { clearTimeout(timer); go(); }, {once: true});
+}, 40))"""
 FAST = dict(queue=False, show_progress="hidden")   # cheap handlers: no queue round trip, no overlay
 
 
@@ -145,7 +154,7 @@ class ExploreTab:
                                        min_height=300, padding=False)
                 with gr.Row(equal_height=True):
                     self.variations = gr.Gallery(label="Nearby designs (click to pick)", columns=3,
-                                                 format="png", elem_id="variations", height=300,
+                                                 format="png", elem_id="variations", height=430,
                                                  allow_preview=False, object_fit="contain")
                 with gr.Row(equal_height=True, visible=False, elem_id="nearest_box") as self.nearest_box:
                     self.nearest = gr.Image(label="Nearest training image", format="png", elem_id="nearest",
@@ -181,7 +190,10 @@ class ExploreTab:
         if not design_dict:
             return {self.design: None}
         d = self.design_of(design_dict)
-        return {self.design: view.shown(render(d, self.model_for(d.model, visitor_id, request)))}
+        m = self.model_for(d.model, visitor_id, request)
+        with single_threaded():
+            picture = render(d, m)
+        return {self.design: view.shown(picture)}
 
     def show_around(self, design_dict, visitor_id: str = "", request: gr.Request | None = None) -> dict:
         """The rest of ``show`` (``around_outputs``): variations and the nearest training image."""
@@ -192,7 +204,8 @@ class ExploreTab:
         visitor = self.studio.visitor(visitor_id, request)
         m = self.resolver.model(d.model, visitor)
         around, centre = view.neighbours(d, m.z_dim)
-        pictures = render_many(around, m)
+        with single_threaded():
+            pictures = render_many(around, m)
         training = training_pictures(self.resolver.folder(d.model, visitor))
         near, text = view.nearest_view(d, pictures[centre], training, m.config.channels)
         return {self.svg: view.inline_svg(to_svg(pictures[centre])),
@@ -346,7 +359,8 @@ class ExploreTab:
     def generate(self, model, seed, truncation, visitor_id: str = "", request: gr.Request = None):
         """The design for one seed: a PNG about 256 px wide (upscaled from the model's resolution)."""
         d, m = self._seed_design(model, seed, truncation, visitor_id, request)
-        return view.shown(render(d, m))
+        with single_threaded():
+            return view.shown(render(d, m))
 
     @handler
     def variation_tiles(self, model, seed, truncation, visitor_id: str = "", request: gr.Request = None):
@@ -395,7 +409,8 @@ class ExploreTab:
         ]
         for triggers, fn, inputs in moves:  # the picture first, then what surrounds it
             gr.on(triggers, fn, inputs, made, **page) \
-                .success(self.follow, [self.current, self.var_designs, v], self.around_outputs, **page)
+                .success(self.follow, [self.current, self.var_designs, v], self.around_outputs, js=AFTER_PICTURE,
+                         **page)
         self.variations.select(self.pick_variation, [self.var_designs, v], self.open_outputs,
                                api_visibility="private", **FAST)
         self.random.click(self.random_seed, None, [self.seed], api_visibility="private", queue=False)
