@@ -127,9 +127,9 @@ class SteerPanel:
 
     @handler
     def settle(self, current, visitor_id: str = "", request: gr.Request = None):
-        """After a slider is let go: new strips, and the variations and nearest training image
-        of the edited design."""
-        return {**self.redraw(current, visitor_id, request), **self.tab.show(current, visitor_id, request)}
+        """After a slider is let go: new strips, and what the tab shows around the edited design
+        (variations, SVG, nearest training image); its picture is already on show."""
+        return {**self.redraw(current, visitor_id, request), **self.tab.show_around(current, visitor_id, request)}
 
     @handler
     def sync(self, values: dict, request: gr.Request = None):
@@ -153,8 +153,9 @@ class SteerPanel:
         design = design_of(current)
         if design is None:
             raise UserError("There is no current design to reset: pick a model and a seed first.")
-        plain = design.replace(edits={}).to_dict()
-        return {self.tab.current: plain, **{s: 0.0 for s in self.sliders}, **self.settle(plain, visitor_id, request),
+        plain = design.replace(edits={})
+        return {self.tab.current: plain.to_dict(), self.tab.design: self._picture(plain, visitor_id, request),
+                **{s: 0.0 for s in self.sliders}, **self.settle(plain.to_dict(), visitor_id, request),
                 self.status: "Edits reset." if design.edits else "This design has no edits."}
 
     # ---- API handlers ------------------------------------------------------------------
@@ -194,6 +195,7 @@ class SteerPanel:
 
     # ---- events ------------------------------------------------------------------------
     def wire(self, tab, app) -> None:
+        from .tab import AFTER_PICTURE  # (tab.py imports this module: read it once both are loaded)
         self.visitor = v = app.visitor
         fast = dict(api_visibility="private", queue=False, show_progress="hidden")
         queued = dict(api_visibility="private", concurrency_id="generate", concurrency_limit=4,
@@ -204,7 +206,8 @@ class SteerPanel:
         # let go: the same move, then the strips and the variations around the edited design
         gr.on([s.release for s in self.sliders], self.move, moving, [tab.current, tab.design],
               trigger_mode="always_last", **fast) \
-            .then(self.settle, [tab.current, v], [self.strips_for, *self.strips, *tab.view_outputs], **queued)
+            .then(self.settle, [tab.current, v], [self.strips_for, *self.strips, *tab.around_outputs],
+                  js=AFTER_PICTURE, **queued)  # once the browser has the picture: the SVG trace holds the GIL
         # a new picture on show means a new current design (State.change does not fire for the
         # tab's queue=False events; the picture's change does)
         tab.design.change(self.sync, {tab.current, v, self.strips_for, *self.sliders},
