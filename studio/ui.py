@@ -151,6 +151,7 @@ CSS = """
   height: calc(100% - 36px); margin-top: 36px; object-fit: contain; }
 /* galleries start below their label badge instead of under it */
 #variations .grid-wrap, #preview .grid-wrap { padding-top: 38px; }
+#breed_children .grid-wrap, #project_training .grid-wrap { padding-top: 38px; }
 /* seed captions on the variation tiles: small enough for ten digits */
 #variations .caption-label { font-size: 11px; max-width: 94%; padding: 1px 5px; }
 /* preview tiles are raw -> clean pairs, twice as wide as high */

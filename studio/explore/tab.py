@@ -38,13 +38,19 @@ from ..runs import list_runs
 from ..ui import handler
 from . import view
 from .board import BoardPanel
+from .breed import BreedPanel
 from .models import ModelResolver, single_threaded
 from .morph import MorphPanel
+from .project import ProjectPanel
+from .steer import SteerPanel
 
 # ---- the extension point: Explore's panels, in page order (one line each) ------------------
 PANELS = [
+    SteerPanel,
+    ProjectPanel,
     MorphPanel,
     BoardPanel,
+    BreedPanel,
 ]
 
 SYMMETRIES = [("none", "none"), *[(f"{n}-fold rotation", f"rot{n}") for n in range(MIN_FOLD, MAX_FOLD + 1)],
