@@ -62,9 +62,15 @@ def test_one_classic_step_equals_one_reference_step(tmp_path):
     torch.testing.assert_close(loss_d, ref_d, rtol=1e-4, atol=1e-4)
     torch.testing.assert_close(loss_g, ref_g, rtol=1e-4, atol=1e-4)
     # generator gradients of the generator step, and its BatchNorm running statistics
-    # after five batches (the trainer's grouped call updates them once per batch, in order)
+    # after five batches (the trainer's grouped call updates them once per batch, in order).
+    # The gradients follow five critic Adam steps, whose first moves are ~lr * sign(grad): float
+    # noise in a near-zero critic gradient flips a sign, so elementwise tolerances depend on the
+    # CPU's kernels (on an AVX2 EPYC 50-80% of the elements differ by more than 1e-3 relative).
+    # The relative norm of the difference is the robust measure: 0.4% there, while pooling the
+    # grouped call's BatchNorm statistics (the bug this guards against) gives 16-39%.
     for (name, p), q in zip(t.G.named_parameters(), net_g.parameters()):
-        torch.testing.assert_close(p.grad, q.grad, rtol=1e-3, atol=1e-5, msg=name)
+        rel = ((p.grad - q.grad).norm() / q.grad.norm()).item()
+        assert rel < 0.02, f"{name}: generator gradients differ by {rel:.1%} (relative norm)"
     for (name, b), c in zip(t.G.named_buffers(), net_g.buffers()):
         torch.testing.assert_close(b.float(), c.float(), rtol=1e-4, atol=1e-6, msg=name)
     # five Adam steps of the critic: Adam moves each weight by ~lr * sign(grad), so a
@@ -72,6 +78,8 @@ def test_one_classic_step_equals_one_reference_step(tmp_path):
     for (name, p), q in zip(t.D.named_parameters(), net_d.parameters()):
         differs = ((p - q).abs() > 2e-5).float().mean().item()
         assert differs < 1e-3, f"{name}: {differs:.2%} of the critic weights differ"
+    # the generator's first Adam step is ~lr * sign(grad) too: the 0.4% gradient noise above flips
+    # the sign of ~0.1% of its near-zero gradients (measured on an AVX2 EPYC), so allow 1%
     for (name, p), q in zip(t.G.named_parameters(), net_g.parameters()):
         differs = ((p - q).abs() > 2e-5).float().mean().item()
-        assert differs < 1e-3, f"{name}: {differs:.2%} of the generator weights differ"
+        assert differs < 1e-2, f"{name}: {differs:.2%} of the generator weights differ"
