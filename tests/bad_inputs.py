@@ -333,7 +333,7 @@ CASES: list[Case] = [
     _train_case("learning rate -1", "Learning rate must be between 1e-07 and 1; got -1", learning_rate=-1),
     _train_case("learning rate 'fast'", "Learning rate must be a number; got 'fast'", learning_rate="fast"),
     _train_case("loss 'mse'", "Loss must be one of wgan-gp, dcgan, wgan-clip, hinge; got 'mse'", loss="mse"),
-    _train_case("augmentation 'blur'", "Augmentation (DiffAugment) must be one of translation, cutout, color; "
+    _train_case("augmentation 'blur'", "Augmentation (DiffAugment) must be one of translation, cutout, color, flip, rot4; "
                 "got 'blur'", augment=["translation", "blur"]),
     _train_case("critic steps 50", "Critic steps must be between 1 and 20; got 50", critic_steps=50),
     _train_case("preset 'turbo'", "Preset must be one of quick, balanced, quality, classic; got 'turbo'",

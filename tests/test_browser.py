@@ -97,7 +97,7 @@ def test_designer_session(studio_app, browser):
     SHOTS.mkdir(parents=True, exist_ok=True)
     started = time.time()
     page = browser.new_page(viewport={"width": 1360, "height": 900})
-    page.set_default_timeout(30_000)
+    page.set_default_timeout(60_000)  # a real browser on a busy 2-core CI machine
     page.goto(studio_app.url)
     page.wait_for_selector("#files")
     page.evaluate(PROBES)
@@ -262,7 +262,7 @@ def test_reload_reattaches_to_a_running_job(studio_app, browser):
     """Training belongs to the server: a reloaded tab (same browser storage) shows it again."""
     context = browser.new_context(viewport={"width": 1280, "height": 800})
     page = context.new_page()
-    page.set_default_timeout(30_000)
+    page.set_default_timeout(60_000)  # a real browser on a busy 2-core CI machine
     page.goto(studio_app.url)
     page.locator("#sample").click()
     page.get_by_text("Sample set: rims").wait_for()
