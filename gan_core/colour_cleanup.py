@@ -39,6 +39,11 @@ def _design(xs: np.ndarray, ys: np.ndarray, order: int) -> np.ndarray:
     return np.stack([xs ** i * ys ** j for i in range(order + 1) for j in range(order + 1 - i)], 1)
 
 
+def _smooth(rgb: np.ndarray) -> np.ndarray:
+    """Light denoising before colour distances; tiny pictures (icons, tests) are left sharp."""
+    return cv2.GaussianBlur(rgb, (0, 0), 1.0) if min(rgb.shape[:2]) >= 32 else rgb
+
+
 def backdrop(rgb: np.ndarray, border: float = BORDER, order: int = ORDER) -> tuple[np.ndarray, float]:
     """(H, W, 3) float32 0..255 -> (the backdrop model (H, W, 3), the border's noise level).
 
@@ -56,6 +61,8 @@ def backdrop(rgb: np.ndarray, border: float = BORDER, order: int = ORDER) -> tup
     ys = (yy[on_border] + 0.5) / sh * 2 - 1
     xs = (xx[on_border] + 0.5) / sw * 2 - 1
     values = small[on_border].astype(np.float64)               # (N, 3)
+    if len(values) < 20 * (order + 1) * (order + 2) // 2:
+        order = 0  # too few border pixels (tiny pictures) to fit a gradient: one colour
     A = _design(xs, ys, order)
     keep = np.ones(len(values), bool)
     for _ in range(3):  # refit without the pixels far from the model (object touching the border)
@@ -67,7 +74,7 @@ def backdrop(rgb: np.ndarray, border: float = BORDER, order: int = ORDER) -> tup
     grid = _design(((gx + 0.5) / w * 2 - 1).ravel(), ((gy + 0.5) / h * 2 - 1).ravel(), order)
     model = (grid @ coef).reshape(h, w, 3).astype(np.float32)
     # the noise of the full-size picture (blurred as the distance below is), on its own border
-    blurred = cv2.GaussianBlur(rgb, (0, 0), 1.0)
+    blurred = _smooth(rgb)
     fb = max(1, round(border * min(h, w)))
     ring = np.ones((h, w), bool)
     ring[fb:h - fb, fb:w - fb] = False
@@ -84,7 +91,7 @@ def matte(rgb: np.ndarray, model: np.ndarray, noise: float, tolerance: int = 0
 
     ``tolerance`` > 0 replaces the noise-based lower threshold by that many grey levels.
     """
-    d = np.linalg.norm(cv2.GaussianBlur(rgb, (0, 0), 1.0) - model, axis=2)
+    d = np.linalg.norm(_smooth(rgb) - model, axis=2)
     lo = float(tolerance) if tolerance > 0 else LOW * noise
     hi = lo * HIGH / LOW
     alpha = np.clip((d - lo) / max(hi - lo, 1e-6), 0.0, 1.0).astype(np.float32)
