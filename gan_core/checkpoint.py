@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import struct
 import tempfile
 from pathlib import Path
 
@@ -18,6 +19,10 @@ from safetensors.torch import save as st_save_bytes
 from .errors import UserError
 
 MAX_WEIGHTS_BYTES = 2 * 2**30  # refuse absurd weight files before reading them
+# pickle-based formats (they can run code when opened): never loaded, named in the refusal;
+# the one list for load_tensors, generate and hub (strictest: every suffix any of them knew)
+PICKLE_SUFFIXES = (".bin", ".pt", ".pth", ".pkl", ".pickle", ".ckpt")
+_MAX_HEADER = 100_000_000  # safetensors' own limit on the JSON header
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
@@ -46,26 +51,64 @@ def save_tensors(tensors: dict[str, torch.Tensor], path: Path, metadata: dict | 
     atomic_write_bytes(Path(path), st_save_bytes(tensors, metadata=meta))
 
 
-def load_tensors(path: Path) -> tuple[dict[str, torch.Tensor], dict | None]:
-    """Read a safetensors file (never a pickle); returns (tensors, metadata)."""
-    path = Path(path)
-    if path.suffix.lower() in (".pt", ".pth", ".pkl", ".pickle", ".ckpt", ".bin"):
+def is_pickle(path: str | Path) -> bool:
+    """True for the pickle-based weight formats Design Studio refuses to open."""
+    return Path(path).suffix.lower() in PICKLE_SUFFIXES
+
+
+def _header_metadata(header: bytes, name: str) -> dict | None:
+    """The JSON metadata a safetensors header carries (save_tensors' "json" entry)."""
+    try:
+        meta = json.loads(header).get("__metadata__") or {}
+        return json.loads(meta["json"]) if "json" in meta else None
+    except (ValueError, AttributeError, TypeError) as e:
+        raise UserError(f"{name}: not a valid safetensors file (bad header: {e})") from None
+
+
+def _split_header(data: bytes, name: str) -> bytes:
+    if len(data) < 8:
+        raise UserError(f"{name}: not a valid safetensors file (too short)")
+    (n,) = struct.unpack("<Q", data[:8])
+    if n > min(_MAX_HEADER, len(data) - 8):
+        raise UserError(f"{name}: not a valid safetensors file (header length {n} is impossible)")
+    return data[8:8 + n]
+
+
+def _check_loadable(path: Path) -> None:
+    if is_pickle(path):
         raise UserError(f"{path.name}: only .safetensors weights are loaded (pickle-based files such as "
                         f".pt/.pkl can run code when opened); convert it with safetensors first")
     if not path.is_file():
         raise UserError(f"{path}: file not found")
+
+
+def read_metadata(path: Path) -> dict | None:
+    """The metadata of a safetensors file from its header only (no tensors read)."""
+    path = Path(path)
+    _check_loadable(path)
+    with open(path, "rb") as f:
+        head = f.read(8)
+        (n,) = struct.unpack("<Q", head) if len(head) == 8 else (-1,)
+        if not 0 <= n <= _MAX_HEADER:
+            raise UserError(f"{path.name}: not a valid safetensors file (bad header length)")
+        return _header_metadata(f.read(n), path.name)
+
+
+def load_tensors(path: Path) -> tuple[dict[str, torch.Tensor], dict | None]:
+    """Read a safetensors file (never a pickle); returns (tensors, metadata).
+
+    The file is read once: tensors and metadata come from the same bytes, so a file
+    replaced meanwhile cannot pair one version's tensors with another's metadata."""
+    path = Path(path)
+    _check_loadable(path)
     if path.stat().st_size > MAX_WEIGHTS_BYTES:
         raise UserError(f"{path.name}: {path.stat().st_size / 2**30:.1f} GB is too large for a design generator")
     data = path.read_bytes()
     try:
         tensors = st_load_bytes(data)
-        from safetensors import safe_open  # metadata lives in the header
-        with safe_open(str(path), framework="pt") as f:
-            meta = f.metadata()
     except (SafetensorError, ValueError, OSError, RuntimeError) as e:
         raise UserError(f"{path.name}: not a valid safetensors file ({str(e).splitlines()[0][:120]})") from None
-    metadata = json.loads(meta["json"]) if meta and "json" in meta else None
-    return tensors, metadata
+    return tensors, _header_metadata(_split_header(data, path.name), path.name)
 
 
 def flatten_optimizer(opt: torch.optim.Optimizer, prefix: str) -> tuple[dict[str, torch.Tensor], dict]:

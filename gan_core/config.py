@@ -29,31 +29,93 @@ def _check_range(name: str, value, lo, hi) -> None:
         raise UserError(f"{name} must be a number between {lo} and {hi}; got {value!r}")
 
 
+def _f(default, help: str, range=None, choices=None, many: bool = False, **kw):
+    """A dataclass field whose metadata holds its range/choices/help: the one place they live."""
+    meta = {"help": help}
+    if range is not None:
+        meta["range"] = range
+    if choices is not None:
+        meta["choices"] = choices
+    if many:
+        meta["many"] = True  # a comma-separated list of choices
+    return field(default=default, metadata=meta, **kw)
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """What a UI or a CLI needs to offer one config field (read from the field's metadata)."""
+    name: str
+    default: Any
+    lo: float | None          # smallest allowed value (None: no lower bound)
+    hi: float | None          # largest allowed value (None: no upper bound)
+    choices: tuple | None     # allowed values (for ``many``: allowed items of a comma-separated list)
+    help: str
+    whole: bool               # a whole number (int field)
+    many: bool = False        # comma-separated list of ``choices`` ("" = none)
+    optional: bool = False    # None is allowed (a budget that is not used)
+
+
+def field_spec(cls, name: str) -> FieldSpec:
+    """Range, choices, default and help of ``cls``'s field ``name`` (ModelConfig, TrainConfig, ...)."""
+    for f in dataclasses.fields(cls):
+        if f.name == name:
+            break
+    else:
+        raise KeyError(f"{cls.__name__} has no field {name!r}")
+    lo, hi = f.metadata.get("range", (None, None))
+    default = f.default if f.default is not dataclasses.MISSING else None
+    kind = str(f.type).replace(" ", "")
+    choices = f.metadata.get("choices")
+    return FieldSpec(name=name, default=default, lo=lo, hi=hi,
+                     choices=tuple(choices) if choices is not None else None,
+                     help=f.metadata.get("help", ""), whole=kind in ("int", "int|None"),
+                     many=bool(f.metadata.get("many")), optional="None" in kind.split("|"))
+
+
+def field_specs(cls) -> dict[str, FieldSpec]:
+    """Every field's FieldSpec, in declaration order, keyed by name (nested configs left out)."""
+    return {f.name: field_spec(cls, f.name) for f in dataclasses.fields(cls) if "help" in f.metadata}
+
+
+def _validate(obj, whole_rule: str) -> None:
+    """Check every field against its metadata: choices and ranges first, then whole numbers
+    (``whole_rule`` ends the message, e.g. " >= 0")."""
+    specs = field_specs(type(obj)).values()
+    for s in specs:
+        v = getattr(obj, s.name)
+        if v is None and s.optional:
+            continue
+        if s.many:
+            for item in filter(None, (x.strip() for x in str(v).split(","))):
+                _check_choice(s.name, item, s.choices)
+        elif s.choices is not None:
+            _check_choice(s.name, v, s.choices)
+        elif s.optional and s.whole:  # a steps budget: one message says both rules
+            if isinstance(v, bool) or not isinstance(v, int) or not s.lo <= v <= s.hi:
+                raise UserError(f"{s.name} must be a whole number between {s.lo} and {s.hi}; got {v!r}")
+        elif s.hi is not None:
+            _check_range(s.name, v, s.lo, s.hi)
+    for s in specs:
+        v = getattr(obj, s.name)
+        if s.whole and not s.optional and (isinstance(v, bool) or not isinstance(v, int) or v < 0):
+            raise UserError(f"{s.name} must be a whole number{whole_rule}; got {v!r}")
+
+
 @dataclass
 class ModelConfig:
     """Shape of the generator G and critic/discriminator D."""
-    resolution: int = 64        # square output size in pixels: 16, 32, 64, 128 or 256
-    channels: int = 1           # 1 = grayscale, 3 = colour
-    z_dim: int = 128            # latent size; the classic recipe uses 100
-    width: int = 32             # feature maps of the widest-resolution layer (DCGAN's ngf/ndf)
-    arch: str = "compact"       # "classic" = car-rim post networks, "compact" = fast CPU networks
-    d_norm: str = "none"        # critic normalisation; WGAN-GP forbids "batch"
-    spectral_norm: bool = False  # spectral normalisation on D (hinge loss uses it)
-    g_dropout: float = 0.0      # dropout in G blocks (classic: 0.2)
-    max_channels: int = 512     # cap on feature maps so 256 px stays small
+    resolution: int = _f(64, "square output size in pixels", choices=RESOLUTIONS)  # 16 is for tests
+    channels: int = _f(1, "1 = grayscale, 3 = colour", choices=(1, 3))
+    z_dim: int = _f(128, "latent size; the classic recipe uses 100", range=(2, 1024))
+    width: int = _f(32, "feature maps of the widest-resolution layer (DCGAN's ngf/ndf)", range=(1, 256))
+    arch: str = _f("compact", "classic = car-rim post networks, compact = fast CPU networks", choices=ARCHS)
+    d_norm: str = _f("none", "critic normalisation; WGAN-GP forbids batch", choices=D_NORMS)
+    spectral_norm: bool = _f(False, "spectral normalisation on D (hinge loss turns it on)")
+    g_dropout: float = _f(0.0, "dropout in G blocks (classic: 0.2)", range=(0.0, 0.9))
+    max_channels: int = _f(512, "cap on feature maps so 256 px stays small", range=(4, 2048))
 
     def __post_init__(self):
-        _check_choice("resolution", self.resolution, RESOLUTIONS)
-        _check_choice("channels", self.channels, (1, 3))
-        _check_range("z_dim", self.z_dim, 2, 1024)
-        _check_range("width", self.width, 1, 256)
-        _check_choice("arch", self.arch, ARCHS)
-        _check_choice("d_norm", self.d_norm, D_NORMS)
-        _check_range("g_dropout", self.g_dropout, 0.0, 0.9)
-        _check_range("max_channels", self.max_channels, 4, 2048)
-        for f in ("resolution", "channels", "z_dim", "width", "max_channels"):
-            if not isinstance(getattr(self, f), int):
-                raise UserError(f"{f} must be a whole number; got {getattr(self, f)!r}")
+        _validate(self, "")
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
@@ -67,74 +129,44 @@ class ModelConfig:
 class TrainConfig:
     """Everything a training run needs besides the data."""
     model: ModelConfig = field(default_factory=ModelConfig)
-    loss: str = "dcgan"             # wgan-gp | dcgan | wgan-clip | hinge
-    batch_size: int = 32            # real images per critic step
-    lr_g: float = 2e-4              # generator learning rate
-    lr_d: float = 2e-4              # critic/discriminator learning rate
-    beta1: float = 0.5              # Adam beta1 (unused by RMSprop)
-    beta2: float = 0.999            # Adam beta2
-    n_critic: int = 1               # critic steps per generator step
-    gp_lambda: float = 10.0         # gradient penalty weight (wgan-gp)
-    clip: float = 0.01              # weight clipping bound (wgan-clip)
-    r1_gamma: float = 0.0           # R1 penalty weight on real images (0 = off)
-    r1_every: int = 4               # lazy R1: apply every N critic steps
-    label_smoothing: float = 0.1    # dcgan: real targets are 1 - this (soft labels)
-    label_flip: float = 0.02        # dcgan: share of real/fake labels swapped per batch
-    augment: str = "translation,cutout,color"  # DiffAugment policies, comma separated; "" = off
-    reuse_real_batch: bool = False  # classic: one real batch serves all n_critic steps
-    ema_decay: float = 0.999        # EMA of G weights used for samples and exports (0 = off)
-    ema_start: int = 0              # steps before the EMA starts tracking
-    minutes: float | None = 10.0    # time budget (None = use steps)
-    steps: int | None = None        # generator-step budget (None = use minutes)
-    sample_every: int = 100         # steps between progress grids
-    sample_seconds: float = 5.0     # also send a grid at least this often (seconds)
-    grid_size: int = 16             # fixed latents in each progress grid
-    checkpoint_minutes: float = 2.0  # minutes between checkpoints
-    log_every: int = 10             # steps between log.jsonl lines
-    device: str = "auto"            # auto | cpu | cuda | cuda:N | mps
-    mixed_precision: bool = True    # bf16 autocast on CUDA (ignored elsewhere)
-    compile: bool = False           # torch.compile on CUDA
-    threads: int = 0                # CPU threads (0 = one per core)
-    seed: int = 0                   # seed for weights, batches and grid latents
-    preset: str = "custom"          # name of the preset this came from
+    loss: str = _f("dcgan", "training loss", choices=LOSSES)
+    batch_size: int = _f(32, "real images per critic step", range=(1, 4096))
+    lr_g: float = _f(2e-4, "generator learning rate", range=(1e-7, 1.0))
+    lr_d: float = _f(2e-4, "critic/discriminator learning rate", range=(1e-7, 1.0))
+    beta1: float = _f(0.5, "Adam beta1 (unused by RMSprop)", range=(0.0, 0.9999))
+    beta2: float = _f(0.999, "Adam beta2", range=(0.0, 0.99999))
+    n_critic: int = _f(1, "critic steps per generator step", range=(1, 20))
+    gp_lambda: float = _f(10.0, "gradient penalty weight (wgan-gp)", range=(0.0, 1000.0))
+    clip: float = _f(0.01, "weight clipping bound (wgan-clip)", range=(1e-5, 10.0))
+    r1_gamma: float = _f(0.0, "R1 penalty weight on real images (0 = off)", range=(0.0, 1000.0))
+    r1_every: int = _f(4, "lazy R1: apply every N critic steps", range=(1, 64))
+    label_smoothing: float = _f(0.1, "dcgan: real targets are 1 - this (soft labels)", range=(0.0, 0.5))
+    label_flip: float = _f(0.02, "dcgan: share of real/fake labels swapped per batch", range=(0.0, 0.5))
+    augment: str = _f("translation,cutout,color", "DiffAugment policies, comma separated; '' = off",
+                      choices=AUGMENTS, many=True)
+    reuse_real_batch: bool = _f(False, "classic: one real batch serves all n_critic steps")
+    ema_decay: float = _f(0.999, "EMA of G weights used for samples and exports (0 = off)", range=(0.0, 0.99999))
+    ema_start: int = _f(0, "steps before the EMA starts tracking", range=(0, None))
+    minutes: float | None = _f(10.0, "time budget in minutes (None = use steps)", range=(0.01, 7 * 24 * 60))
+    steps: int | None = _f(None, "generator-step budget (None = use minutes)", range=(1, 10**8))
+    sample_every: int = _f(100, "steps between progress grids", range=(1, 10**7))
+    sample_seconds: float = _f(5.0, "also send a grid at least this often (seconds)", range=(0.0, 3600.0))
+    grid_size: int = _f(16, "fixed latents in each progress grid", range=(1, 256))
+    checkpoint_minutes: float = _f(2.0, "minutes between checkpoints", range=(0.0, 1440.0))
+    log_every: int = _f(10, "steps between log.jsonl lines", range=(1, 10**6))
+    device: str = _f("auto", "auto, cpu, cuda, cuda:N or mps")
+    mixed_precision: bool = _f(True, "bf16 autocast on CUDA (ignored elsewhere)")
+    compile: bool = _f(False, "torch.compile on CUDA")
+    threads: int = _f(0, "CPU threads (0 = one per core)", range=(0, 256))
+    seed: int = _f(0, "seed for weights, batches and grid latents", range=(0, None))
+    preset: str = _f("custom", "name of the preset this came from")
 
     def __post_init__(self):
         if isinstance(self.model, dict):
             self.model = ModelConfig.from_dict(self.model)
-        _check_choice("loss", self.loss, LOSSES)
-        _check_range("batch_size", self.batch_size, 1, 4096)
-        _check_range("lr_g", self.lr_g, 1e-7, 1.0)
-        _check_range("lr_d", self.lr_d, 1e-7, 1.0)
-        _check_range("beta1", self.beta1, 0.0, 0.9999)
-        _check_range("beta2", self.beta2, 0.0, 0.99999)
-        _check_range("n_critic", self.n_critic, 1, 20)
-        _check_range("gp_lambda", self.gp_lambda, 0.0, 1000.0)
-        _check_range("clip", self.clip, 1e-5, 10.0)
-        _check_range("r1_gamma", self.r1_gamma, 0.0, 1000.0)
-        _check_range("r1_every", self.r1_every, 1, 64)
-        _check_range("label_smoothing", self.label_smoothing, 0.0, 0.5)
-        _check_range("label_flip", self.label_flip, 0.0, 0.5)
-        _check_range("ema_decay", self.ema_decay, 0.0, 0.99999)
-        _check_range("sample_every", self.sample_every, 1, 10**7)
-        _check_range("sample_seconds", self.sample_seconds, 0.0, 3600.0)
-        _check_range("grid_size", self.grid_size, 1, 256)
-        _check_range("checkpoint_minutes", self.checkpoint_minutes, 0.0, 1440.0)
-        _check_range("log_every", self.log_every, 1, 10**6)
-        _check_range("threads", self.threads, 0, 256)
-        for f in ("batch_size", "n_critic", "r1_every", "sample_every", "grid_size", "log_every",
-                  "threads", "seed", "ema_start"):
-            v = getattr(self, f)
-            if isinstance(v, bool) or not isinstance(v, int) or v < 0:
-                raise UserError(f"{f} must be a whole number >= 0; got {v!r}")
         if self.minutes is None and self.steps is None:
             raise UserError("give a budget: minutes or steps")
-        if self.minutes is not None:
-            _check_range("minutes", self.minutes, 0.01, 7 * 24 * 60)
-        if self.steps is not None:
-            if isinstance(self.steps, bool) or not isinstance(self.steps, int) or not 1 <= self.steps <= 10**8:
-                raise UserError(f"steps must be a whole number between 1 and 100000000; got {self.steps!r}")
-        for p in filter(None, (s.strip() for s in self.augment.split(","))):
-            _check_choice("augment", p, AUGMENTS)
+        _validate(self, " >= 0")
         if self.loss == "wgan-gp" and self.model.d_norm == "batch":
             raise UserError("d_norm: WGAN-GP's gradient penalty is per sample, so the critic cannot "
                             "use BatchNorm; pick instance, layer or none")
@@ -155,13 +187,26 @@ class TrainConfig:
 
     def replace(self, **changes) -> "TrainConfig":
         """A copy with fields changed (model fields by name too). Giving one budget (minutes or
-        steps) replaces the other; give both to keep both."""
+        steps) replaces the other; give both to keep both. ``loss="hinge"`` turns spectral norm
+        on unless ``spectral_norm`` is given: the one place that rule lives."""
         if ("minutes" in changes) != ("steps" in changes):
             changes.setdefault("minutes", None)
             changes.setdefault("steps", None)
+        if changes.get("loss") == "hinge":
+            changes.setdefault("spectral_norm", True)
         model_changes = {k: changes.pop(k) for k in list(changes) if k in _field_names(ModelConfig)}
         model = dataclasses.replace(self.model, **model_changes) if model_changes else self.model
         return dataclasses.replace(self, model=model, **changes)
+
+
+def train_section(config: dict, where: str = "config.json") -> dict:
+    """The "train" section of a run's config.json, or a UserError saying it is missing."""
+    train = config.get("train") if isinstance(config, dict) else None
+    if not isinstance(train, dict):
+        raise UserError(f"{where}: has no \"train\" section, so this is not a training run's config "
+                        f"(a bare generator folder cannot be resumed or described); use the run folder "
+                        f"that training wrote")
+    return train
 
 
 def _field_names(cls) -> set[str]:

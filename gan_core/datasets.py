@@ -25,12 +25,12 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from . import images as imagesmod
 from .config import RESOLUTIONS
 from .errors import UserError
-from .preprocess import CleanupConfig, clean_image, pad_to_square, resize_square
-from .safezip import SkippedFile, extract_zip
+from .preprocess import CleanupConfig, border_median, clean_image, pad_to_square, resize_square
+from .safezip import SkippedFile, extract_zip, is_hidden
 
 __all__ = ["SkippedFile", "ImageReadError", "Dataset", "read_image", "iter_images", "collect_images",
-           "prepare_picture", "load_dataset", "save_dataset", "cleanup_folder", "MAX_PIXELS",
-           "IMAGE_EXTENSIONS"]
+           "prepare_picture", "load_dataset", "save_dataset", "cleanup_folder", "dataset_info", "is_hidden",
+           "MAX_PIXELS", "IMAGE_EXTENSIONS"]
 
 MAX_PIXELS = 40_000_000  # larger images are refused before decoding (decompression bombs)
 MIN_SIDE = 8             # smaller images carry no design
@@ -145,16 +145,14 @@ def read_image(path: str | Path, max_pixels: int = MAX_PIXELS) -> Image.Image:
         raise ImageReadError(path, f"truncated or corrupt image ({e}); export it again") from None
 
 
-def _hidden(parts) -> bool:
-    return any(p.startswith(".") or p == "__MACOSX" for p in parts)
 
 
 def _walk(root: Path, tmp: Path, skipped: list, allow_zip: bool = True):
     """(name, path) of the candidate images under ``root``, sorted, names relative to it."""
     found = []
     for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = [d for d in dirnames if not _hidden([d])]
-        found += [Path(dirpath) / f for f in filenames if not _hidden([f])]
+        dirnames[:] = [d for d in dirnames if not is_hidden(d)]
+        found += [Path(dirpath) / f for f in filenames if not is_hidden(f)]
     for path in sorted(found):
         name = path.relative_to(root).as_posix()
         yield from _candidate(path, name, tmp, skipped, allow_zip, top=path.parent == root)
@@ -281,11 +279,6 @@ class Dataset:
         return imagesmod.to_uint8(self.images)
 
 
-def _border_median(a: np.ndarray) -> np.ndarray:
-    border = np.concatenate([a[0], a[-1], a[1:-1, 0], a[1:-1, -1]])
-    return np.median(border, axis=0).round().astype(np.uint8)
-
-
 def prepare_picture(image: Image.Image, resolution: int, channels: int,
                     cleanup: CleanupConfig | None = None) -> np.ndarray:
     """One image -> square uint8 picture (H, W) or (H, W, 3), cleaned first when asked."""
@@ -295,7 +288,7 @@ def prepare_picture(image: Image.Image, resolution: int, channels: int,
     if cleanup is not None:
         fill = 0 if cleanup.invert else 255
     else:
-        fill = _border_median(a)  # the photo's own background, so padding does not show
+        fill = border_median(a).round().astype(np.uint8)  # the photo's own background, so padding does not show
     return resize_square(pad_to_square(a, fill), resolution)
 
 
@@ -330,8 +323,10 @@ def _png_name(name: str, index: int, taken: set) -> str:
 
 
 def save_dataset(pictures_or_dataset, names: list[str] | None, folder: str | Path,
-                 overwrite: bool = False) -> Path:
-    """Write PNGs and ``dataset.json`` into ``folder``; all or nothing (temp folder, then rename)."""
+                 overwrite: bool = False, cleanup: CleanupConfig | None = None) -> Path:
+    """Write PNGs and ``dataset.json`` into ``folder``; all or nothing (temp folder, then rename).
+
+    ``cleanup``, the settings the pictures were cleaned with, is recorded in dataset.json."""
     skipped = []
     if isinstance(pictures_or_dataset, Dataset):
         skipped = pictures_or_dataset.skipped
@@ -357,7 +352,7 @@ def save_dataset(pictures_or_dataset, names: list[str] | None, folder: str | Pat
             imagesmod.to_pil(picture).save(tmp / file, format="PNG")
         meta = {"format_version": 1, "count": len(files), "resolution": int(pictures.shape[1]),
                 "channels": 3 if pictures.ndim == 4 else 1, "files": files, "names": names,
-                "skipped": [asdict(s) for s in skipped]}
+                "skipped": [asdict(s) for s in skipped], "cleanup": asdict(cleanup) if cleanup else None}
         (tmp / _METADATA).write_text(json.dumps(meta, indent=2))
         if folder.exists():
             old = folder.parent / f".{folder.name}.old-{uuid.uuid4().hex[:8]}"
@@ -369,6 +364,23 @@ def save_dataset(pictures_or_dataset, names: list[str] | None, folder: str | Pat
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return folder
+
+
+def dataset_info(folder: str | Path) -> dict:
+    """What a saved dataset's dataset.json says: name (the folder's), count, resolution, channels
+    and cleanup (the settings it was cleaned with, a dict, or None)."""
+    folder = Path(folder)
+    meta_path = folder / _METADATA
+    if not meta_path.is_file():
+        raise UserError(f"{folder}: no {_METADATA}; save the images as a dataset first")
+    try:
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError, UnicodeDecodeError) as e:
+        raise UserError(f"{meta_path}: not readable ({e}); save the dataset again") from None
+    if not isinstance(meta, dict):
+        raise UserError(f"{meta_path}: must be a JSON object; save the dataset again")
+    return {"name": folder.name, "count": int(meta.get("count", 0)), "resolution": meta.get("resolution"),
+            "channels": int(meta.get("channels", 1)), "cleanup": meta.get("cleanup")}
 
 
 def cleanup_folder(source, output: str | Path, config: CleanupConfig

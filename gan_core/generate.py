@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .checkpoint import load_tensors, read_json, save_tensors, write_json
+from .checkpoint import is_pickle, load_tensors, read_json, save_tensors, write_json
 from .config import FORMAT_VERSION, ModelConfig
 from .errors import UserError
 from .images import to_uint8
@@ -84,7 +84,7 @@ def _resolve(path: Path) -> tuple[Path, Path]:
     if path.is_dir():
         weights = path / WEIGHTS_NAME
         if not weights.is_file():
-            pickles = [p.name for p in path.iterdir() if p.suffix.lower() in (".pt", ".pth", ".pkl", ".ckpt", ".bin")]
+            pickles = sorted(p.name for p in path.iterdir() if is_pickle(p))
             if pickles:
                 raise UserError(f"{path}: has {pickles[0]} but no {WEIGHTS_NAME}; only safetensors weights "
                                 f"are loaded (pickle files can run code when opened)")

@@ -23,7 +23,6 @@ TOKEN_HELP = "create one at https://huggingface.co/settings/tokens"
 EXAMPLE_ID = "you/rim-generator"
 _PART = r"[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?"
 _REPO_ID = re.compile(rf"^{_PART}/{_PART}$")
-_PICKLES = (".bin", ".pt", ".pth", ".pkl", ".pickle", ".ckpt")
 
 
 def check_repo_id(repo_id) -> str:
@@ -123,7 +122,8 @@ def download_model(repo_id: str, revision: str | None = None, token: str | None 
         raise UserError(unreachable) from None
 
     if not (folder / "model.safetensors").is_file():
-        pickles = sorted(p.name for p in folder.iterdir() if p.suffix.lower() in _PICKLES) if folder.is_dir() else []
+        from .checkpoint import is_pickle
+        pickles = sorted(p.name for p in folder.iterdir() if is_pickle(p)) if folder.is_dir() else []
         found = f" (it has {pickles[0]})" if pickles else ""
         raise UserError(f"{repo_id}{at}: no model.safetensors{found}; Design Studio loads only safetensors "
                         f"weights, never .bin/.pt pickles (they can run code when opened). Pick a Design Studio "
@@ -163,6 +163,7 @@ def build_push_folder(run_dir: str | Path, out_dir: str | Path, repo_id: str | N
     """
     from .checkpoint import read_json
     from .modelcard import SAMPLE_IMAGE, model_card
+    from .config import train_section
     run_dir, out_dir = Path(run_dir), Path(out_dir)
     if not run_dir.is_dir():
         raise UserError(f"{run_dir}: no such run folder")
@@ -171,6 +172,7 @@ def build_push_folder(run_dir: str | Path, out_dir: str | Path, repo_id: str | N
             raise UserError(f"{run_dir}: no {name}; push a finished (or stopped) training run, "
                             f"whose folder holds config.json and model.safetensors")
     config = read_json(run_dir / "config.json", "config.json")
+    train_section(config, run_dir / "config.json")  # before staging anything
     out_dir.mkdir(parents=True, exist_ok=True)
     for name in ("config.json", "model.safetensors"):
         shutil.copyfile(run_dir / name, out_dir / name)

@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import json
 
+from .config import train_section
+
 SAMPLE_IMAGE = "final_grid.png"
 
 
@@ -124,7 +126,7 @@ def model_card(config: dict, metrics: dict | None = None, repo_id: str | None = 
     """Markdown model card with Hub front matter for a Design Studio generator."""
     extra = dict(extra or {})
     model = config.get("model", {})
-    train = config.get("train", {})
+    train = train_section(config)
     name = repo_id.split("/")[-1] if repo_id else None
     title = extra.get("title") or name or "Design Studio generator"
     where = repo_id or extra.get("model_path") or "path/to/this/folder"

@@ -67,11 +67,16 @@ class CleanupConfig:
                    invert=False, crop=False, size=None, mode="binary")
 
 
+def border_median(a: np.ndarray) -> np.ndarray:
+    """Median of the outermost pixels of an (H, W) or (H, W, C) picture, per channel (float)."""
+    border = np.concatenate([a[0], a[-1], a[1:-1, 0], a[1:-1, -1]])
+    return np.median(border, axis=0)
+
+
 def background_value(gray: np.ndarray, config: CleanupConfig) -> int:
     if config.background == "corner":
         return int(gray[0, 0])
-    border = np.concatenate([gray[0], gray[-1], gray[1:-1, 0], gray[1:-1, -1]])
-    return int(np.median(border))
+    return int(border_median(gray))
 
 
 def effective_threshold(gray: np.ndarray, config: CleanupConfig) -> int:

@@ -9,11 +9,16 @@
     progress.gif           the grids as an animation (written at the end)
     final_grid.png, metrics.json
     dataset.safetensors    the training pictures (uint8), so a design can be compared with them
+    studio.json            what the studio adds (the dataset it used, when it was made, the preset)
+
+Other code asks this class about the layout; it never parses file names or headers itself.
 """
 from __future__ import annotations
 
 import json
 import os
+import re
+import shutil
 import time
 from pathlib import Path
 
@@ -25,6 +30,9 @@ from .export import save_gif
 from .images import to_pil
 
 STATES = ("running", "stopped", "finished", "failed")
+_GRID = re.compile(r"step_(\d+)\.png")
+
+
 
 
 def _pid_alive(pid: int) -> bool:
@@ -52,6 +60,7 @@ class RunFolder:
     final_grid = property(lambda self: self.path / "final_grid.png")
     metrics = property(lambda self: self.path / "metrics.json")
     training_images = property(lambda self: self.path / "dataset.safetensors")
+    studio_meta = property(lambda self: self.path / "studio.json")
 
     def exists(self) -> bool:
         return self.config.is_file()
@@ -64,6 +73,71 @@ class RunFolder:
 
     def read_config(self) -> dict:
         return read_json(self.config, "run config.json")
+
+    def train_config(self):
+        """The run's TrainConfig from config.json (a UserError when it has no "train" section)."""
+        from .config import TrainConfig, train_section
+        return TrainConfig.from_dict(train_section(self.read_config(), self.config))
+
+    def dataset_info(self) -> dict:
+        """config.json's "dataset" section (name, source, cleanup, images), or {}."""
+        try:
+            info = self.read_config().get("dataset")
+        except UserError:
+            return {}
+        return info if isinstance(info, dict) else {}
+
+    def checkpoint_step(self) -> int | None:
+        """The step the checkpoint holds (what a resume continues from), read from its header
+        only; None without a checkpoint (or while one is being replaced)."""
+        from .checkpoint import read_metadata
+        try:
+            step = (read_metadata(self.checkpoint) or {}).get("step")
+        except (UserError, OSError):
+            return None
+        return step if isinstance(step, int) and not isinstance(step, bool) else None
+
+    def read_metrics(self) -> dict | None:
+        """metrics.json (the quality numbers of a finished run), or None when absent or damaged."""
+        if not self.metrics.is_file():
+            return None
+        try:
+            return read_json(self.metrics, "metrics.json")
+        except UserError:
+            return None
+
+    def read_studio_meta(self) -> dict:
+        """studio.json (what the studio records about the run), or {} when absent or damaged."""
+        try:
+            return read_json(self.studio_meta, "studio.json")
+        except UserError:
+            return {}
+
+    def write_studio_meta(self, **meta) -> None:
+        """Merge ``meta`` into studio.json (atomically; creates the folder)."""
+        self.path.mkdir(parents=True, exist_ok=True)
+        write_json({**self.read_studio_meta(), **meta}, self.studio_meta)
+
+    def delete(self) -> None:
+        """Remove the run folder. Refuses (UserError) while its status says running and the
+        process that wrote it is alive; a folder that is not a run folder is refused too."""
+        if not self.path.exists():
+            return
+        if not self.path.is_dir() or self.path.is_symlink():
+            raise UserError(f"{self.path}: not a run folder; nothing deleted")
+        known = {p.name for p in (self.config, self.checkpoint, self.status_file, self.studio_meta,
+                                  self.weights, self.log)}
+        if any(self.path.iterdir()) and not known & {p.name for p in self.path.iterdir()}:
+            raise UserError(f"{self.path}: holds no run files (config.json, status.json, ...); nothing deleted")
+        if self.status_file.is_file():
+            status = self.read_status()
+            if status.get("state") == "running" and not status["interrupted"]:
+                raise UserError(f"{self.path.name} is training right now (pid {status.get('pid')}); "
+                                f"stop it before deleting it")
+        # rename first so a half-finished removal never looks like a run
+        trash = self.path.with_name(f".{self.path.name}.deleting-{os.getpid()}-{time.time_ns()}")
+        os.replace(self.path, trash)
+        shutil.rmtree(trash, ignore_errors=True)
 
     def write_status(self, state: str, step: int, message: str = "", **extra) -> None:
         assert state in STATES
@@ -103,6 +177,27 @@ class RunFolder:
             for r in rows:
                 f.write(json.dumps(r) + "\n")
 
+    def truncate_log(self, step: int) -> int:
+        """Drop log rows past ``step`` (what a crash logged after the checkpoint a resume goes
+        back to), atomically; returns how many rows were dropped."""
+        if not self.log.is_file():
+            return 0
+        keep, dropped = [], 0
+        for line in self.log.read_text(encoding="utf-8").splitlines():
+            try:
+                row = json.loads(line)
+            except ValueError:
+                dropped += 1  # a line cut by the crash
+                continue
+            if isinstance(row, dict) and isinstance(row.get("step"), (int, float)) and row["step"] > step:
+                dropped += 1
+            else:
+                keep.append(line)
+        if dropped:
+            from .checkpoint import atomic_write_bytes
+            atomic_write_bytes(self.log, "".join(line + "\n" for line in keep).encode())
+        return dropped
+
     def read_log(self) -> list[dict]:
         if not self.log.is_file():
             return []
@@ -121,7 +216,23 @@ class RunFolder:
         return p
 
     def grid_files(self) -> list[Path]:
-        return sorted(self.grids.glob("step_*.png")) if self.grids.is_dir() else []
+        """Progress grids, oldest step first."""
+        if not self.grids.is_dir():
+            return []
+        return sorted((p for p in self.grids.iterdir() if _GRID.fullmatch(p.name)), key=self.grid_step)
+
+    @staticmethod
+    def grid_step(path: str | Path) -> int:
+        """The step a progress grid file was saved at (from its name)."""
+        m = _GRID.fullmatch(Path(path).name)
+        if m is None:
+            raise ValueError(f"{Path(path).name} is not a progress grid (step_XXXXXXX.png)")
+        return int(m.group(1))
+
+    def latest_grid(self) -> Path | None:
+        """The newest progress grid, or None before the first one."""
+        files = self.grid_files()
+        return files[-1] if files else None
 
     def write_progress_gif(self, max_frames: int = 60, fps: float = 6) -> Path | None:
         files = self.grid_files()

@@ -15,7 +15,7 @@ import stat
 import zipfile
 import zlib
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from .errors import UserError
 
@@ -39,9 +39,11 @@ def _mb(n: int) -> str:
     return f"{n / 2**20:.1f} MB"
 
 
-def _is_metadata(parts: tuple[str, ...]) -> bool:
-    """macOS resource forks and hidden files are not the user's pictures."""
-    return parts[0] == "__MACOSX" or any(p.startswith(".") for p in parts)
+def is_hidden(path) -> bool:
+    """Hidden files and folders (a leading dot) and macOS resource forks (__MACOSX) anywhere in
+    ``path`` (a name, a relative path, or a tuple of its parts): not the user's pictures."""
+    parts = path if isinstance(path, tuple) else PurePosixPath(str(path).replace("\\", "/")).parts
+    return any(p.startswith(".") or p == "__MACOSX" for p in parts)
 
 
 def _unsafe_reason(name: str) -> str | None:
@@ -84,7 +86,7 @@ def extract_zip(zip_path: str | Path, target_dir: str | Path, max_files: int = 2
             if info.is_dir() or not parts:
                 continue
             reason = _unsafe_reason(name)
-            if reason is None and _is_metadata(parts):
+            if reason is None and is_hidden(parts):
                 continue
             mode = info.external_attr >> 16
             if reason is None and stat.S_ISLNK(mode):

@@ -28,6 +28,8 @@ from .latent import z_from_seeds
 from .models import Critic, Generator, SeededDropout
 from .runfolder import RunFolder
 
+MAX_RECOVERIES = 3  # NaN/inf recoveries per session; then the run fails, keeping its last good checkpoint
+
 
 @dataclass
 class Progress:
@@ -56,6 +58,10 @@ class TrainResult:
     recoveries: int = 0
     metrics: dict | None = None
     messages: list[str] = field(default_factory=list)
+
+
+class NonFiniteState(RuntimeError):
+    """The training state holds NaN/inf, so it must not be saved over a good checkpoint."""
 
 
 def _images(dataset) -> torch.Tensor:
@@ -256,7 +262,25 @@ class Trainer:
         return make_grid(to_uint8(x), nrow=int(math.ceil(math.sqrt(self.cfg.grid_size))))
 
     # ---- checkpoints ------------------------------------------------------------------
+    def nonfinite_tensor(self) -> str | None:
+        """Name of a G/D/EMA/optimizer tensor holding NaN or inf, or None when all are finite.
+        One device sync for all of them (checkpoints are rare, so this costs nothing per step)."""
+        named = []
+        for name, mod in (("G", self.G), ("D", self.D), ("G_ema", self.G_ema)):
+            named += [(f"{name}.{k}", v) for k, v in mod.state_dict().items()]
+        for name, opt in (("opt_g", self.opt_g), ("opt_d", self.opt_d)):
+            named += [(f"{name}.{i}.{k}", v) for i, st in enumerate(opt.state.values()) for k, v in st.items()]
+        named = [(k, v) for k, v in named if torch.is_tensor(v) and v.is_floating_point()]
+        if not named or bool(torch.stack([torch.isfinite(v).all() for _, v in named]).all()):
+            return None
+        return next(k for k, v in named if not bool(torch.isfinite(v).all()))
+
     def save_checkpoint(self, seconds_total: float) -> None:
+        """Write the full training state (and the EMA generator beside it), atomically.
+        Refuses (NonFiniteState) to write NaN/inf weights over the last good checkpoint."""
+        bad = self.nonfinite_tensor()
+        if bad is not None:
+            raise NonFiniteState(f"{bad} holds NaN/inf at step {self.step}; checkpoint not written")
         tensors = {}
         for name, mod in (("G", self.G), ("D", self.D), ("G_ema", self.G_ema)):
             tensors.update({f"{name}.{k}": v for k, v in mod.state_dict().items()})
@@ -290,18 +314,39 @@ class Trainer:
         self.recoveries = meta.get("recoveries", 0)
         self.lr_scale = meta.get("lr_scale", 1.0)
 
-    def _recover(self) -> str:
-        """Non-finite losses: reload the last good checkpoint and halve the learning rates."""
-        bad_step = self.step
+    def _recover(self, what: str = "losses became NaN/inf") -> str:
+        """Non-finite losses or weights: reload the last good checkpoint and halve the learning
+        rates. The back-off and the count survive the reload (the checkpoint holds older ones),
+        so each recovery takes a new, gentler path instead of replaying the last one."""
+        bad_step, recoveries, lr_scale = self.step, self.recoveries, self.lr_scale
         self._load_checkpoint()
-        self.recoveries += 1
-        self.lr_scale *= 0.5
+        self.recoveries = max(self.recoveries, recoveries) + 1
+        self.lr_scale = min(self.lr_scale, lr_scale) * 0.5
+        self.run.truncate_log(self.step)  # the steps after the checkpoint will be logged again
         for opt, lr in ((self.opt_g, self.cfg.lr_g), (self.opt_d, self.cfg.lr_d)):
             for group in opt.param_groups:
                 group["lr"] = lr * self.lr_scale
         self.gen.manual_seed(self.cfg.seed + 7919 * self.recoveries)  # do not replay the same batches
-        return (f"losses became NaN/inf near step {bad_step}; went back to the checkpoint at step "
+        return (f"{what} near step {bad_step}; went back to the checkpoint at step "
                 f"{self.step} and halved the learning rates")
+
+    def _recover_or_give_up(self, t0, what: str) -> bool:
+        """Recover (True), or, after MAX_RECOVERIES, go back to the last good checkpoint for
+        good and record why the run fails (False)."""
+        if self.recoveries - self.start_recoveries >= MAX_RECOVERIES:
+            bad_step, recoveries = self.step, self.recoveries
+            self._load_checkpoint()  # the last good state, for the final grid; nothing is written
+            self.recoveries = max(self.recoveries, recoveries)
+            self.fail_message = (f"{what} near step {bad_step} again after {MAX_RECOVERIES} recoveries with "
+                                 f"halved learning rates; stopped. The last good checkpoint (step {self.step}) "
+                                 f"is kept: resume it with a lower learning rate or pick another loss")
+            self.messages.append(self.fail_message)
+            self._report("error", t0, message=self.fail_message)
+            return False
+        msg = self._recover(what)
+        self.messages.append(msg)
+        self._report("recovered", t0, message=msg)
+        return True
 
     # ---- the loop ---------------------------------------------------------------------
     def _report(self, kind, t0, loss_d=None, loss_g=None, grid=None, message=""):
@@ -325,6 +370,7 @@ class Trainer:
         return p
 
     def _checkpoint(self, t0) -> str:
+        """Save; a full disk keeps the previous checkpoint. Raises NonFiniteState for bad weights."""
         try:
             self.save_checkpoint(self.seconds_before + time.perf_counter() - t0)
         except OSError as e:
@@ -349,59 +395,81 @@ class Trainer:
                     "dataset": {**self.dataset_info, "images": self.n}}, self.run.config)
         t0 = time.perf_counter()
         self.start_step, self.start_images = self.step, self.images_seen
+        self.start_recoveries, self.fail_message = self.recoveries, ""
+        # rows a crashed session logged after its last checkpoint would be logged again
+        self.run.truncate_log(self.step)
         self.run.write_status("running", self.step)
         if not self.run.training_images.is_file():
             self.run.write_training_images(to_uint8(self.real))
         self._report("start", t0, message=f"training on {describe_device(self.device)}")
-        if not self.run.checkpoint.is_file():
-            self._checkpoint(t0)  # step 0: something good to go back to
-        acc_d = torch.zeros((), device=self.device)
-        acc_g = torch.zeros((), device=self.device)
-        acc_n, last_report, last_grid, last_ckpt = 0, t0, t0, t0
-        state = "finished"
         try:
-            while self._budget_left(t0):
-                if self.should_stop():
-                    state = "stopped"
+            if not self.run.checkpoint.is_file():
+                self._checkpoint(t0)  # step 0: something good to go back to
+            while True:
+                state = self._train(t0)
+                if state == "failed":
                     break
-                ld, lg = self.train_step()
-                acc_d += ld
-                acc_g += lg
-                acc_n += 1
-                now = time.perf_counter()
-                if self.step % c.log_every == 0 or now - last_report >= 1.0:
-                    ld_, lg_ = (acc_d / acc_n).item(), (acc_g / acc_n).item()  # the only sync point
-                    acc_d.zero_()
-                    acc_g.zero_()
-                    acc_n, last_report = 0, now
-                    if not (math.isfinite(ld_) and math.isfinite(lg_)):
-                        msg = self._recover()
-                        self.messages.append(msg)
-                        self._report("recovered", t0, message=msg)
-                        continue
-                    p = self._report("step", t0, ld_, lg_)
-                    if self.step % c.log_every == 0:
-                        self.run.append_log([{"step": self.step, "epoch": round(p.epoch, 3),
-                                              "seconds": round(self.seconds_before + p.seconds, 3),
-                                              "images_per_second": round(p.images_per_second, 2),
-                                              "loss_d": ld_, "loss_g": lg_}])
-                saved = self.step % c.sample_every == 0
-                if saved or now - last_grid >= c.sample_seconds:
-                    grid = self.sample_grid()
-                    if saved:
-                        self.run.save_grid(self.step, grid)
-                    last_grid = now
-                    self._report("grid", t0, grid=grid)
-                if now - last_ckpt >= c.checkpoint_minutes * 60:
-                    self._checkpoint(t0)
-                    last_ckpt = now
+                bad = self.nonfinite_tensor()  # the final checkpoint must be good too
+                if bad is None:
+                    break
+                if not self._recover_or_give_up(t0, f"{bad} became NaN/inf"):
+                    state = "failed"
+                    break
+                if state == "stopped" or not self._budget_left(t0):
+                    break  # the reloaded checkpoint is what this session ends with
         except BaseException as e:
             self.run.write_status("failed", self.step, message=str(e)[:500])
             raise
         return self._finish(t0, state)
 
+    def _train(self, t0) -> str:
+        """Train until the budget ends ("finished"), a stop ("stopped") or too many NaNs ("failed")."""
+        c = self.cfg
+        acc_d = torch.zeros((), device=self.device)
+        acc_g = torch.zeros((), device=self.device)
+        acc_n, last_report, last_grid, last_ckpt = 0, t0, t0, time.perf_counter()
+        while self._budget_left(t0):
+            if self.should_stop():
+                return "stopped"
+            ld, lg = self.train_step()
+            acc_d += ld
+            acc_g += lg
+            acc_n += 1
+            now = time.perf_counter()
+            if self.step % c.log_every == 0 or now - last_report >= 1.0:
+                ld_, lg_ = (acc_d / acc_n).item(), (acc_g / acc_n).item()  # the only sync point
+                acc_d.zero_()
+                acc_g.zero_()
+                acc_n, last_report = 0, now
+                if not (math.isfinite(ld_) and math.isfinite(lg_)):
+                    if not self._recover_or_give_up(t0, "losses became NaN/inf"):
+                        return "failed"
+                    continue
+                p = self._report("step", t0, ld_, lg_)
+                if self.step % c.log_every == 0:
+                    self.run.append_log([{"step": self.step, "epoch": round(p.epoch, 3),
+                                          "seconds": round(self.seconds_before + p.seconds, 3),
+                                          "images_per_second": round(p.images_per_second, 2),
+                                          "loss_d": ld_, "loss_g": lg_}])
+            saved = self.step % c.sample_every == 0
+            if saved or now - last_grid >= c.sample_seconds:
+                grid = self.sample_grid()
+                if saved:
+                    self.run.save_grid(self.step, grid)
+                last_grid = now
+                self._report("grid", t0, grid=grid)
+            if now - last_ckpt >= c.checkpoint_minutes * 60:
+                last_ckpt = now
+                try:
+                    self._checkpoint(t0)
+                except NonFiniteState as e:  # finite losses can still hide bad weights (the EMA)
+                    if not self._recover_or_give_up(t0, str(e).split(" at step")[0]):
+                        return "failed"
+        return "finished"
+
     def _finish(self, t0, state: str) -> TrainResult:
-        msg = self._checkpoint(t0)
+        # a failed run keeps its last good checkpoint: the state in memory is that checkpoint's
+        msg = self.fail_message if state == "failed" else self._checkpoint(t0)
         grid = self.sample_grid()
         self.run.save_grid(self.step, grid)
         from PIL import Image
@@ -412,7 +480,7 @@ class Trainer:
             metrics = self.compute_metrics()
         secs = time.perf_counter() - t0
         self.run.write_status(state, self.step, message=msg, seconds=self.seconds_before + secs)
-        self._report("done", t0, grid=grid, message=f"{state} at step {self.step}")
+        self._report("done", t0, grid=grid, message=f"{state} at step {self.step}" + (f": {msg}" if state == "failed" else ""))
         return TrainResult(self.run.path, self.step, secs, state, self.recoveries, metrics, self.messages)
 
     @torch.no_grad()

@@ -307,7 +307,7 @@ class DataTab:
         cfg = cleanup_config(background, tolerance, threshold, auto_threshold, invert, crop, margin, size, mode)
         channels = 3 if cfg.mode == "color" else 1
         data = load_dataset(visitor.uploads, resolution=cfg.size, channels=channels, cleanup=cfg)
-        save_dataset(data, None, folder)
+        save_dataset(data, None, folder, cleanup=cfg)
         (folder / "cleanup.json").write_text(json.dumps(dataclasses.asdict(cfg), indent=2))
         skipped = f", {len(data.skipped)} file{'s' * (len(data.skipped) != 1)} skipped" if data.skipped else ""
         status = (f"Saved dataset **{name}**: {len(data)} images at {cfg.size} px"

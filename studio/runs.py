@@ -1,7 +1,6 @@
 """What the studio says about a visitor's runs (state, step, dataset)."""
 from __future__ import annotations
 
-import json
 import time
 from pathlib import Path
 
@@ -9,31 +8,22 @@ from gan_core.generate import WEIGHTS_NAME
 from gan_core.runfolder import RunFolder
 
 from .jobs import Job, JobManager
-from .workspace import STUDIO_META, Visitor
+from .workspace import Visitor
 
 
 def checkpoint_step(run: RunFolder) -> int | None:
-    """The step the checkpoint holds (what a resume continues from), read from its header only."""
-    try:
-        from safetensors import safe_open
-        with safe_open(str(run.checkpoint), framework="pt") as f:
-            meta = f.metadata() or {}
-        return int(json.loads(meta["json"])["step"])
-    except Exception:  # no checkpoint, or one being replaced right now
-        return None
+    """The step the checkpoint holds (RunFolder.checkpoint_step)."""
+    return run.checkpoint_step()
 
 
 def read_meta(run_dir: Path) -> dict:
-    try:
-        return json.loads((run_dir / STUDIO_META).read_text())
-    except (OSError, ValueError):
-        return {}
+    """studio.json of a run (RunFolder.read_studio_meta)."""
+    return RunFolder(run_dir).read_studio_meta()
 
 
 def write_meta(run_dir: Path, **meta) -> None:
-    run_dir.mkdir(parents=True, exist_ok=True)
-    old = read_meta(run_dir)
-    (run_dir / STUDIO_META).write_text(json.dumps({**old, **meta}, indent=2))
+    """Merge into studio.json, atomically (RunFolder.write_studio_meta)."""
+    RunFolder(run_dir).write_studio_meta(**meta)
 
 
 def run_info(visitor: Visitor, name: str, manager: JobManager) -> dict:
@@ -49,7 +39,7 @@ def run_info(visitor: Visitor, name: str, manager: JobManager) -> dict:
         state, step = status.get("state", "new"), int(status.get("step", 0) or 0)
         if state == "running":  # written by a process that is gone: the server restarted
             state = "interrupted"
-        ck = checkpoint_step(run)
+        ck = run.checkpoint_step()
         if ck is not None and state in ("interrupted", "stopped", "failed"):
             step = ck
     labels = {

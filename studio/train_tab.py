@@ -15,12 +15,13 @@ from gan_core.device import describe_device, pick_device
 from gan_core.errors import UserError
 from gan_core.metrics import format_report
 from gan_core.presets import PRESETS, default_preset_name, preset
+from gan_core.resume import resume_config
 from gan_core.runfolder import RunFolder
 
 from . import estimate, fields
 from .context import Studio
 from .jobs import Job
-from .runs import checkpoint_step, list_runs, read_meta, run_info, write_meta
+from .runs import list_runs, read_meta, run_info, write_meta
 from .ui import handler
 from .workspace import Visitor, check_name, env_number
 
@@ -93,8 +94,6 @@ def _build_config(preset_name, loss, resolution, width, batch_size, learning_rat
                      n_critic=_number("Critic steps", critic_steps, whole=True),
                      augment=",".join(a for a in AUGMENTS if a in (augment or [])),
                      sample_seconds=SAMPLE_SECONDS, **budget_overrides(budget_kind, budget))
-    if loss == "hinge":  # as the CLI does: hinge is meant to go with spectral norm
-        overrides["spectral_norm"] = True
     if overrides["steps"] is not None:  # short runs still get a few grids for the progress GIF
         every = PRESETS[preset_name]["train"].get("sample_every", 100)
         overrides["sample_every"] = max(1, min(every, overrides["steps"] // 20))
@@ -405,14 +404,9 @@ class TrainTab:
         dataset_dir = visitor.datasets / dataset if dataset else None
         if not folder.training_images.is_file() and not (dataset_dir and (dataset_dir / "dataset.json").is_file()):
             raise UserError(f"The dataset this run was trained on ({dataset or 'unknown'}) no longer exists.")
-        cfg = TrainConfig.from_dict(folder.read_config()["train"])
-        extra = budget_overrides(budget_kind, budget)
-        if extra["steps"] is not None:  # the trainer's steps budget counts from step 0
-            extra["steps"] += checkpoint_step(folder) or 0
-        if checkpoint_minutes() is not None:
-            extra["checkpoint_minutes"] = checkpoint_minutes()
-        try:
-            cfg = cfg.replace(**extra)
+        extra = {} if checkpoint_minutes() is None else {"checkpoint_minutes": checkpoint_minutes()}
+        try:  # gan_core's rule: a steps budget on resume means this many more steps
+            cfg = resume_config(run_dir, **budget_overrides(budget_kind, budget)).replace(**extra)
         except UserError as e:
             raise _labelled(e) from None
         job = Job(visitor.id, run, run_dir, cfg, dataset_dir, resume=True)

@@ -1,4 +1,5 @@
 """The command line as a user runs it: subprocesses, real files, exit codes, one-line errors."""
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -54,7 +55,10 @@ def test_train_generate_morph_end_to_end(tmp_path):
     assert r.returncode == 0, r.stderr
     assert "finished at step 6" in r.stdout and "step 6/6" in r.stderr
     assert "SWD" in r.stdout  # quality metrics printed
-    r = cli("train", "--data", raw, "--out", run, "--steps", "8", "--resume")
+    dataset = json.loads((run / "config.json").read_text())["dataset"]  # --clean is recorded
+    assert dataset["name"] == "raw" and dataset["source"] == str(raw.resolve())
+    assert dataset["cleanup"]["auto_threshold"] is True and dataset["cleanup"]["crop"] is True
+    r = cli("train", "--data", raw, "--out", run, "--steps", "2", "--resume")  # 2 more steps
     assert r.returncode == 0, r.stderr
     assert "finished at step 8" in r.stdout
     r = cli("generate", "--model", run, "--seeds", "0-3,9", "--out", tmp_path / "designs", "--upscale", "2",
