@@ -51,6 +51,15 @@ class AdaptiveAugment:
         coin = torch.rand(x.shape[0], 1, 1, 1, device=x.device, generator=generator, dtype=x.dtype)
         return torch.where(coin < self.p, augmented, x)
 
+    def state(self) -> torch.Tensor:
+        """[p, partial sum, count] for the checkpoint (an exact resume)."""
+        return torch.stack([self.p, self.acc, torch.tensor(float(self.count), device=self.p.device)])
+
+    def load_state(self, t: torch.Tensor) -> None:
+        self.p.copy_(t[0])
+        self.acc.copy_(t[1])
+        self.count = int(t[2])
+
     def observe(self, real_scores: torch.Tensor) -> None:
         """Accumulate r_t = E[sign(D(real))]; every ``interval`` calls move p towards the target."""
         self.acc += torch.sign(real_scores.detach()).mean()

@@ -26,6 +26,7 @@ from .errors import UserError
 from .images import make_grid, to_uint8
 from .latent import z_from_seeds
 from .models import Critic, Generator, SeededDropout
+from .recipe import AdaptiveAugment, LeCam
 from .runfolder import RunFolder
 
 MAX_RECOVERIES = 3  # NaN/inf recoveries per session; then the run fails, keeping its last good checkpoint
@@ -126,6 +127,9 @@ class Trainer:
                 mod.generator = self.gen
         self.grid_z = z_from_seeds(range(config.grid_size), m.z_dim, self.device)
         self.policies = config.augment_policies
+        self.lecam = LeCam(config.lecam_decay, self.device) if config.lecam_weight > 0 else None
+        self.ada = (AdaptiveAugment(config.ada_target, config.ada_images, config.batch_size, self.device)
+                    if config.ada_target > 0 and self.policies else None)
         self.step = 0
         self.images_seen = 0
         self.seconds_before = 0.0  # training time of earlier sessions of this run
@@ -156,7 +160,11 @@ class Trainer:
         return torch.randn(b, self.cfg.model.z_dim, device=self.device, generator=self.gen)
 
     def _aug(self, x: torch.Tensor) -> torch.Tensor:
-        return diff_augment(x, self.policies, self.gen) if self.policies else x
+        if not self.policies:
+            return x
+        if self.ada is not None:
+            return self.ada.apply(x, diff_augment(x, self.policies, self.gen), self.gen)
+        return diff_augment(x, self.policies, self.gen)
 
     def _autocast(self):
         return torch.autocast("cuda", dtype=torch.bfloat16, enabled=self.amp)
@@ -181,6 +189,10 @@ class Trainer:
             loss = loss + c.gp_lambda * L.gradient_penalty(self.D, real_in.float(), fake_in.float(), self.gen)
         if r1:
             loss = loss + (c.r1_gamma * 0.5 * c.r1_every) * L.r1_penalty(rs, real_in)
+        if self.lecam is not None:
+            loss = loss + c.lecam_weight * self.lecam.penalty(rs, fs)
+        if self.ada is not None:
+            self.ada.observe(rs)
         return loss
 
     def _d_update(self, loss: torch.Tensor) -> None:
@@ -290,6 +302,10 @@ class Trainer:
         tensors.update(td)
         tensors["rng.gen"] = self.gen.get_state()
         tensors["perm"] = self.perm
+        if self.lecam is not None:
+            tensors["recipe.lecam"] = self.lecam.anchors
+        if self.ada is not None:
+            tensors["recipe.ada"] = self.ada.state()
         meta = {"format_version": FORMAT_VERSION, "step": self.step, "images_seen": self.images_seen,
                 "cursor": self.cursor, "seconds": seconds_total, "opt_g": mg, "opt_d": md,
                 "lr_scale": self.lr_scale, "recoveries": self.recoveries, "model": self.cfg.model.to_dict()}
@@ -309,6 +325,10 @@ class Trainer:
         unflatten_optimizer(self.opt_d, "opt_d", tensors, meta["opt_d"])
         self.gen.set_state(tensors["rng.gen"])
         self.perm = tensors["perm"].to(self.device)
+        if self.lecam is not None and "recipe.lecam" in tensors:
+            self.lecam.anchors.copy_(tensors["recipe.lecam"])
+        if self.ada is not None and "recipe.ada" in tensors:
+            self.ada.load_state(tensors["recipe.ada"])
         self.step, self.images_seen, self.cursor = meta["step"], meta["images_seen"], meta["cursor"]
         self.seconds_before = meta["seconds"]
         self.recoveries = meta.get("recoveries", 0)
