@@ -51,8 +51,12 @@ def default_preset_name() -> str:
     return "balanced" if torch.cuda.is_available() else "quick"
 
 
-def preset(name: str, resolution: int | None = None, channels: int | None = None, **overrides) -> TrainConfig:
-    """A TrainConfig from a preset, with optional size and any field overridden by name."""
+def preset(name: str, resolution: int | None = None, channels: int | None = None, count: int | None = None,
+           **overrides) -> TrainConfig:
+    """A TrainConfig from a preset, with optional size and any field overridden by name.
+
+    ``count`` (images in the dataset) lets a preset pick settings from the data, as do
+    ``resolution`` and ``channels``; ``explain_choice`` says which and why."""
     if name not in PRESETS:
         raise UserError(f"preset must be one of {', '.join(PRESETS)}; got {name!r}")
     p = PRESETS[name]
