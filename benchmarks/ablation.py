@@ -12,7 +12,8 @@ more while other jobs come and go:
    of B, ..., repeated), so every arm sees the same load; the ratio to the first arm is
    robust even when the absolute speed is not;
 2. budget: the first arm gets ``--steps``; every other arm gets the steps that fit in the
-   same time at its measured speed (cheaper arms get more steps);
+   same time at its measured speed (cheaper arms get more steps); with ``--equal-steps``
+   all get ``--steps`` (options that cost the same per step, e.g. LeCam, ADA);
 3. training: all arms of a repeat run at the same time, one thread each, so drifts in the
    machine's load hit them alike; each repeat uses another seed.
 
@@ -67,12 +68,15 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=1)
     ap.add_argument("--count", type=int, default=500)
     ap.add_argument("--arm", action="append", required=True)
+    ap.add_argument("--equal-steps", action="store_true",
+                    help="give every arm --steps (for arms whose step costs the same by construction, "
+                         "where the timing's noise would only skew the budgets)")
     ap.add_argument("--out", type=Path, default=Path(f"/tmp/ablation-{time.strftime('%H%M%S')}"))
     a = ap.parse_args()
     arms = dict(parse_arm(s) for s in a.arm)
     first = next(iter(arms))
     sps = seconds_per_step(a.preset, a.resolution, a.channels, arms)
-    budget = {n: max(1, round(a.steps * sps[first] / sps[n])) for n in arms}
+    budget = {n: a.steps if a.equal_steps else max(1, round(a.steps * sps[first] / sps[n])) for n in arms}
     print(f"seconds per step (interleaved, 1 thread): " + ", ".join(f"{n} {s:.3f}" for n, s in sps.items()))
     t0 = time.perf_counter()
     rows: dict[str, list[dict]] = {n: [] for n in arms}
