@@ -66,6 +66,7 @@ def main() -> None:
     ap.add_argument("--channels", type=int, default=1, choices=(1, 3))
     ap.add_argument("--steps", type=int, default=1000, help="steps of the first arm")
     ap.add_argument("--repeats", type=int, default=1)
+    ap.add_argument("--first-seed", type=int, default=0, help="seed of the first repeat (then +1 each)")
     ap.add_argument("--count", type=int, default=500)
     ap.add_argument("--arm", action="append", required=True)
     ap.add_argument("--equal-steps", action="store_true",
@@ -88,7 +89,7 @@ def main() -> None:
             sets = sum((["--set", f"{k}={json.dumps(v)}"] for k, v in {**ov, "threads": 1}.items()), [])
             cmd = [sys.executable, str(HERE / "quality_run.py"), "--preset", a.preset, "--data", str(a.data),
                    "--resolution", str(a.resolution), "--channels", str(a.channels), "--steps", str(budget[name]),
-                   "--count", str(a.count), "--out", str(out), "--seed", str(rep), *sets]
+                   "--count", str(a.count), "--out", str(out), "--seed", str(a.first_seed + rep), *sets]
             procs[name] = (subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                             text=True), out)
         for name, (p, out) in procs.items():
