@@ -48,24 +48,24 @@ def from_uint8(a: np.ndarray, channels: int | None = None) -> torch.Tensor:
 
 def make_grid(pictures: np.ndarray, nrow: int | None = None, padding: int = 2,
               pad_value: int = 255) -> np.ndarray:
-    """Tile (N,H,W[,3]) uint8 pictures into one picture, ``nrow`` per row."""
+    """Tile (N,H,W[,3]) uint8 pictures into one picture, ``nrow`` per row (torchvision's tiling)."""
+    from torchvision.utils import make_grid as tile
     pictures = np.asarray(pictures)
     n = pictures.shape[0]
     if n == 0:
         raise ValueError("no pictures to tile")
     nrow = nrow or max(1, math.ceil(math.sqrt(n)))
+    t = torch.from_numpy(np.ascontiguousarray(pictures))
+    t = t.unsqueeze(1) if t.dim() == 3 else t.permute(0, 3, 1, 2)  # (N, C, H, W)
+    # torchvision narrows the grid to N columns and returns a lone picture unpadded; blank
+    # cells keep every grid nrow wide and padded, and the extra row they may add is cut off
+    blanks = max(nrow, 2) - n
+    if blanks > 0:
+        t = torch.cat([t, t.new_full((blanks, *t.shape[1:]), pad_value)])
+    grid = tile(t, nrow=nrow, padding=padding, pad_value=pad_value)
     rows = math.ceil(n / nrow)
-    h, w = pictures.shape[1:3]
-    extra = pictures.shape[3:]
-    H = rows * h + (rows + 1) * padding
-    W = nrow * w + (nrow + 1) * padding
-    grid = np.full((H, W, *extra), pad_value, dtype=np.uint8)
-    for i in range(n):
-        r, c = divmod(i, nrow)
-        y = padding + r * (h + padding)
-        x = padding + c * (w + padding)
-        grid[y:y + h, x:x + w] = pictures[i]
-    return grid
+    grid = grid[:, :rows * (pictures.shape[1] + padding) + padding].permute(1, 2, 0).numpy()
+    return np.ascontiguousarray(grid[..., 0] if pictures.ndim == 3 else grid)
 
 
 def to_pil(picture: np.ndarray) -> Image.Image:

@@ -447,7 +447,8 @@ class Trainer:
         c = self.cfg
         acc_d = torch.zeros((), device=self.device)
         acc_g = torch.zeros((), device=self.device)
-        acc_n, last_report, last_grid, last_ckpt = 0, t0, t0, time.perf_counter()
+        start = time.perf_counter()  # not t0: the step-0 checkpoint is no reason to report early
+        acc_n, last_report, last_grid, last_ckpt = 0, start, t0, start
         while self._budget_left(t0):
             if self.should_stop():
                 return "stopped"

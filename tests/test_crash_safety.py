@@ -60,3 +60,7 @@ def test_kill_9_during_training_then_resume(tmp_path):
     assert RunFolder(run).read_status()["state"] == "finished"
     assert not RunFolder(run).read_status()["interrupted"]
     assert not list(run.glob(".*.tmp"))  # temp files a kill may leave are swept on resume
+    # the rows logged after the checkpoint were dropped on resume, not logged twice
+    # (the old log read ..., 90, 100, 110, 90, 100, ... and the loss curve ran backwards)
+    steps = [r["step"] for r in RunFolder(run).read_log()]
+    assert steps == sorted(set(steps)) and steps[-1] == meta["step"] + 5  # test_trainer has the exact case

@@ -167,3 +167,119 @@ def test_init_does_not_touch_the_global_rng(tmp_path):
     torch.manual_seed(123)
     Trainer(tiny_train(), DATA, tmp_path / "r", evaluate=False)
     assert torch.equal(torch.rand(3), expected)
+
+
+def _checkpoint_finite(path) -> bool:
+    tensors, _ = load_tensors(path)
+    return all(torch.isfinite(v).all() for v in tensors.values() if v.is_floating_point())
+
+
+def test_nan_recovery_keeps_the_back_off_and_gives_up_after_the_cap(tmp_path):
+    """Every trajectory from the checkpoint blows up at step 5: each recovery must halve the
+    rate again (not start over from the checkpoint's), and after MAX_RECOVERIES the run fails,
+    keeping its last good checkpoint. The old code looped until the minutes budget ran out
+    (a generous one: a loaded 2-core machine needs well over 30 s for the three replays)."""
+    cfg = tiny_train("dcgan", steps=12, log_every=1).replace(steps=12, minutes=2.0)
+    t = Trainer(cfg, DATA, tmp_path / "r", evaluate=False)
+    events, lrs = [], []
+
+    def on_progress(p):
+        events.append(p)
+        if p.kind == "recovered":
+            lrs.append(t.opt_g.param_groups[0]["lr"])
+        if p.kind == "step" and p.step == 5:
+            with torch.no_grad():
+                next(t.G.parameters()).fill_(float("nan"))  # the generator blows up, every time
+
+    t.on_progress = on_progress
+    result = t.run_loop()
+    assert result.state == "failed" and result.recoveries == 3  # trainer.MAX_RECOVERIES
+    assert lrs == [cfg.lr_g * 0.5 ** (i + 1) for i in range(3)]  # 1/2, 1/4, 1/8
+    assert "after 3 recoveries" in result.messages[-1] and "last good checkpoint (step 0)" in result.messages[-1]
+    run = RunFolder(tmp_path / "r")
+    assert run.read_status()["state"] == "failed" and "lower learning rate" in run.read_status()["message"]
+    assert run.checkpoint_step() == 0 and _checkpoint_finite(run.checkpoint)
+    assert [r["step"] for r in run.read_log()] == [1, 2, 3, 4, 5]  # each replay replaced the last one's rows
+
+
+def test_recovery_count_and_back_off_survive_in_the_checkpoint(tmp_path):
+    # minutes too: the old code could loop for ever on a steps budget (a NaN checkpoint)
+    cfg = tiny_train("dcgan", steps=12, log_every=1, checkpoint_minutes=0.0).replace(steps=12, minutes=2.0)
+    t = Trainer(cfg, DATA, tmp_path / "r", evaluate=False)
+    poisoned = []
+
+    def on_progress(p):
+        if p.kind == "step" and p.step in (4, 8) and p.step not in poisoned:
+            poisoned.append(p.step)
+            with torch.no_grad():
+                next(t.G.parameters()).fill_(float("nan"))
+
+    t.on_progress = on_progress
+    result = t.run_loop()
+    assert result.state == "finished" and result.recoveries == 2 and result.step == 12
+    _, meta = load_tensors(tmp_path / "r" / "checkpoint.safetensors")
+    assert meta["recoveries"] == 2 and meta["lr_scale"] == 0.25
+    resumed = Trainer(cfg.replace(steps=14, minutes=None), DATA, tmp_path / "r", evaluate=False, resume=True)
+    assert resumed.opt_g.param_groups[0]["lr"] == pytest.approx(cfg.lr_g * 0.25)
+
+
+def _train_poisoning_ema(run_dir, cfg, at_step: int, value: float):
+    """Train, filling one EMA tensor with ``value`` at ``at_step`` (once); every checkpoint
+    written on the way must be finite. Returns (result, events)."""
+    t = Trainer(cfg, DATA, run_dir, evaluate=False)
+    events = []
+
+    def on_progress(p):
+        events.append(p)
+        if p.kind == "step" and p.step == at_step and not any(e.kind == "recovered" for e in events):
+            with torch.no_grad():
+                next(t.G_ema.parameters()).fill_(value)
+        if p.kind == "checkpoint":
+            assert _checkpoint_finite(t.run.checkpoint)
+
+    t.on_progress = on_progress
+    return t.run_loop(), events
+
+
+def test_no_checkpoint_is_written_with_non_finite_weights(tmp_path):
+    """NaN in the EMA weights does not show in the losses; the checkpoint check must catch it
+    (the old code wrote it, and model.safetensors with it)."""
+    cfg = tiny_train("dcgan", steps=10, log_every=1, checkpoint_minutes=0.0)  # a checkpoint every step
+    result, events = _train_poisoning_ema(tmp_path / "r", cfg, 5, float("nan"))
+    recovered = [e for e in events if e.kind == "recovered"]
+    assert len(recovered) == 1 and "G_ema." in recovered[0].message and "checkpoint at step 4" in recovered[0].message
+    assert result.state == "finished" and result.step == 10
+    assert _checkpoint_finite(tmp_path / "r" / "checkpoint.safetensors")
+    assert np.isfinite(load_generator(tmp_path / "r").generate([0]).astype(float)).all()
+
+
+def test_the_final_checkpoint_is_checked_too(tmp_path):
+    cfg = tiny_train("dcgan", steps=8, log_every=1)  # no checkpoint between step 0 and the end
+    result, events = _train_poisoning_ema(tmp_path / "r", cfg, 8, float("inf"))
+    assert [e.kind for e in events].count("recovered") == 1
+    assert result.state == "finished" and result.step == 8  # trained the lost steps again
+    assert _checkpoint_finite(tmp_path / "r" / "checkpoint.safetensors")
+    assert RunFolder(tmp_path / "r").checkpoint_step() == 8
+
+
+class _Crash(BaseException):
+    """Stands for kill -9 in-process: nothing after the raise runs (see test_crash_safety)."""
+
+
+def test_resume_after_a_crash_logs_each_step_once(tmp_path):
+    cfg = tiny_train("dcgan", steps=10, log_every=1, checkpoint_minutes=0.0)
+    t = Trainer(cfg, DATA, tmp_path / "r", evaluate=False)
+
+    def on_progress(p):
+        if p.kind == "checkpoint" and p.step == 4:
+            t.cfg.checkpoint_minutes = 1e6  # the last checkpoint before the crash
+        if p.kind == "step" and p.step == 7:
+            raise _Crash
+
+    t.on_progress = on_progress
+    with pytest.raises(_Crash):
+        t.run_loop()
+    run = RunFolder(tmp_path / "r")
+    assert load_tensors(run.checkpoint)[1]["step"] == 4 and [r["step"] for r in run.read_log()][-1] == 6
+    train(cfg, DATA, run_dir=tmp_path / "r", resume=True, evaluate=False)
+    assert [r["step"] for r in run.read_log()] == list(range(1, 11))  # old code: 1..6, 5..10
