@@ -166,6 +166,13 @@ class TrainConfig:
                                "memory); a larger set streams from a memory-mapped file", range=(0.0, 65536.0))
     seed: int = _f(0, "seed for weights, batches and grid latents", range=(0, None))
     preset: str = _f("custom", "name of the preset this came from")
+    # small-data recipe (gan_core/recipe.py), measured in benchmarks/ABLATIONS.md
+    lecam_weight: float = _f(0.0, "LeCam regularisation of D (Tseng et al. 2021); 0 = off", range=(0.0, 100.0))
+    lecam_decay: float = _f(0.99, "LeCam: EMA decay of D's mean outputs", range=(0.0, 0.99999))
+    ada_target: float = _f(0.0, "adaptive augmentation: target E[sign(D(real))], 0 = always augment",
+                           range=(0.0, 1.0))
+    ada_images: int = _f(20000, "adaptive augmentation: images for p to move from 0 to 1",
+                         range=(100, 10**8))
 
     def __post_init__(self):
         if isinstance(self.model, dict):

@@ -11,6 +11,8 @@ uint8 picture stacks (N, H, W) / (N, H, W, 3) (converted by ``images.from_uint8`
 * ``coverage_density``: Naeem et al. 2020, "Reliable Fidelity and Diversity
   Metrics for Generative Models", on 32x32 pixels.
 * ``memorisation``: which generated designs are near-copies of a training image.
+* ``palette_distance`` and HOG coverage (``coverage_density(..., features=hog)``):
+  see ``gan_core.features``; colour sets need the first, shapes the second.
 * ``evaluate`` bundles them into a JSON-ready dict; ``format_report`` explains it.
 """
 from __future__ import annotations
@@ -20,6 +22,7 @@ import torch
 import torch.nn.functional as F
 
 from . import images
+from .features import hog, palette_distance
 
 # SWD settings (ProGAN uses 128 patches per image; 64 keeps 500 fakes CPU-fast).
 PATCH_SIZE = 7           # side of the square patch descriptors
@@ -35,6 +38,11 @@ MEMO_PERCENTILE = 5.0    # copy threshold: this percentile of real nearest-neigh
 # icons. format_report quotes them to give the SWD number a scale.
 SWD_FLOOR_64 = 35.0
 SWD_NOISE_64 = 540.0
+# The same for colour (7x7x3 patches), from /work/shared/data/README.md and
+# benchmarks/metrics_floor.py --colour: twemoji-objects-100 vs the other 114 objects at 64 px.
+SWD_FLOOR_COLOUR_64 = 49.0
+SWD_NOISE_COLOUR_64 = 1290.0
+PALETTE_FLOOR_COLOUR = 11.0   # palette distance of the other real objects (blurred ≈ 38)
 
 # A binomial 5-tap filter, the kernel of cv2.pyrDown (and of ProGAN's pyr_down).
 _BINOMIAL = torch.tensor([1.0, 4.0, 6.0, 4.0, 1.0]) / 16.0
@@ -256,11 +264,16 @@ def _features(x: torch.Tensor) -> torch.Tensor:
 def _cdist(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     # The direct (non-matmul) form gives exact zeros for identical rows and identical
     # values for d(a,b) and d(b,a), which the ball-membership ties below rely on.
-    return torch.cdist(a, b, compute_mode="donot_use_mm_for_euclid_dist")
+    # In row blocks: the direct form holds a (rows, len(b), dims) difference, 0.7 GB for
+    # 1000 HOG descriptors against 100, which would set the evaluation's peak memory.
+    rows = max(1, 2**24 // max(1, b.shape[0] * a.shape[1]))
+    return torch.cat([torch.cdist(a[i:i + rows], b, compute_mode="donot_use_mm_for_euclid_dist")
+                      for i in range(0, a.shape[0], rows)]) if a.shape[0] else a.new_zeros(0, b.shape[0])
 
 
-def coverage_density(real, fake, k: int = 5) -> dict[str, float]:
-    """Coverage and density of Naeem et al. 2020 on 32x32 pixel features.
+def coverage_density(real, fake, k: int = 5, features=None) -> dict[str, float]:
+    """Coverage and density of Naeem et al. 2020 on 32x32 pixel features
+    (C x 32 x 32: colour counts), or on ``features(x) -> (N, D)`` (e.g. ``features.hog``).
 
     Each real image owns a ball reaching its k-th nearest other real image.
     coverage: share of real balls holding at least one fake (diversity; 1 is best).
@@ -272,7 +285,8 @@ def coverage_density(real, fake, k: int = 5) -> dict[str, float]:
     r, f = _as_pair(real, fake)
     if r.shape[0] <= k:
         raise ValueError(f"coverage/density needs more than k={k} real images, got {r.shape[0]}")
-    fr, ff = _features(r), _features(f)
+    feat = features or _features
+    fr, ff = feat(r), feat(f)
     d_rr = _cdist(fr, fr)
     radii = d_rr.kthvalue(k + 1, dim=1).values        # k+1: skip the zero self-distance
     inside = _cdist(ff, fr) < radii.unsqueeze(0)      # (fake, real)
@@ -314,8 +328,10 @@ def evaluate(real, fake, seed: int = 0, k: int = 5) -> dict:
     """All metrics as plain floats/ints/lists/str-keyed dicts, ready for json.dump.
 
     Keys: swd, swd_levels ({"64": ..., "32": ..., "16": ...}), coverage, density,
-    memorised_share, memorised_count, memorised_threshold, nearest (training index per
-    fake), nearest_distances, num_real, num_fake, resolution, k, seed.
+    hog_coverage, hog_density (the same on HOG shape descriptors), palette (colour
+    distance, see ``features.palette_distance``), memorised_share, memorised_count,
+    memorised_threshold, nearest (training index per fake), nearest_distances, num_real,
+    num_fake, resolution, channels, k, seed.
     """
     r, f = _as_pair(real, fake)
     levels = swd_per_level(r, f, seed)
@@ -323,6 +339,7 @@ def evaluate(real, fake, seed: int = 0, k: int = 5) -> dict:
     # tiny datasets: k shrinks to what the set allows; one image has no neighbours at all
     k = min(k, n - 1)
     cd = coverage_density(r, f, k) if k >= 1 else {"coverage": None, "density": None}
+    hd = coverage_density(r, f, k, features=hog) if k >= 1 else {"coverage": None, "density": None}
     if n >= 2:
         memo = memorisation(r, f)
     else:
@@ -334,6 +351,9 @@ def evaluate(real, fake, seed: int = 0, k: int = 5) -> dict:
         "swd_levels": {str(size): v for size, v in levels.items()},
         "coverage": cd["coverage"],
         "density": cd["density"],
+        "hog_coverage": hd["coverage"],
+        "hog_density": hd["density"],
+        "palette": palette_distance(r, f, seed),
         "memorised_share": memo["share"],
         "memorised_count": None if memorised is None else int(memorised),
         "memorised_threshold": memo["threshold"],
@@ -342,6 +362,7 @@ def evaluate(real, fake, seed: int = 0, k: int = 5) -> dict:
         "num_real": int(r.shape[0]),
         "num_fake": int(f.shape[0]),
         "resolution": int(r.shape[-1]),
+        "channels": int(r.shape[1]),
         "k": int(k),
         "seed": int(seed),
     }
@@ -351,11 +372,19 @@ def format_report(metrics: dict) -> str:
     """A few lines a person can read: each number and which way is good."""
     levels = " · ".join(f"{s} px {v:.0f}" for s, v in metrics["swd_levels"].items())
     n_fake = metrics.get("num_fake", len(metrics.get("nearest", [])))
+    colour = metrics.get("channels", 1) == 3
+    scale = (f"on 100 colour objects at 64 px the real-vs-real floor is ≈ {SWD_FLOOR_COLOUR_64:.0f}, "
+             f"random noise ≈ {SWD_NOISE_COLOUR_64:,.0f}" if colour else
+             f"on 100 icons at 64 px the real-vs-real floor is ≈ {SWD_FLOOR_64:.0f}, "
+             f"random noise ≈ {SWD_NOISE_64:.0f}")
     lines = [
-        f"SWD {metrics['swd']:.0f} (lower is better; on 100 icons at 64 px the "
-        f"real-vs-real floor is ≈ {SWD_FLOOR_64:.0f}, random noise ≈ {SWD_NOISE_64:.0f})",
+        f"SWD {metrics['swd']:.0f} (lower is better; {scale})",
         f"  per level: {levels}  (fine detail first, overall shape last)",
     ]
+    if metrics.get("palette") is not None:
+        lines.append(f"Palette {metrics['palette']:.0f} (colour distance, lower is better"
+                     + (f"; new real objects ≈ {PALETTE_FLOOR_COLOUR:.0f}, blurred ones ≈ 38)" if colour
+                        else "; grey levels only)"))
     if metrics.get("coverage") is not None:
         lines += [
             f"Coverage {metrics['coverage']:.2f} (share of training designs with a generated "
@@ -363,6 +392,9 @@ def format_report(metrics: dict) -> str:
             f"Density {metrics['density']:.2f} (≈ 1 when generated designs sit among the real "
             f"ones; well below 1 means off-style, above 1 crowding on common designs)",
         ]
+        if metrics.get("hog_coverage") is not None:
+            lines.append(f"Shape coverage {metrics['hog_coverage']:.2f} (the same on HOG shape "
+                         f"descriptors, density {metrics['hog_density']:.2f})")
     if metrics.get("memorised_share") is not None:
         lines.append(
             f"Memorised {100 * metrics['memorised_share']:.0f}% "

@@ -42,6 +42,7 @@ class CleanupConfig:
     size: int | None = None       # pad to a square and resize to size x size; None keeps the size
     mode: str = "binary"          # "binary": black on white; "grayscale": detail keeps its grey,
     #                               inverted so light-on-dark photos become dark-on-white; "color": RGB
+    #                               object on white from a smooth backdrop model (colour_cleanup.py)
 
     def __post_init__(self):
         if self.background not in BACKGROUNDS:
@@ -156,18 +157,22 @@ def clean_image(image: Image.Image, config: CleanupConfig) -> Image.Image:
     Resizing (``size``) anti-aliases edges, so binary output then has grey edge pixels.
     """
     image = ImageOps.exif_transpose(image)
-    gray = np.asarray(image.convert("L"))
-    mask = detail_mask(gray, config)
     bg, fg = (0, 255) if config.invert else (255, 0)
-    if config.mode == "binary":
-        out = np.where(mask, np.uint8(fg), np.uint8(bg))
-    elif config.mode == "grayscale":
-        # Light-on-dark photos become dark-on-white; inverted output keeps the photo's grey.
-        detail = gray if config.invert else 255 - gray
-        out = np.where(mask, detail, np.uint8(bg))
+    if config.mode == "color":
+        # colour photos: a smooth backdrop model and a soft matte (threshold and background
+        # do not apply; tolerance > 0 overrides the noise-based distance threshold)
+        from .colour_cleanup import clean_colour
+        out, alpha = clean_colour(np.asarray(image.convert("RGB")), config.tolerance, config.invert)
+        mask = alpha >= 0.5
     else:
-        rgb = np.asarray(image.convert("RGB"))
-        out = np.where(mask[..., None], rgb, np.uint8(bg))
+        gray = np.asarray(image.convert("L"))
+        mask = detail_mask(gray, config)
+        if config.mode == "binary":
+            out = np.where(mask, np.uint8(fg), np.uint8(bg))
+        else:
+            # Light-on-dark photos become dark-on-white; inverted output keeps the photo's grey.
+            detail = gray if config.invert else 255 - gray
+            out = np.where(mask, detail, np.uint8(bg))
     if config.crop:
         box = object_box(mask)
         if box is not None:  # nothing found: keep the whole picture

@@ -17,6 +17,8 @@ PRESETS: dict[str, dict] = {
         model=dict(arch="compact", width=32, z_dim=128, d_norm="batch"),
         train=dict(loss="dcgan", batch_size=32, lr_g=2e-4, lr_d=2e-4, beta1=0.5, beta2=0.999,
                    n_critic=1, augment="translation,cutout,color", ema_decay=0.999,
+                   # LeCam (lecam_weight) is an option, off until a quiet-machine 64 px A/B shows it
+                   # helps: the only evidence so far is 32 px / 600 steps on a shared CPU (ABLATIONS.md)
                    minutes=10.0, sample_every=200),
     ),
     "balanced": dict(
@@ -45,14 +47,66 @@ PRESETS: dict[str, dict] = {
 }
 
 
+def data_choices(name: str, resolution: int, channels: int, count: int | None) -> list[tuple[dict, str]]:
+    """Settings a preset picks from the dataset: (field overrides, why) in the order applied.
+
+    Each rule is a measurement in benchmarks/ABLATIONS.md; without one a preset keeps its
+    own settings. Explicit overrides given to ``preset`` always win.
+    """
+    rules: list[tuple[dict, str]] = []
+    for test, presets, changes, why in DATA_RULES:
+        if name in presets and test(resolution, channels, count):
+            rules.append((dict(changes), why))
+    return rules
+
+
+def explain_choice(name: str, dataset_info: dict) -> str:
+    """A sentence or two for the Train tab: which settings the preset picked for this data, and why.
+
+    ``dataset_info`` holds resolution, channels and the image count ("count" or "images").
+    """
+    if name not in PRESETS:
+        raise UserError(f"preset must be one of {', '.join(PRESETS)}; got {name!r}")
+    res = int(dataset_info.get("resolution") or PRESETS[name]["model"].get("resolution", 64))
+    ch = int(dataset_info.get("channels") or 1)
+    n = dataset_info.get("count", dataset_info.get("images"))
+    what = f"{n} {'colour' if ch == 3 else 'grayscale'} images at {res} px" if n else \
+        f"{'colour' if ch == 3 else 'grayscale'} images at {res} px"
+    cfg = preset(name, resolution=res, channels=ch, count=n)
+    base = (f"{name}: width {cfg.model.width}, batch {cfg.batch_size}, {cfg.loss} loss, "
+            f"augment {cfg.augment or 'off'}")
+    extras = [f"LeCam {cfg.lecam_weight:g}"] if cfg.lecam_weight else []
+    if cfg.ada_target:
+        extras.append(f"adaptive augmentation (target {cfg.ada_target:g})")
+    if extras:
+        base += ", " + ", ".join(extras)
+    choices = data_choices(name, res, ch, n)
+    if not choices:
+        return f"{base}. For {what} the preset keeps its own settings."
+    picked = "; ".join(f"{', '.join(f'{k} {v}' for k, v in c.items())}: {why}" for c, why in choices)
+    return f"{base}. Picked for {what}: {picked}."
+
+
+# (test on (resolution, channels, count), presets, overrides, why) -- see data_choices.
+# Only measured rules belong here (benchmarks/ABLATIONS.md).
+DATA_RULES: list[tuple] = [
+    # Candidate, not yet measured for quality (only for speed, on a shared CPU): quick at 128 px
+    # with width 16 (2.4x the steps of width 32 in the same time). See benchmarks/ABLATIONS.md.
+]
+
+
 def default_preset_name() -> str:
     """quick without a GPU, balanced with one."""
     import torch
     return "balanced" if torch.cuda.is_available() else "quick"
 
 
-def preset(name: str, resolution: int | None = None, channels: int | None = None, **overrides) -> TrainConfig:
-    """A TrainConfig from a preset, with optional size and any field overridden by name."""
+def preset(name: str, resolution: int | None = None, channels: int | None = None, count: int | None = None,
+           **overrides) -> TrainConfig:
+    """A TrainConfig from a preset, with optional size and any field overridden by name.
+
+    ``count`` (images in the dataset) lets a preset pick settings from the data, as do
+    ``resolution`` and ``channels``; ``explain_choice`` says which and why."""
     if name not in PRESETS:
         raise UserError(f"preset must be one of {', '.join(PRESETS)}; got {name!r}")
     p = PRESETS[name]
@@ -61,5 +115,10 @@ def preset(name: str, resolution: int | None = None, channels: int | None = None
         model["resolution"] = resolution
     if channels is not None:
         model["channels"] = channels
-    cfg = TrainConfig(model=ModelConfig(**model), preset=name, **p["train"])
+    train = dict(p["train"])
+    res, ch = model.get("resolution", 64), model.get("channels", 1)
+    for changes, _ in data_choices(name, res, ch, count):
+        for k, v in changes.items():
+            (model if k in ModelConfig.__dataclass_fields__ else train)[k] = v
+    cfg = TrainConfig(model=ModelConfig(**model), preset=name, **train)
     return cfg.replace(**overrides) if overrides else cfg

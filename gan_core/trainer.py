@@ -29,6 +29,7 @@ from .errors import UserError
 from .images import make_grid, to_uint8
 from .latent import z_from_seeds
 from .models import Critic, Generator, SeededDropout
+from .recipe import AdaptiveAugment, LeCam
 from .runfolder import RunFolder
 
 MAX_RECOVERIES = 3  # NaN/inf recoveries per session; then the run fails, keeping its last good checkpoint
@@ -149,6 +150,9 @@ class Trainer:
                 mod.generator = self.gen
         self.grid_z = z_from_seeds(range(config.grid_size), m.z_dim, self.device)
         self.policies = config.augment_policies
+        self.lecam = LeCam(config.lecam_decay, self.device) if config.lecam_weight > 0 else None
+        self.ada = (AdaptiveAugment(config.ada_target, config.ada_images, config.batch_size, self.device)
+                    if config.ada_target > 0 and self.policies else None)
         self.step = 0
         self.images_seen = 0
         self.seconds_before = 0.0  # training time of earlier sessions of this run
@@ -187,7 +191,11 @@ class Trainer:
         return torch.randn(b, self.cfg.model.z_dim, device=self.device, generator=self.gen)
 
     def _aug(self, x: torch.Tensor) -> torch.Tensor:
-        return diff_augment(x, self.policies, self.gen) if self.policies else x
+        if not self.policies:
+            return x
+        if self.ada is not None:
+            return self.ada.apply(x, diff_augment(x, self.policies, self.gen), self.gen)
+        return diff_augment(x, self.policies, self.gen)
 
     def _autocast(self):
         return torch.autocast("cuda", dtype=torch.bfloat16, enabled=self.amp)
@@ -212,6 +220,10 @@ class Trainer:
             loss = loss + c.gp_lambda * L.gradient_penalty(self.D, real_in.float(), fake_in.float(), self.gen)
         if r1:
             loss = loss + (c.r1_gamma * 0.5 * c.r1_every) * L.r1_penalty(rs, real_in)
+        if self.lecam is not None:
+            loss = loss + c.lecam_weight * self.lecam.penalty(rs, fs)
+        if self.ada is not None:
+            self.ada.observe(rs)
         return loss
 
     def _d_update(self, loss: torch.Tensor) -> None:
@@ -330,6 +342,10 @@ class Trainer:
         tensors["perm"] = self.perm
         for r, (gen_state, perm, _) in enumerate(ranks[1:], 1):
             tensors[f"rank{r}.rng.gen"], tensors[f"rank{r}.perm"] = gen_state, perm
+        if self.lecam is not None:
+            tensors["recipe.lecam"] = self.lecam.anchors
+        if self.ada is not None:
+            tensors["recipe.ada"] = self.ada.state()
         meta = {"format_version": FORMAT_VERSION, "step": self.step, "images_seen": self.images_seen,
                 "world_size": self.dist.world_size, "cursors": [r[2] for r in ranks],
                 "cursor": self.cursor, "seconds": seconds_total, "opt_g": mg, "opt_d": md,
@@ -348,6 +364,10 @@ class Trainer:
             mod.load_state_dict(sd)
         unflatten_optimizer(self.opt_g, "opt_g", tensors, meta["opt_g"])
         unflatten_optimizer(self.opt_d, "opt_d", tensors, meta["opt_d"])
+        if self.lecam is not None and "recipe.lecam" in tensors:
+            self.lecam.anchors.copy_(tensors["recipe.lecam"])
+        if self.ada is not None and "recipe.ada" in tensors:
+            self.ada.load_state(tensors["recipe.ada"])
         self.step, self.images_seen, self.cursor = meta["step"], meta["images_seen"], meta["cursor"]
         rank, world = self.dist.rank, self.dist.world_size
         if meta.get("world_size", 1) == world:  # each rank continues its own batch stream: exact

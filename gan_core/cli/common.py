@@ -87,7 +87,9 @@ def cleanup_flags(q, default_threshold=None):
     g.add_argument("--crop", action="store_true", help="crop to the object and centre it")
     g.add_argument("--margin", type=float, default=0.1, help="margin around the crop (fraction)")
     g.add_argument("--size", type=int, default=None, help="pad to square and resize to SIZE px")
-    g.add_argument("--mode", choices=("binary", "grayscale", "color"), default="binary")
+    g.add_argument("--mode", choices=("binary", "grayscale", "color"), default="binary",
+                   help="color: the object in colour on white, the backdrop modelled from the border "
+                        "(threshold and background do not apply; --tolerance > 0 sets the colour distance)")
 
 
 def cleanup_from_args(a):

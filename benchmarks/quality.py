@@ -1,0 +1,114 @@
+"""Shared by quality_run.py and ablation.py: one timed training run and its target table.
+
+A run trains a preset (with overrides) for N minutes on a folder, then generates
+``count`` designs from its EMA generator and compares them with the training images:
+multi-scale SWD and its coarsest level, each against the real-vs-real floor measured on
+the same data (the training images vs the other images of the full folder, at the same
+resolution and channels), the palette distance, pixel and HOG coverage, the memorised
+share and the peak RSS.
+"""
+from __future__ import annotations
+
+import json
+import resource
+import sys
+import time
+from pathlib import Path
+
+import torch
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from gan_core import metrics  # noqa: E402
+from gan_core.datasets import load_dataset  # noqa: E402
+from gan_core.presets import preset  # noqa: E402
+from gan_core.trainer import Trainer  # noqa: E402
+
+DATA = ROOT.parent / "shared" / "data"
+FULL = {"fa-icons-100": "fa-icons", "twemoji-objects-100": "twemoji-objects"}  # floor references
+
+
+def parse_overrides(items: list[str]) -> dict:
+    """["lecam_weight=0.1", "width=16", "augment=translation"] -> typed values (JSON where it parses)."""
+    out = {}
+    for item in items or []:
+        key, _, value = item.partition("=")
+        try:
+            out[key.strip()] = json.loads(value)
+        except json.JSONDecodeError:
+            out[key.strip()] = value
+    return out
+
+
+def floor(data_dir: Path, resolution: int, channels: int, seed: int = 0) -> dict | None:
+    """SWD levels and palette of the training images vs the rest of the full folder (cached)."""
+    full = data_dir.parent / FULL.get(data_dir.name, "")
+    if data_dir.name not in FULL or not full.is_dir():
+        return None
+    cache = Path("/tmp") / f"floor-{data_dir.name}-{resolution}-{channels}-{seed}.json"
+    if cache.is_file():
+        return json.loads(cache.read_text())
+    names = {p.name for p in data_dir.iterdir()}
+    others = [p for p in sorted(full.glob("*.png")) if p.name not in names]
+    real = load_dataset(data_dir, resolution, channels).images
+    other = load_dataset(others, resolution, channels).images
+    levels = metrics.swd_per_level(real, other, seed)
+    out = {"swd": sum(levels.values()) / len(levels), "levels": {str(k): v for k, v in levels.items()},
+           "palette": metrics.palette_distance(real, other, seed), "others": len(others)}
+    cache.write_text(json.dumps(out))
+    return out
+
+
+def run(preset_name: str, data_dir: Path, resolution: int, channels: int, minutes: float | None,
+        steps: int | None, out: Path, count: int = 1000, overrides: dict | None = None,
+        seed: int = 0) -> dict:
+    """Train, generate ``count`` designs, evaluate; returns a JSON-ready dict of the table's numbers."""
+    budget = {"steps": steps} if steps else {"minutes": minutes}
+    data = load_dataset(data_dir, resolution=resolution, channels=channels)
+    cfg = preset(preset_name, resolution=resolution, channels=channels, count=len(data), seed=seed,
+                 **budget, **(overrides or {}))
+    t = Trainer(cfg, data, out, evaluate=False, dataset_info={"name": data_dir.name})
+    t0 = time.perf_counter()
+    r = t.run_loop()
+    rss_train = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
+    with torch.no_grad():
+        z = torch.randn(count, cfg.model.z_dim, generator=torch.Generator().manual_seed(12345))
+        fake = torch.cat([t.G_ema(z[i:i + 100]).float() for i in range(0, count, 100)])
+    m = metrics.evaluate(t.real.float().cpu(), fake, seed=seed)
+    f = floor(data_dir, resolution, channels, seed)
+    coarse = min(m["swd_levels"], key=int)
+    row = {"preset": preset_name, "overrides": overrides or {}, "data": data_dir.name, "resolution": resolution,
+           "channels": channels, "images": len(data), "steps": r.step, "train_seconds": round(r.seconds, 1),
+           "swd": m["swd"], "swd_levels": m["swd_levels"], "coarsest": m["swd_levels"][coarse],
+           "palette": m["palette"], "coverage": m["coverage"], "density": m["density"],
+           "hog_coverage": m["hog_coverage"], "memorised_share": m["memorised_share"], "fakes": count,
+           "peak_rss_gb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20, 2),
+           "peak_rss_train_gb": round(rss_train, 2), "wall_seconds": round(time.perf_counter() - t0, 1),
+           "run_dir": str(out), "config": cfg.to_dict()}
+    if f:
+        row.update(floor_swd=f["swd"], floor_coarsest=f["levels"][coarse], floor_palette=f["palette"],
+                   swd_ratio=m["swd"] / f["swd"], coarsest_ratio=m["swd_levels"][coarse] / f["levels"][coarse])
+    (out / "quality.json").write_text(json.dumps(row, indent=2))
+    return row
+
+
+def table(row: dict) -> str:
+    """The issue's target table for one run."""
+    def ratio(key):
+        return f" ({row[key]:.2f}x floor)" if key in row else ""
+    lines = [
+        f"{row['data']}, {'colour' if row['channels'] == 3 else 'gray'}, {row['resolution']} px, "
+        f"{row['images']} images; preset {row['preset']} {row['overrides'] or ''}".rstrip(),
+        f"  {row['steps']} steps in {row['train_seconds'] / 60:.1f} min; {row['fakes']} generated designs",
+        f"  SWD              {row['swd']:7.1f}" + (f"   floor {row['floor_swd']:.1f}" if "floor_swd" in row else "")
+        + ratio("swd_ratio"),
+        f"  coarsest level   {row['coarsest']:7.1f}"
+        + (f"   floor {row['floor_coarsest']:.1f}" if "floor_coarsest" in row else "") + ratio("coarsest_ratio"),
+        f"  palette          {row['palette']:7.1f}"
+        + (f"   floor {row['floor_palette']:.1f}" if "floor_palette" in row else ""),
+        f"  coverage         pixels {row['coverage']:.2f}, HOG {row['hog_coverage']:.2f}  (density {row['density']:.2f})",
+        f"  memorised share  {100 * row['memorised_share']:.1f}%",
+        f"  peak RSS         {row['peak_rss_gb']:.2f} GB (training {row['peak_rss_train_gb']:.2f} GB)",
+    ]
+    return "\n".join(lines)

@@ -1,0 +1,41 @@
+"""Presets that pick settings from the dataset, and the sentence that says which and why."""
+from __future__ import annotations
+
+import pytest
+
+from gan_core.errors import UserError
+from gan_core.presets import PRESETS, data_choices, explain_choice, preset
+
+CASES = [(res, ch, 100) for res in (64, 128) for ch in (1, 3)]
+
+
+@pytest.mark.parametrize("res,ch,count", CASES)
+def test_preset_applies_its_data_rules_and_explains_them(res, ch, count):
+    cfg = preset("quick", resolution=res, channels=ch, count=count)
+    assert (cfg.model.resolution, cfg.model.channels) == (res, ch)
+    text = explain_choice("quick", {"resolution": res, "channels": ch, "images": count})
+    assert f"{res} px" in text and str(count) in text and ("colour" if ch == 3 else "grayscale") in text
+    assert f"width {cfg.model.width}" in text and f"batch {cfg.batch_size}" in text
+    for changes, why in data_choices("quick", res, ch, count):
+        assert why in text
+        for k, v in changes.items():
+            got = getattr(cfg.model, k) if hasattr(cfg.model, k) else getattr(cfg, k)
+            assert got == v
+
+
+def test_a_data_rule_applies_and_explicit_settings_win(monkeypatch):
+    """The mechanism, with a rule of its own (DATA_RULES holds only measured rules; it may be empty)."""
+    from gan_core import presets
+    rule = (lambda res, ch, n: res >= 128, ("quick",), dict(width=16), "a test rule")
+    monkeypatch.setattr(presets, "DATA_RULES", [rule])
+    assert preset("quick", resolution=128, channels=3, count=100).model.width == 16
+    assert preset("quick", resolution=64, channels=3, count=100).model.width == 32
+    assert preset("quick", resolution=128, channels=3, count=100, width=48).model.width == 48
+    assert "a test rule" in explain_choice("quick", {"resolution": 128, "channels": 3, "images": 100})
+
+
+def test_presets_without_rules_say_so_and_bad_names_fail():
+    assert "keeps its own settings" in explain_choice("classic", {"resolution": 64, "channels": 1})
+    with pytest.raises(UserError, match="preset must be one of"):
+        explain_choice("fastest", {})
+    assert set(PRESETS) >= {"quick", "balanced", "quality", "classic"}

@@ -1,0 +1,68 @@
+"""The small-data recipe options: LeCam regularisation and the adaptive augmentation."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from gan_core.generate import load_generator
+from gan_core.recipe import AdaptiveAugment, LeCam
+from gan_core.trainer import Trainer, train
+
+from helpers import shapes_dataset, tiny_train
+
+DATA = shapes_dataset()
+
+
+def test_lecam_pulls_outputs_towards_the_other_sets_average():
+    lecam = LeCam(decay=0.0, device=torch.device("cpu"))  # decay 0: anchors are this batch's means
+    real = torch.tensor([2.0, 2.0], requires_grad=True)
+    fake = torch.tensor([-2.0, -2.0], requires_grad=True)
+    penalty = lecam.penalty(real, fake)
+    assert torch.allclose(lecam.anchors, torch.tensor([2.0, -2.0]))
+    assert penalty.item() == pytest.approx(16 + 16)
+    penalty.backward()
+    assert (real.grad > 0).all() and (fake.grad < 0).all()  # descent brings them together
+    same = lecam.penalty(torch.zeros(2), torch.zeros(2))
+    slow = LeCam(decay=0.99, device=torch.device("cpu"))
+    slow.penalty(torch.ones(2), -torch.ones(2))
+    assert same.item() >= 0 and slow.anchors.abs().max() < 0.02
+
+
+def test_ada_probability_follows_the_overfitting_signal():
+    ada = AdaptiveAugment(target=0.6, images=64, batch_size=8, device=torch.device("cpu"))
+    for _ in range(8):
+        ada.observe(torch.ones(8))          # D sure of every real image: r_t = 1 > 0.6
+    assert ada.p.item() == pytest.approx(1.0)  # 2 adjustments of 8*4/64 = 0.5
+    for _ in range(4):
+        ada.observe(-torch.ones(8))
+    assert ada.p.item() == pytest.approx(0.5)
+    x, aug = torch.zeros(1000, 1, 2, 2), torch.ones(1000, 1, 2, 2)
+    share = ada.apply(x, aug, torch.Generator().manual_seed(0)).mean().item()
+    assert 0.45 < share < 0.55
+    ada.p.zero_()
+    assert ada.apply(x, aug, torch.Generator()).sum() == 0
+
+
+def test_recipe_options_train_and_resume_exactly(tmp_path):
+    cfg = tiny_train("dcgan", steps=8, lecam_weight=0.3, ada_target=0.6, ada_images=200)
+    train(cfg, DATA, run_dir=tmp_path / "a", evaluate=False)
+    train(cfg.replace(steps=4), DATA, run_dir=tmp_path / "b", evaluate=False)
+    train(cfg, DATA, run_dir=tmp_path / "b", resume=True, evaluate=False)
+    a = load_generator(tmp_path / "a").generate(range(4))
+    b = load_generator(tmp_path / "b").generate(range(4))
+    np.testing.assert_array_equal(a, b)
+
+
+def test_options_change_training_and_defaults_are_off(tmp_path):
+    base = tiny_train("dcgan", steps=3)
+    assert base.lecam_weight == 0 and base.ada_target == 0
+    t = Trainer(base, DATA, tmp_path / "x", evaluate=False)
+    assert t.lecam is None and t.ada is None
+    weights = []
+    for i, kw in enumerate(({}, {"lecam_weight": 1.0}, {"ada_target": 0.6})):
+        t = Trainer(base.replace(**kw), DATA, tmp_path / f"r{i}", evaluate=False)
+        for _ in range(3):
+            t.train_step()
+        weights.append(torch.cat([p.detach().flatten() for p in t.G.parameters()]))
+    assert not torch.equal(weights[0], weights[1]) and not torch.equal(weights[0], weights[2])
