@@ -195,7 +195,7 @@ class SteerPanel:
 
     # ---- events ------------------------------------------------------------------------
     def wire(self, tab, app) -> None:
-        from .tab import AFTER_PICTURE  # (tab.py imports this module: read it once both are loaded)
+        from .tab import AFTER_PICTURE, AFTER_PICTURE_ALL  # (tab.py imports this module: read it once both are loaded)
         self.visitor = v = app.visitor
         fast = dict(api_visibility="private", queue=False, show_progress="hidden")
         queued = dict(api_visibility="private", concurrency_id="generate", concurrency_limit=4,
@@ -210,8 +210,13 @@ class SteerPanel:
                   js=AFTER_PICTURE, **queued)  # once the browser has the picture: the SVG trace holds the GIL
         # a new picture on show means a new current design (State.change does not fire for the
         # tab's queue=False events; the picture's change does)
+        # one strips redraw at a time, after the picture is on the page: a quick run of seed moves
+        # then draws the strips once for the last design instead of 24 pictures per move in parallel
+        # with the next moves (measured: seed-click latency 664 -> see README)
         tab.design.change(self.sync, {tab.current, v, self.strips_for, *self.sliders},
-                          [*self.sliders, self.strips_for, *self.strips], trigger_mode="always_last", **queued)
+                          [*self.sliders, self.strips_for, *self.strips], trigger_mode="always_last",
+                          js=AFTER_PICTURE_ALL, api_visibility="private", concurrency_id="steer_strips",
+                          concurrency_limit=1, show_progress="hidden")
         self.reset.click(self.reset_edits, [tab.current, v], [tab.current, *self.sliders, self.strips_for,
                                                               *self.strips, self.status, *tab.view_outputs],
                          **queued)

@@ -67,6 +67,7 @@ AFTER_PICTURE = """(...args) => new Promise(done => setTimeout(() => {
   const timer = setTimeout(go, 500);
   img.addEventListener('load', () => { clearTimeout(timer); go(); }, {once: true});
 }, 40))"""
+AFTER_PICTURE_ALL = AFTER_PICTURE.replace("args.slice(0, 3)", "args")  # the same wait, every input kept
 FAST = dict(queue=False, show_progress="hidden")   # cheap handlers: no queue round trip, no overlay
 
 
