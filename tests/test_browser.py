@@ -150,7 +150,7 @@ def test_designer_session(studio_app, browser):
     wait_idle_toasts(page)
     print(f"train: {len(grids)} different sample grids seen while training")
     page.locator("#progress_gif img").wait_for()
-    page.get_by_text("Coverage").wait_for()
+    page.get_by_text("Coverage", exact=False).first.wait_for()  # also "Shape coverage" (HOG) now
     page.locator("#loss_plot").scroll_into_view_if_needed()
     page.wait_for_timeout(500)
     page.screenshot(path=str(SHOTS / "train.png"), full_page=True)
