@@ -13,7 +13,7 @@ if TYPE_CHECKING:  # the tabs import this module
     import gradio as gr
 
     from .data_tab import DataTab
-    from .explore_tab import ExploreTab
+    from .explore import ExploreTab
     from .train_tab import TrainTab
 
 
