@@ -8,6 +8,7 @@ the ``load`` event of the design picture with a new ``src``. Prints median, p95 
 
     python benchmarks/bench_explore_latency.py                      # this checkout
     python benchmarks/bench_explore_latency.py --repo /tmp/before   # another checkout (before/after)
+    python benchmarks/bench_explore_latency.py --pause-ms 1500      # everything drawn between clicks
 
 The machine's load matters (a 2-core box shared with other work): the script prints the load
 average before and after.
@@ -62,7 +63,7 @@ def start_app(repo: Path, root: Path):
     return demo, f"http://127.0.0.1:{port}/"
 
 
-def measure(url: str, moves: int, seed: int) -> list[float]:
+def measure(url: str, moves: int, seed: int, pause_ms: int = 250) -> list[float]:
     from playwright.sync_api import sync_playwright
     rng = random.Random(seed)
     out = []
@@ -86,7 +87,7 @@ def measure(url: str, moves: int, seed: int) -> list[float]:
             ms = page.evaluate("() => window.__t.loaded - window.__t.up")
             if i >= 2:
                 out.append(ms)
-            page.wait_for_timeout(250)  # let the rest of the move's work (if any) finish, as a person pauses
+            page.wait_for_timeout(pause_ms)  # a person's pause before the next click
         browser.close()
     return out
 
@@ -97,17 +98,20 @@ def main() -> None:
                     help="checkout whose studio to start (default: this one)")
     ap.add_argument("--moves", type=int, default=30)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--pause-ms", type=int, default=250,
+                    help="pause after each picture before the next click: 250 is scrubbing (what surrounds "
+                         "the design is skipped while the visitor moves on), 1500 lets it all be drawn between clicks")
     a = ap.parse_args()
     print(f"load average before: {os.getloadavg()[0]:.2f}")
     with tempfile.TemporaryDirectory(prefix="bench-explore-") as tmp:
         demo, url = start_app(a.repo.resolve(), Path(tmp))
         try:
-            ms = measure(url, a.moves, a.seed)
+            ms = measure(url, a.moves, a.seed, a.pause_ms)
         finally:
             demo.close()
     ms_sorted = sorted(ms)
     p95 = ms_sorted[min(len(ms) - 1, int(round(0.95 * (len(ms) - 1))))]
-    print(f"{a.repo}: seed slider click -> new design loaded, {len(ms)} moves: "
+    print(f"{a.repo}: seed slider click -> new design loaded, {len(ms)} moves, {a.pause_ms} ms pauses: "
           f"median {statistics.median(ms):.0f} ms, p95 {p95:.0f} ms, min {ms_sorted[0]:.0f}, max {ms_sorted[-1]:.0f}")
     print("all (ms):", " ".join(f"{v:.0f}" for v in ms))
     print(f"load average after: {os.getloadavg()[0]:.2f}")

@@ -28,7 +28,7 @@ from .distributed import DistContext, convert_sync_batchnorm, current, rank_seed
 from .errors import UserError
 from .images import make_grid, to_uint8
 from .latent import z_from_seeds
-from .models import Critic, Generator, SeededDropout
+from .models import RECALIBRATION_SAMPLES, Critic, Generator, SeededDropout, recalibrate_batchnorm
 from .recipe import AdaptiveAugment, LeCam
 from .runfolder import RunFolder
 
@@ -36,6 +36,7 @@ MAX_RECOVERIES = 3  # NaN/inf recoveries per session; then the run fails, keepin
 
 
 METRICS_MAX_REAL = 2000                 # real images the end-of-run metrics compare with (spread subset)
+GRID_CALIBRATION_SAMPLES = 256         # latents that set the EMA statistics for a progress grid (cheap)
 TRAINING_IMAGES_MAX_BYTES = 256 * 2 ** 20  # larger training sets stay in images.u8, not dataset.safetensors
 
 
@@ -125,6 +126,7 @@ class Trainer:
         self.D = D.to(self.device, memory_format=self.fmt)
         self.dist.broadcast_parameters(self.G, self.D)
         self.G_ema = copy.deepcopy(self.G).eval().requires_grad_(False)
+        self._calibrated: tuple[int, int] | None = None  # (step, samples) of G_ema's last BatchNorm calibration
         if config.loss == "wgan-clip":
             self.opt_g = torch.optim.RMSprop(self.G.parameters(), lr=config.lr_g)
             self.opt_d = torch.optim.RMSprop(self.D.parameters(), lr=config.lr_d)
@@ -301,8 +303,19 @@ class Trainer:
             torch.cuda.synchronize(self.device)
 
     # ---- samples ----------------------------------------------------------------------
+    def calibrate_ema(self, samples: int = RECALIBRATION_SAMPLES) -> None:
+        """The EMA generator's BatchNorm statistics measured for its own (averaged) weights
+        (gan_core.models.recalibrate_batchnorm) before it draws or is saved. Training never reads
+        them: the next step copies G's statistics over them again, so exact resume is unaffected."""
+        if self._calibrated is not None and self._calibrated[0] == self.step and self._calibrated[1] >= samples:
+            return
+        with self._autocast():
+            recalibrate_batchnorm(self.G_ema, samples, self.cfg.batch_size, seed=self.cfg.seed)
+        self._calibrated = (self.step, samples)
+
     @torch.no_grad()
     def sample_grid(self) -> np.ndarray:
+        self.calibrate_ema(GRID_CALIBRATION_SAMPLES)
         with self._autocast():
             x = self.G_ema(self.grid_z).float()
         return make_grid(to_uint8(x), nrow=int(math.ceil(math.sqrt(self.cfg.grid_size))))
@@ -331,6 +344,7 @@ class Trainer:
         ranks = self.dist.gather((self.gen.get_state(), self.perm.cpu(), self.cursor))
         if not self.dist.is_main:
             return
+        self.calibrate_ema()  # the generator saved beside the checkpoint is the one designers get
         tensors = {}
         for name, mod in (("G", self.G), ("D", self.D), ("G_ema", self.G_ema)):
             tensors.update({f"{name}.{k}": v for k, v in mod.state_dict().items()})
@@ -587,6 +601,7 @@ class Trainer:
     @torch.no_grad()
     def compute_metrics(self, count: int = 500) -> dict:
         from . import metrics as M
+        self.calibrate_ema()
         z = torch.randn(count, self.cfg.model.z_dim, generator=torch.Generator().manual_seed(12345))
         fake = torch.cat([self.G_ema(z[i:i + 100].to(self.device)).float().cpu() for i in range(0, count, 100)])
         real, idx = self.data.floats(limit=METRICS_MAX_REAL)

@@ -10,7 +10,7 @@ import gradio as gr
 
 from gan_core.config import ModelConfig, TrainConfig, field_spec
 from gan_core.errors import UserError
-from gan_core.presets import PRESETS, default_preset_name, preset
+from gan_core.presets import PRESETS, data_choices, default_preset_name, explain_choice, preset
 
 from . import estimate, fields, train_view
 from .context import Studio
@@ -60,17 +60,18 @@ def budget_overrides(budget_kind: str, budget) -> dict:
 
 
 def build_config(preset_name, loss, resolution, width, batch_size, learning_rate, critic_steps, augment,
-                 budget_kind, budget, channels: int = 1) -> TrainConfig:
-    """A TrainConfig from the Train tab's fields (validated by gan_core)."""
+                 budget_kind, budget, channels: int = 1, count: int | None = None) -> TrainConfig:
+    """A TrainConfig from the Train tab's fields (validated by gan_core). ``count`` (the dataset's
+    images) lets the preset pick the settings the form has no field for (gan_core.presets.data_choices)."""
     try:
         return _build_config(preset_name, loss, resolution, width, batch_size, learning_rate, critic_steps,
-                             augment, budget_kind, budget, channels)
+                             augment, budget_kind, budget, channels, count)
     except UserError as e:
         raise labelled(e) from None
 
 
 def _build_config(preset_name, loss, resolution, width, batch_size, learning_rate, critic_steps, augment,
-                  budget_kind, budget, channels: int) -> TrainConfig:
+                  budget_kind, budget, channels: int, count: int | None) -> TrainConfig:
     base = preset(preset_name)
     lr = fields.number("Learning rate", learning_rate)
     augments = field_spec(TrainConfig, "augment").choices
@@ -82,7 +83,7 @@ def _build_config(preset_name, loss, resolution, width, batch_size, learning_rat
     if overrides["steps"] is not None:  # short runs still get a few grids for the progress GIF
         overrides["sample_every"] = max(1, min(base.sample_every, overrides["steps"] // 20))
     cfg = preset(preset_name, resolution=fields.number("Resolution", resolution, whole=True),
-                 channels=channels, **overrides)
+                 channels=channels, count=count, **overrides)
     return with_checkpoint_minutes(cfg)
 
 
@@ -103,6 +104,9 @@ class TrainForm:
         cfg = preset(name)
         lr = field_spec(TrainConfig, "lr_g")
         self.preset = fields.Dropdown(preset_choices(), value=name, label="Preset", elem_id="preset")
+        # which settings the preset picked for the chosen dataset, and why (gan_core.presets.explain_choice)
+        self.preset_md = gr.Markdown(explain_choice(name, {"resolution": DEFAULT_RESOLUTION}), elem_id="preset_why",
+                                     elem_classes=["hint"])
         with gr.Accordion("Advanced", open=False, elem_id="advanced"):
             with gr.Row():
                 self.loss = fields.Dropdown(list(field_spec(TrainConfig, "loss").choices), value=cfg.loss,
@@ -142,25 +146,42 @@ class TrainForm:
     # ---- handlers ----------------------------------------------------------------------
     @handler
     def apply_preset(self, preset_name, dataset, visitor_id: str = "", request: gr.Request = None):
-        """Fill the fields with a preset's settings (the resolution stays the dataset's)."""
-        cfg = preset(preset_name)
+        """Fill the fields with a preset's settings for the dataset (its resolution, and what the
+        preset picks for its size, channels and image count), and say what was picked and why."""
+        info = self._dataset(dataset, visitor_id, request)
+        cfg = preset(preset_name, resolution=info["resolution"], channels=info["channels"], count=info["count"])
         kind = "minutes" if cfg.minutes is not None else "steps"
-        return {self.loss: cfg.loss, self.resolution: self._dataset_resolution(dataset, visitor_id, request),
+        return {self.loss: cfg.loss, self.resolution: info["resolution"],
                 self.width: cfg.model.width, self.batch_size: cfg.batch_size, self.lr: cfg.lr_g,
                 self.n_critic: cfg.n_critic, self.augment: cfg.augment_policies, self.budget_kind: kind,
-                self.budget: getattr(cfg, kind)}
+                self.budget: getattr(cfg, kind), self.preset_md: explain_choice(preset_name, info)}
 
-    def _dataset_resolution(self, dataset, visitor_id, request) -> int:
-        if not dataset:
-            return DEFAULT_RESOLUTION
-        try:
-            return self.studio.visitor(visitor_id, request).dataset_info(dataset)["resolution"] or DEFAULT_RESOLUTION
-        except UserError:
-            return DEFAULT_RESOLUTION
+    def _dataset(self, dataset, visitor_id, request) -> dict:
+        """resolution, channels and count of the picked dataset (the defaults without one)."""
+        info = None
+        if dataset:
+            try:
+                info = self.studio.visitor(visitor_id, request).dataset_info(dataset)
+            except UserError:
+                info = None
+        info = info or {}
+        return {"resolution": info.get("resolution") or DEFAULT_RESOLUTION, "channels": int(info.get("channels") or 1),
+                "count": info.get("count") or None}
 
     @handler
-    def dataset_changed(self, dataset, visitor_id: str = "", request: gr.Request = None):
-        return self._dataset_resolution(dataset, visitor_id, request)
+    def dataset_changed(self, preset_name, dataset, visitor_id: str = "", request: gr.Request = None):
+        """Another dataset: its resolution, the fields the preset picks differently for it (the
+        rest of the form keeps what the designer set) and the explanation."""
+        info = self._dataset(dataset, visitor_id, request)
+        cfg = preset(preset_name, resolution=info["resolution"], channels=info["channels"], count=info["count"])
+        picked = {k for changes, _ in data_choices(preset_name, info["resolution"], info["channels"], info["count"])
+                  for k in changes}
+        fields_of = {"width": (self.width, cfg.model.width), "batch_size": (self.batch_size, cfg.batch_size),
+                     "loss": (self.loss, cfg.loss), "n_critic": (self.n_critic, cfg.n_critic),
+                     "lr_g": (self.lr, cfg.lr_g), "augment": (self.augment, cfg.augment_policies)}
+        out = {self.resolution: info["resolution"], self.preset_md: explain_choice(preset_name, info)}
+        out.update({comp: value for k, (comp, value) in fields_of.items() if k in picked})
+        return out
 
     @handler
     def estimate_time(self, preset_name, loss, resolution, width, batch_size, learning_rate, critic_steps,
@@ -176,8 +197,10 @@ class TrainForm:
     def wire(self, visitor, dataset) -> None:
         self.preset.change(self.apply_preset, [self.preset, dataset, visitor],
                            [self.loss, self.resolution, self.width, self.batch_size, self.lr, self.n_critic,
-                            self.augment, self.budget_kind, self.budget], api_visibility="private")
-        dataset.change(self.dataset_changed, [dataset, visitor], [self.resolution], api_visibility="private")
+                            self.augment, self.budget_kind, self.budget, self.preset_md], api_visibility="private")
+        dataset.change(self.dataset_changed, [self.preset, dataset, visitor],
+                       [self.resolution, self.preset_md, self.width, self.batch_size, self.loss, self.n_critic,
+                        self.lr, self.augment], api_visibility="private")
         gr.on([c.change for c in self.inputs], self.estimate_time, self.inputs, [self.estimate_md],
               api_name="estimate", trigger_mode="always_last", concurrency_id="estimate", concurrency_limit=1,
               show_progress="hidden")

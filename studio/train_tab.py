@@ -175,7 +175,8 @@ class TrainTab:
             raise UserError("Pick a dataset first (save one in the Data tab).")
         info = visitor.dataset_info(dataset)
         cfg = build_config(preset_name, loss, resolution, width, batch_size, learning_rate, critic_steps,
-                           augment, budget_kind, budget, channels=int(info["channels"] or 1))
+                           augment, budget_kind, budget, channels=int(info["channels"] or 1),
+                           count=info.get("count") or None)
         name = visitor.new_run_name(info["name"])
         job = self._job(visitor, name, cfg, info["name"], preset=preset_name)
         job.gpus = check_gpus(gpus)

@@ -42,6 +42,16 @@ PROBES = """
   document.addEventListener('playing', e => {
     if (e.target.closest('#morph')) window.__t.morphPlaying = performance.now();
   }, true);
+  // the fast picture path's requests (studio/explore/page_js.py) and the first picture of each move
+  window.__t.previews = 0;
+  const f = window.fetch;
+  window.fetch = (...a) => {
+    if (a[1] && typeof a[1].body === 'string' && a[1].body.startsWith('{"data":["seed",')) window.__t.previews++;
+    return f.apply(window, a);
+  };
+  new MutationObserver(ms => { for (const m of ms) if (m.target.tagName === 'IMG' && m.target.closest('#design')
+    && window.__t.firstSrc === null) window.__t.firstSrc = m.target.src; })
+    .observe(document.body, {subtree: true, attributes: true, attributeFilter: ['src']});
 }
 """
 
@@ -183,6 +193,16 @@ def test_designer_session(studio_app, browser):
     latencies.sort()
     print(f"seed slider release -> new design on the page: median {latencies[2]:.0f} ms "
           f"(all: {', '.join(f'{ms:.0f}' for ms in latencies)} ms)")
+    # the page's fast picture path asked for each click's picture, and what it showed first is the
+    # very picture the move's own event then settles on (the same pixels, so the same cached file)
+    assert page.evaluate("() => window.__t.previews") >= 5
+    before = img_src(page, "#design")
+    page.evaluate("() => { window.__t.firstSrc = null; }")
+    click_slider(page, "#seed", 0.45)
+    page.wait_for_function("() => window.__t.firstSrc !== null")
+    page.wait_for_timeout(1500)
+    first = page.evaluate("() => window.__t.firstSrc")
+    assert first != before and img_src(page, "#design") == first
 
     # click a variation tile: it becomes the current design
     seed_before = page.locator("#seed input[type=number]").input_value()

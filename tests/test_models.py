@@ -118,3 +118,71 @@ def test_seeded_dropout_drops_its_share_and_rescales():
     assert (y == 0).float().mean().item() == pytest.approx(0.2, abs=0.005)
     d.generator = torch.Generator().manual_seed(1)
     assert torch.equal(d(torch.ones(200_000)), y)  # the run's generator decides the masks
+
+
+def _bn(G):
+    return [m for m in G.modules() if isinstance(m, torch.nn.BatchNorm2d)]
+
+
+def test_recalibrated_statistics_are_the_mean_of_the_batches_statistics():
+    """recalibrate_batchnorm: each layer's running mean/var is the mean over the batches of what
+    that layer saw in training mode, so eval-mode designs match what G draws in training."""
+    from gan_core.models import recalibrate_batchnorm
+    cfg = ModelConfig(resolution=16, channels=1, width=4, z_dim=8)
+    G = Generator(cfg).eval()
+    for m in _bn(G):  # statistics that belong to other weights (what the EMA generator had)
+        m.running_mean.fill_(3.0)
+        m.running_var.fill_(0.01)
+    z = torch.randn(256, 8, generator=torch.Generator().manual_seed(1))
+    with torch.no_grad():
+        before = G(z)
+    rng = torch.random.get_rng_state()
+    recalibrate_batchnorm(G, samples=64, batch_size=16, seed=5)
+    assert torch.equal(torch.random.get_rng_state(), rng)   # its own generator: no other RNG moves
+    assert not G.training                                    # left as it was
+    # the reference: the same four batches through a training-mode copy with cumulative statistics
+    ref = Generator(cfg)
+    ref.load_state_dict(G.state_dict())
+    for m in _bn(ref):
+        m.reset_running_stats()
+        m.momentum = None
+    ref.train()
+    gen = torch.Generator().manual_seed(5)
+    with torch.no_grad():
+        for _ in range(4):
+            ref(torch.randn(16, 8, generator=gen))
+    for a, b in zip(_bn(G), _bn(ref)):
+        torch.testing.assert_close(a.running_mean, b.running_mean)
+        torch.testing.assert_close(a.running_var, b.running_var)
+    again = Generator(cfg)
+    again.load_state_dict(G.state_dict())
+    recalibrate_batchnorm(again, samples=64, batch_size=16, seed=5)
+    for a, b in zip(_bn(G), _bn(again)):
+        assert torch.equal(a.running_mean, b.running_mean)  # reproducible
+    # eval-mode pictures now agree with training-mode ones on a large batch; before, far apart
+    with torch.no_grad():
+        ev = G(z)
+        G.train()
+        tr = G(z)
+    assert (ev - tr).abs().mean() < 0.2 * (before - tr).abs().mean()
+
+
+def test_the_saved_generator_carries_statistics_of_its_own_weights(tmp_path):
+    """The EMA generator a run saves (model.safetensors) has BatchNorm statistics measured for
+    the EMA weights, not G's copied ones (which turned 64 px icons into blobs)."""
+    from gan_core.generate import load_generator
+    from gan_core.models import RECALIBRATION_SAMPLES, recalibrate_batchnorm
+    from gan_core.trainer import train
+    from helpers import shapes_dataset, tiny_train
+    cfg = tiny_train("dcgan", steps=12)
+    train(cfg, shapes_dataset(), run_dir=tmp_path / "r", evaluate=False)
+    saved = load_generator(tmp_path / "r").G
+    mine = Generator(cfg.model)
+    mine.load_state_dict(saved.state_dict())
+    for m in _bn(mine):
+        m.running_mean.zero_()
+        m.running_var.fill_(1.0)
+    recalibrate_batchnorm(mine, RECALIBRATION_SAMPLES, cfg.batch_size, seed=cfg.seed)
+    for a, b in zip(_bn(saved), _bn(mine)):
+        torch.testing.assert_close(a.running_mean, b.running_mean)
+        torch.testing.assert_close(a.running_var, b.running_var)

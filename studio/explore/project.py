@@ -143,10 +143,10 @@ class ProjectPanel:
         return self.tab.resolver.folder(model, self.tab.studio.visitor(visitor_id, request))
 
     @handler
-    def training_gallery(self, current, shown_for, visitor_id: str = "", request: gr.Request = None):
-        """The first training pictures of the current model's run, when its folder keeps them
+    def training_gallery(self, model, shown_for, visitor_id: str = "", request: gr.Request = None):
+        """The first training pictures of the picked model's run, when its folder keeps them
         (nothing to do while the model stays the same)."""
-        model = (current or {}).get("model")
+        model = (model or "").strip() or None
         if model == shown_for:
             return {self.gallery_for: gr.skip()}
         pictures = None
@@ -252,8 +252,10 @@ class ProjectPanel:
     def wire(self, tab, app) -> None:
         v = app.visitor
         page = dict(api_visibility="private", show_progress="hidden")
-        tab.design.change(self.training_gallery, [tab.current, self.gallery_for, v],
-                           [self.training, self.gallery_for], queue=False, **page)
+        # on the page's load (it sets the visitor) and when another model is picked; not on every
+        # design move (each event costs the page's script ~100 ms on a small machine)
+        gr.on([app.visitor.change, tab.model.change], self.training_gallery, [tab.model, self.gallery_for, v],
+              [self.training, self.gallery_for], queue=False, **page)
         self.training.select(self.pick_training, [tab.current, v], [self.upload], **page)
         board_view(tab).change(self.saved_choices, [self.saved_pick, v], [self.saved_pick], queue=False, **page)
         self.use_saved.click(self.pick_saved, [self.saved_pick, v], [self.upload], **page)

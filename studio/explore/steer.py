@@ -4,7 +4,8 @@ The top ``SLIDERS`` SeFa directions (gan_core.directions) are sliders from -3 to
 beside a strip of the current design at -3, 0 and +3, so the designer sees what a direction
 does before dragging it. A slider move is a cheap event: it changes the current design's
 ``edits`` (gan_core.design.Design) and redraws its one picture, writing no file. The strips
-are redrawn when a slider is let go and when another design becomes current.
+and the sliders' positions are part of the tab's view around the design (``around``): drawn
+when a slider is let go and whenever another design becomes current, in the tab's own event.
 """
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from gan_core.images import make_grid, upscale
 from .. import fields
 from ..ui import handler
 from .models import single_threaded
+from .page_js import AFTER_PICTURE
 from .panel_util import api_design, design_of, whole
 from .view import factor, shown
 
@@ -33,13 +35,6 @@ def strip_picture(strip: np.ndarray) -> np.ndarray:
     """One strip (amounts, H, W[, 3]) as a single picture: its pictures side by side."""
     grid = make_grid(strip, nrow=len(strip), padding=1, pad_value=255)
     return np.asarray(upscale(grid, factor(strip.shape[1], STRIP_TILE), smooth=False))
-
-
-def base_key(design: Design | None) -> list | None:
-    """What the strips depend on besides the edits: a new key means another design became current."""
-    if design is None:
-        return None
-    return [design.model, design.latent.tobytes().hex(), design.truncation, design.symmetry, design.directions]
 
 
 def slider_edits(design: Design, amounts) -> Design:
@@ -80,7 +75,7 @@ class SteerPanel:
             with gr.Row(equal_height=True):
                 self.reset = gr.Button("Reset edits", elem_id="reset_edits", size="md", scale=0, min_width=140)
                 self.status = gr.Markdown(elem_id="steer_status")
-        self.strips_for = gr.State(None)  # base_key of the design the strips show
+        self.around_outputs = [*self.strips, *self.sliders]
         # /directions and /edit take and give what an API caller has, not the page's components
         with gr.Group(visible=False):
             self.api_model = gr.Textbox(label="model")
@@ -114,38 +109,26 @@ class SteerPanel:
         edited = slider_edits(design, [values[s] for s in self.sliders])
         if edited.edits == design.edits:
             return {self.tab.current: gr.skip()}  # the sliders were set to the design's own edits: nothing to draw
-        return {self.tab.current: edited.to_dict(),
-                self.tab.design: self._picture(edited, values[self.visitor], request)}
+        value = edited.to_dict()
+        self.tab.moves.record(request)
+        return {self.tab.current: value, self.tab.design: self._picture(edited, values[self.visitor], request)}
 
-    @handler
-    def redraw(self, current, visitor_id: str = "", request: gr.Request = None):
-        """The strips for the current design as it is now (after a slider was let go)."""
-        design = design_of(current)
+    def around(self, design: Design | None, visitor_id, request) -> dict:
+        """The strips of the current design and the sliders at its edits (the tab's view calls
+        this for every design it shows; a slider already at its value fires no change)."""
         if design is None:
-            return {self.strips_for: None, **{s: None for s in self.strips}}
-        return {self.strips_for: base_key(design), **dict(zip(self.strips, self._strips(design, visitor_id, request)))}
+            return {**{s: None for s in self.strips}, **{s: 0.0 for s in self.sliders}}
+        return {**dict(zip(self.strips, self._strips(design, visitor_id, request))),
+                **{s: design.edits.get(i, 0.0) for i, s in enumerate(self.sliders)}}
 
     @handler
     def settle(self, current, visitor_id: str = "", request: gr.Request = None):
-        """After a slider is let go: new strips, and what the tab shows around the edited design
-        (variations, SVG, nearest training image); its picture is already on show."""
-        return {**self.redraw(current, visitor_id, request), **self.tab.show_around(current, visitor_id, request)}
-
-    @handler
-    def sync(self, values: dict, request: gr.Request = None):
-        """Another design became current (a seed, a projection, a child, a saved design):
-        sliders to its edits and new strips. The sliders' own moves change only the edits,
-        which this leaves alone, so it never pulls a slider back while it is dragged."""
-        design = design_of(values[self.tab.current])
-        key = base_key(design)
-        if key == values[self.strips_for]:
-            return {self.strips_for: gr.skip()}
-        out = self.redraw(values[self.tab.current], values[self.visitor], request)
-        for i, slider in enumerate(self.sliders):
-            want = design.edits.get(i, 0.0) if design is not None else 0.0
-            if abs(float(values[slider] or 0.0) - want) > 1e-9:
-                out[slider] = want
-        return out
+        """After a slider is let go: what the tab shows around the edited design (strips,
+        variations, SVG, nearest training image); its picture is already on show. Skipped while
+        the visitor is still moving (the newer move asks for its own)."""
+        if self.tab.moves.unsettled(request):
+            return {self.tab.var_designs: gr.skip()}
+        return self.tab.show_around(current, visitor_id, request)
 
     @handler
     def reset_edits(self, current, visitor_id: str = "", request: gr.Request = None):
@@ -155,7 +138,7 @@ class SteerPanel:
             raise UserError("There is no current design to reset: pick a model and a seed first.")
         plain = design.replace(edits={})
         return {self.tab.current: plain.to_dict(), self.tab.design: self._picture(plain, visitor_id, request),
-                **{s: 0.0 for s in self.sliders}, **self.settle(plain.to_dict(), visitor_id, request),
+                **self.tab.show_around(plain.to_dict(), visitor_id, request),
                 self.status: "Edits reset." if design.edits else "This design has no edits."}
 
     # ---- API handlers ------------------------------------------------------------------
@@ -195,7 +178,6 @@ class SteerPanel:
 
     # ---- events ------------------------------------------------------------------------
     def wire(self, tab, app) -> None:
-        from .tab import AFTER_PICTURE, AFTER_PICTURE_ALL  # (tab.py imports this module: read it once both are loaded)
         self.visitor = v = app.visitor
         fast = dict(api_visibility="private", queue=False, show_progress="hidden")
         queued = dict(api_visibility="private", concurrency_id="generate", concurrency_limit=4,
@@ -206,19 +188,9 @@ class SteerPanel:
         # let go: the same move, then the strips and the variations around the edited design
         gr.on([s.release for s in self.sliders], self.move, moving, [tab.current, tab.design],
               trigger_mode="always_last", **fast) \
-            .then(self.settle, [tab.current, v], [self.strips_for, *self.strips, *tab.around_outputs],
+            .then(self.settle, [tab.current, v], tab.around_outputs,
                   js=AFTER_PICTURE, **queued)  # once the browser has the picture: the SVG trace holds the GIL
-        # a new picture on show means a new current design (State.change does not fire for the
-        # tab's queue=False events; the picture's change does)
-        # one strips redraw at a time, after the picture is on the page: a quick run of seed moves
-        # then draws the strips once for the last design instead of 24 pictures per move in parallel
-        # with the next moves (measured: seed-click latency 664 -> see README)
-        tab.design.change(self.sync, {tab.current, v, self.strips_for, *self.sliders},
-                          [*self.sliders, self.strips_for, *self.strips], trigger_mode="always_last",
-                          js=AFTER_PICTURE_ALL, api_visibility="private", concurrency_id="steer_strips",
-                          concurrency_limit=1, show_progress="hidden")
-        self.reset.click(self.reset_edits, [tab.current, v], [tab.current, *self.sliders, self.strips_for,
-                                                              *self.strips, self.status, *tab.view_outputs],
+        self.reset.click(self.reset_edits, [tab.current, v], [tab.current, self.status, *tab.view_outputs],
                          **queued)
         api = dict(concurrency_id="generate", concurrency_limit=4)
         gr.on([], self.directions, [self.api_model, self.api_count, v], [self.api_strips, self.api_info],

@@ -13,7 +13,10 @@ or return ``tab.open(design_dict, visitor_id, request)`` into ``tab.open_outputs
 moves the seed and truncation sliders to the design's values).
 
 Extension point: ``PANELS`` below, in page order. A panel is a class whose instances have
-``layout(tab)`` (called inside the Explore layout, after the design view) and ``wire(tab, app)``.
+``layout(tab)`` (called inside the Explore layout, after the design view) and ``wire(tab, app)``;
+a panel that draws something for every current design also has ``around_outputs`` (its
+components) and ``around(design_or_None, visitor_id, request) -> {component: value}``, which the
+tab calls in ``show_around``, so it is drawn in the same event as the variations.
 """
 from __future__ import annotations
 
@@ -25,7 +28,6 @@ import gradio as gr
 from gan_core.design import Design, render, render_many
 from gan_core.errors import UserError
 from gan_core.generate import DesignModel
-from gan_core.images import upscale
 from gan_core.latent import MAX_SEED
 from gan_core.printpng import MAX_SIZE, MIN_SIZE, check_print_size, print_png
 from gan_core.symmetry import MAX_FOLD, MIN_FOLD, parse_symmetry
@@ -40,8 +42,11 @@ from . import view
 from .board import BoardPanel
 from .breed import BreedPanel
 from .models import ModelResolver, single_threaded
+from .moves import MoveLog
+from .page_js import AFTER_PICTURE, CLICK, FAST_PREVIEW_JS
 from .morph import MorphPanel
 from .project import ProjectPanel
+from .seed_api import SeedApi
 from .steer import SteerPanel
 
 # ---- the extension point: Explore's panels, in page order (one line each) ------------------
@@ -56,18 +61,6 @@ PANELS = [
 SYMMETRIES = [("none", "none"), *[(f"{n}-fold rotation", f"rot{n}") for n in range(MIN_FOLD, MAX_FOLD + 1)],
               ("mirror left-right", "mirror-lr"), ("mirror top-bottom", "mirror-tb"), ("mirror both", "mirror-both")]
 SEED_RECORD_FIELDS = ("symmetry", "edits", "directions", "name", "note", "star")
-# the hidden download button gets its file from the event before; click it once the page has it
-CLICK = "() => setTimeout(() => (document.querySelector('#{id} button') || document.querySelector('#{id}'))?.click(), 60)"
-# ``follow`` starts once the browser has the new picture (at most half a second later): its SVG
-# trace holds the GIL, and the server would otherwise serve the picture only after it
-AFTER_PICTURE = """(...args) => new Promise(done => setTimeout(() => {
-  const img = document.querySelector('#design img');
-  const go = () => done(args.slice(0, 3));
-  if (!img || img.complete) return go();
-  const timer = setTimeout(go, 500);
-  img.addEventListener('load', () => { clearTimeout(timer); go(); }, {once: true});
-}, 40))"""
-AFTER_PICTURE_ALL = AFTER_PICTURE.replace("args.slice(0, 3)", "args")  # the same wait, every input kept
 FAST = dict(queue=False, show_progress="hidden")   # cheap handlers: no queue round trip, no overlay
 
 
@@ -75,7 +68,9 @@ class ExploreTab:
     def __init__(self, studio: Studio):
         self.studio = studio
         self.resolver = ModelResolver(studio.weights_dir)
+        self.moves = MoveLog()            # each session's latest slider move (follow-ups wait for a pause)
         self.panels = [make() for make in PANELS]
+        self.seed_api = SeedApi(self)
         self.view_outputs: list = []
         self.control_outputs: list = []
         self.open_outputs: list = []
@@ -83,6 +78,7 @@ class ExploreTab:
     # ---- models ------------------------------------------------------------------------
     def model_for(self, ref: str, visitor_id: str = "", request: gr.Request | None = None) -> DesignModel:
         """The generator ``ref`` means for this visitor, resolved once per visitor and reference."""
+        self.moves.remember_visitor(request, visitor_id)  # (for ``preview``, which names only its session)
         return self.resolver.model(ref, self.studio.visitor(visitor_id, request))
 
     def model_choices(self, visitor=None) -> list[tuple[str, str]]:
@@ -167,11 +163,20 @@ class ExploreTab:
         self.design_outputs = [self.design]
         self.around_outputs = [self.svg, self.variations, self.var_designs, self.nearest, self.nearest_md,
                                self.nearest_box]
+        for panel in self.panels:
+            panel.layout(self)
+        # what a panel draws around the current design (steer: its strips and sliders) is part of
+        # the view: one event after each move draws all of it (a separate event per panel costs the
+        # page ~100 ms of script on a 2-core machine: benchmarks/bench_explore_latency.py)
+        for panel in self.panels:
+            self.around_outputs += list(getattr(panel, "around_outputs", []))
         self.view_outputs = [*self.design_outputs, *self.around_outputs]
         self.control_outputs = [self.seed, self.truncation, self.symmetry]
         self.open_outputs = [self.current, *self.control_outputs, *self.view_outputs]
-        for panel in self.panels:
-            panel.layout(self)
+        # the page's fast picture path (see ``preview``): a hidden output that gives the file URL
+        self.preview_control = gr.Textbox(visible=False, label="preview control")
+        self.preview_value = gr.Number(visible=False, label="preview value")
+        self.preview_picture = gr.Image(visible=False, format="png", label="preview")
 
     # ---- the current design --------------------------------------------------------------
     @staticmethod
@@ -197,10 +202,16 @@ class ExploreTab:
         return {self.design: view.shown(picture)}
 
     def show_around(self, design_dict, visitor_id: str = "", request: gr.Request | None = None) -> dict:
-        """The rest of ``show`` (``around_outputs``): variations and the nearest training image."""
+        """The rest of ``show`` (``around_outputs``): variations, the SVG trace, the nearest training
+        image, and what each panel with an ``around(design, visitor_id, request)`` draws."""
+        panels = {}
+        for panel in self.panels:
+            if hasattr(panel, "around"):
+                panels.update(panel.around(self.design_of(design_dict) if design_dict else None, visitor_id,
+                                           request))
         if not design_dict:
             return {self.svg: "", self.variations: [], self.var_designs: [], self.nearest: None,
-                    self.nearest_md: "", self.nearest_box: gr.Row(visible=False)}
+                    self.nearest_md: "", self.nearest_box: gr.Row(visible=False), **panels}
         d = self.design_of(design_dict)
         visitor = self.studio.visitor(visitor_id, request)
         m = self.resolver.model(d.model, visitor)
@@ -212,13 +223,14 @@ class ExploreTab:
         return {self.svg: view.inline_svg(to_svg(pictures[centre])),
                 self.variations: view.variation_tiles(around, pictures, centre),
                 self.var_designs: [a.to_dict() for a in around], self.nearest: near, self.nearest_md: text,
-                self.nearest_box: gr.Row(visible=bool(text))}
+                self.nearest_box: gr.Row(visible=bool(text)), **panels}
 
     @handler
     def follow(self, current, shown, visitor_id: str = "", request: gr.Request = None):
         """After a slider move: the SVG, variations and nearest image of the new current design,
-        unless they already show it (the move found nothing to change)."""
-        if current and current in (shown or []):
+        unless they already show it (the move found nothing to change) or the visitor has not
+        paused (a newer move asks for its own: studio.explore.moves)."""
+        if (current and current in (shown or [])) or self.moves.unsettled(request):
             return {self.var_designs: gr.skip()}
         return self.show_around(current, visitor_id, request)
 
@@ -240,6 +252,7 @@ class ExploreTab:
     def _make(self, d: Design, visitor_id, request) -> dict:
         """A slider's new design: the current record and its picture (``follow`` does the rest)."""
         value = d.to_dict()
+        self.moves.record(request)
         return {self.current: value, **self.show_design(value, visitor_id, request)}
 
     @handler
@@ -292,6 +305,34 @@ class ExploreTab:
         if not designs or evt is None or not 0 <= evt.index < len(designs):
             return self._unchanged()
         return self.open(designs[evt.index], visitor_id, request)
+
+    @handler
+    def preview(self, control, value, current, request: gr.Request = None):
+        """The page's fast picture path (FAST_PREVIEW_JS): the picture a move of ``control`` (seed,
+        truncation, direction_<i>) to ``value`` will show, for this session's current design.
+        Changes nothing: the move's own event makes the design current and shows the same
+        pixels. None when the session has no design or visitor yet."""
+        visitor_id = self.moves.visitor(request)
+        if not current or not visitor_id:
+            return None
+        d = Design.from_dict(current)
+        m = self.model_for(d.model, visitor_id, request)
+        control = str(control or "")
+        if control == "seed":
+            d = Design.from_seed(d.model, view.seed_value(value), m.z_dim, truncation=d.truncation, edits=d.edits,
+                                 directions=d.directions, symmetry=d.symmetry)
+        elif control == "truncation":
+            d = d.replace(truncation=view.truncation_value(value))
+        elif control.startswith("direction_") and control[10:].isdigit():
+            from .steer import SLIDERS, slider_edits
+            amounts = [d.edits.get(k, 0.0) for k in range(SLIDERS)]
+            if int(control[10:]) < SLIDERS:
+                amounts[int(control[10:])] = value
+            d = slider_edits(d, amounts)
+        else:
+            raise UserError(f"preview: unknown control {control!r}")
+        with single_threaded():
+            return view.shown(render(d, m))
 
     @handler
     def random_seed(self):
@@ -351,50 +392,6 @@ class ExploreTab:
         """The model picker's choices for this visitor, keeping the current model."""
         return self.model_dropdown(visitor_id, request, value=model)
 
-    # ---- the seed API (kept from the first version: model + seed + truncation) -----------
-    def _seed_design(self, model, seed, truncation, visitor_id, request) -> tuple[Design, DesignModel]:
-        m = self.model_for(model, visitor_id, request)
-        return Design.from_seed(model, view.seed_value(seed), m.z_dim, view.truncation_value(truncation)), m
-
-    @handler
-    def generate(self, model, seed, truncation, visitor_id: str = "", request: gr.Request = None):
-        """The design for one seed: a PNG about 256 px wide (upscaled from the model's resolution)."""
-        d, m = self._seed_design(model, seed, truncation, visitor_id, request)
-        with single_threaded():
-            return view.shown(render(d, m))
-
-    @handler
-    def variation_tiles(self, model, seed, truncation, visitor_id: str = "", request: gr.Request = None):
-        """A 3x3 grid of the seeds around the current one (it sits in the middle)."""
-        d, _ = self._seed_design(model, seed, truncation, visitor_id, request)
-        return self.show_around(d.to_dict(), visitor_id, request)[self.variations]
-
-    @handler
-    def nearest_training(self, model, seed, truncation, visitor_id: str = "", request: gr.Request = None):
-        """The training image nearest to the design for a seed, when the model keeps its training
-        pictures (runs, and bundled models with dataset.safetensors): (image, text). The text says
-        "near-copy of a training image" when the design is as close to one as training images are
-        to each other. Models without training pictures give (None, "")."""
-        d, m = self._seed_design(model, seed, truncation, visitor_id, request)
-        training = training_pictures(self.resolver.folder(model, self.studio.visitor(visitor_id, request)))
-        return view.nearest_view(d, render(d, m), training, m.config.channels)
-
-    @handler
-    def design_png(self, model, seed, truncation, scale, visitor_id: str = "", request: gr.Request = None):
-        """The design for a seed as a PNG file at 1x, 2x, 4x or 8x the model's resolution."""
-        d, m = self._seed_design(model, seed, truncation, visitor_id, request)
-        scale = view.scale_value(scale)
-        path = self.studio.visitor(visitor_id, request).export_path(f"{view.stem(d)}-t{d.truncation:g}-{scale}x.png")
-        upscale(render(d, m), scale, smooth=True).save(path, format="PNG")
-        return str(path)
-
-    @handler
-    def design_svg(self, design: dict, visitor_id: str = "", request: gr.Request = None) -> str:
-        """A design as SVG text (vtracer: smooth curves, holes kept, speckles dropped; its symmetry
-        applied). ``design``: a record from /board_list or {"model", "seed", "truncation", "symmetry"}."""
-        d = self.design_from(design, visitor_id, request)
-        return to_svg(render(d, self.model_for(d.model, visitor_id, request)))
-
     # ---- events ------------------------------------------------------------------------
     def wire(self, app):
         v = app.visitor
@@ -403,10 +400,10 @@ class ExploreTab:
         moves = [
             (self.model.change, self.on_model, [self.model, self.seed, self.truncation, self.symmetry,
                                                 self.current, v]),
-            ([self.seed.change, self.seed.release], self.on_seed,
+            (self.seed.change, self.on_seed,
              [self.model, self.seed, self.truncation, self.symmetry, self.current, v]),
             (self.symmetry.change, self.on_symmetry, [self.symmetry, self.current, v]),
-            ([self.truncation.change, self.truncation.release], self.on_truncation, [self.truncation, self.current, v]),
+            (self.truncation.change, self.on_truncation, [self.truncation, self.current, v]),
         ]
         for triggers, fn, inputs in moves:  # the picture first, then what surrounds it
             gr.on(triggers, fn, inputs, made, **page) \
@@ -414,6 +411,9 @@ class ExploreTab:
                          **page)
         self.variations.select(self.pick_variation, [self.var_designs, v], self.open_outputs,
                                api_visibility="private", **FAST)
+        fast = gr.on([], self.preview, [self.preview_control, self.preview_value, self.current],
+                     [self.preview_picture], api_visibility="private", **FAST)
+        v.change(None, None, None, js=FAST_PREVIEW_JS % fast["id"])  # installed when the page's load sets v
         self.random.click(self.random_seed, None, [self.seed], api_visibility="private", queue=False)
         downloads = dict(api_visibility="private", concurrency_id="generate", concurrency_limit=4,
                          show_progress="hidden")
@@ -425,16 +425,7 @@ class ExploreTab:
         self.load.click(self.load_custom, [self.model_path, v], [self.load_md], api_name="load_model") \
             .success(self.select_loaded, [self.model_path, v], [self.model], api_visibility="private")
 
-        # API endpoints only (no trigger in the page): the seed-based calls of the first version
-        api = dict(concurrency_id="generate", concurrency_limit=4)
-        seed_in = [self.model, self.seed, self.truncation, v]
-        gr.on([], self.generate, seed_in, [self.design], api_name="generate", **api)
-        gr.on([], self.nearest_training, seed_in, [self.nearest, self.nearest_md], api_name="nearest_training",
-              **api)
-        gr.on([], self.variation_tiles, seed_in, [self.variations], api_name="variations", **api)
-        gr.on([], self.design_png, [self.model, self.seed, self.truncation, self.scale, v], [self.png],
-              api_name="design_png", **api)
-        gr.api(self.design_svg, api_name="design_svg", concurrency_id="generate", concurrency_limit=4)
+        self.seed_api.wire(v)  # the first version's seed endpoints (API only)
         for panel in self.panels:
             panel.wire(self, app)
 

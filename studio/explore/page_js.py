@@ -1,0 +1,58 @@
+"""The Explore page's own scripts (JavaScript run by the browser), in one place.
+
+Each is a Gradio ``js=`` function: CLICK hands a prepared file to a hidden download button,
+AFTER_PICTURE holds a follow-up event until the design's picture is on the page and the
+visitor paused, FAST_PREVIEW_JS is the live picture path of slider moves.
+"""
+from __future__ import annotations
+
+from .moves import SETTLE_MS
+
+# the hidden download button gets its file from the event before; click it once the page has it
+CLICK = "() => setTimeout(() => (document.querySelector('#{id} button') || document.querySelector('#{id}'))?.click(), 60)"
+# ``follow`` starts once the browser has the new picture (at most half a second later) and the
+# visitor paused for SETTLE_MS: its SVG trace holds the GIL, and the server would otherwise serve
+# the picture only after it; one that comes while the visitor is still moving is skipped (moves.py)
+AFTER_PICTURE = """(...args) => new Promise(done => setTimeout(() => {
+  const img = document.querySelector('#design img');
+  const go = () => setTimeout(() => done(args.slice(0, 3)), %d);
+  if (!img || img.complete) return go();
+  const timer = setTimeout(go, 500);
+  img.addEventListener('load', () => { clearTimeout(timer); go(); }, {once: true});
+}, 40))""" % SETTLE_MS
+# The page's fast picture path (``ExploreTab.preview``): installed once per page. Each ``input``
+# of the seed, truncation or a steer slider asks the server for the picture that move will show,
+# through Gradio's own HTTP route for unqueued events (/run/predict, this page's session), one
+# request at a time, always the latest, and puts it in the design's <img> as soon as it comes.
+# The move's Gradio event runs as before and returns the same pixels, so the same cached file
+# (its name is its content hash): the page ends up in the same state, only sooner. Why: every
+# Gradio event costs this large page ~100-150 ms of the browser's script (it refreshes every
+# component's loading status), which alone is past the 100 ms a live slider may take.
+FAST_PREVIEW_JS = r"""() => {
+  if (window.__studioFastPreview) return [];
+  window.__studioFastPreview = true;
+  const FN = %d, CONTROLS = '#seed, #truncation, [id^="direction_"]';
+  const cfg = window.gradio_config || {};
+  const url = (cfg.root || '').replace(/\/+$/, '') + (cfg.api_prefix || '/gradio_api') + '/run/predict';
+  let busy = false, next = null;
+  const ask = async (control, value) => {
+    if (busy) { next = [control, value]; return; }
+    busy = true;
+    try {
+      const r = await fetch(url, {method: 'POST', headers: {'Content-Type': 'application/json'},
+        body: JSON.stringify({data: [control, value, null], fn_index: FN, session_hash: window.__gradio_session_hash__})});
+      const src = r.ok ? (await r.json())?.data?.[0]?.url : null;
+      const img = document.querySelector('#design img');
+      if (src && img && !next && img.src !== src) img.src = src;   // a newer move is asked next: skip this one
+    } catch (e) { /* the move's own event still shows the picture */ }
+    busy = false;
+    if (next) { const [c, v] = next; next = null; ask(c, v); }
+  };
+  document.addEventListener('input', e => {
+    const t = e.target;
+    if (!(t instanceof HTMLInputElement) || t.type !== 'range') return;
+    const box = t.closest(CONTROLS);
+    if (box) ask(box.id, Number(t.value));
+  }, true);
+  return [];
+}"""
