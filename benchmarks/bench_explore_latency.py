@@ -33,7 +33,7 @@ PROBES = """
   window.__t = {};
   document.addEventListener('pointerup', () => { window.__t.up = performance.now(); }, true);
   document.addEventListener('load', e => {
-    if (e.target.tagName === 'IMG' && e.target.closest('#design')) {
+    if (e.target.tagName === 'IMG' && e.target.closest('#design') && !window.__t.loaded) {  // a move's first
       window.__t.loaded = performance.now();
       window.__t.src = e.target.src;
     }
@@ -79,10 +79,15 @@ def measure(url: str, moves: int, seed: int, pause_ms: int = 250) -> list[float]
         slider = page.locator("#seed input[type=range]")
         slider.scroll_into_view_if_needed()
         box = slider.bounding_box()
+        last_x = -1.0
         for i in range(moves + 2):  # the first two warm up (first request of a session, caches)
             before = page.evaluate("() => { const i = document.querySelector('#design img'); return i && i.src; }")
             page.evaluate("() => { window.__t.loaded = null; }")
-            page.mouse.click(box["x"] + box["width"] * rng.uniform(0.02, 0.98), box["y"] + box["height"] / 2)
+            x = rng.uniform(0.02, 0.98)
+            while abs(x - last_x) < 0.06:  # a click on the thumb (or beside it) keeps the seed: nothing to draw
+                x = rng.uniform(0.02, 0.98)
+            last_x = x
+            page.mouse.click(box["x"] + box["width"] * x, box["y"] + box["height"] / 2)
             page.wait_for_function(f"() => window.__t.loaded && window.__t.src !== {before!r}")
             ms = page.evaluate("() => window.__t.loaded - window.__t.up")
             if i >= 2:

@@ -34,6 +34,27 @@ def save_generator(G: Generator, folder: str | Path, extra: dict | None = None) 
     return folder
 
 
+def recalibrate_generator(folder: str | Path) -> dict:
+    """Re-measure the BatchNorm statistics of the generator in ``folder`` for its own weights and
+    save it in place (gan_core.models.recalibrate_batchnorm, with the run's batch size and seed).
+
+    Runs trained before the trainer did this at every save carry the training generator's
+    statistics beside the averaged (EMA) weights, which draws heavier, blotchier designs. Every
+    design of the model changes (for the better); saved designs of it draw the new pixels.
+    Returns {"batch_size", "samples", "seed"} as recorded in config.json ("recalibrated")."""
+    from .models import RECALIBRATION_SAMPLES, recalibrate_batchnorm
+    folder = Path(folder)
+    model = load_generator(folder)
+    config_path, _ = _resolve(folder)
+    train = read_json(config_path, "config.json").get("train") or {}
+    batch = int(train.get("batch_size") or 32)
+    seed = int(train.get("seed") or 0)
+    recalibrate_batchnorm(model.G, RECALIBRATION_SAMPLES, batch, seed=seed)
+    done = {"batch_size": batch, "samples": RECALIBRATION_SAMPLES, "seed": seed}
+    save_generator(model.G, config_path.parent, extra={"recalibrated": done})
+    return done
+
+
 class DesignModel:
     """A loaded generator, ready to turn seeds and latents into uint8 pictures.
 

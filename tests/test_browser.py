@@ -7,12 +7,16 @@ latencies: seed-slider release → new design on the page, and Morph click → a
 """
 from __future__ import annotations
 
+import base64
+import io
 import os
 import tempfile
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
+from PIL import Image
 
 from conftest import photos
 
@@ -34,7 +38,7 @@ PROBES = """
     if (e.target.closest('#morph_btn')) window.__t.morphClick = performance.now();
   }, true);
   document.addEventListener('load', e => {
-    if (e.target.tagName === 'IMG' && e.target.closest('#design')) {
+    if (e.target.tagName === 'IMG' && e.target.closest('#design') && !window.__t.designLoaded) {  // a move's first
       window.__t.designLoaded = performance.now();
       window.__t.designSrc = e.target.src;
     }
@@ -201,8 +205,12 @@ def test_designer_session(studio_app, browser):
     click_slider(page, "#seed", 0.45)
     page.wait_for_function("() => window.__t.firstSrc !== null")
     page.wait_for_timeout(1500)
-    first = page.evaluate("() => window.__t.firstSrc")
-    assert first != before and img_src(page, "#design") == first
+    first, final = page.evaluate("() => window.__t.firstSrc"), img_src(page, "#design")
+    assert first.startswith("data:image/png;base64,") and final != before  # the fast picture came first
+    final_png = page.evaluate("""async url => { const b = new Uint8Array(await (await fetch(url)).arrayBuffer());
+        let s = ''; for (const x of b) s += String.fromCharCode(x); return btoa(s); }""", final)
+    pixels = [np.asarray(Image.open(io.BytesIO(base64.b64decode(b)))) for b in (first.split(",", 1)[1], final_png)]
+    np.testing.assert_array_equal(*pixels)  # ... and it is the very picture the move's own event shows
 
     # click a variation tile: it becomes the current design
     seed_before = page.locator("#seed input[type=number]").input_value()

@@ -1,4 +1,4 @@
-"""generate and morph: designs from a model as PNGs, grids and animations."""
+"""generate, morph and recalibrate: designs from a model as PNGs, grids and animations."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -65,6 +65,14 @@ def cmd_morph(a) -> int:
     return 0
 
 
+def cmd_recalibrate(a) -> int:
+    from ..generate import recalibrate_generator
+    done = recalibrate_generator(a.model)
+    print(f"{a.model}: BatchNorm statistics re-measured for the generator's own weights "
+          f"({done['samples']} latents in batches of {done['batch_size']}); every design of it is redrawn")
+    return 0
+
+
 def register(sub) -> None:
     q = sub.add_parser("generate", help="write designs for seeds as PNG and/or SVG")
     q.add_argument("--model", required=True, help="run folder, generator folder, model.safetensors or Hub id")
@@ -78,6 +86,10 @@ def register(sub) -> None:
     q.add_argument("--size", type=int, default=None,
                    help="print-size PNG, 64-2048 px (crisp two-tone edges); replaces --upscale")
     q.set_defaults(func=cmd_generate)
+
+    q = sub.add_parser("recalibrate", help="fix a generator trained before BatchNorm recalibration (in place)")
+    q.add_argument("--model", required=True, help="run or generator folder (its model.safetensors is rewritten)")
+    q.set_defaults(func=cmd_recalibrate)
 
     q = sub.add_parser("morph", help="write a slerp morph through keyframe seeds as GIF or MP4")
     q.add_argument("--model", required=True)

@@ -23,9 +23,9 @@ AFTER_PICTURE = """(...args) => new Promise(done => setTimeout(() => {
 # The page's fast picture path (``ExploreTab.preview``): installed once per page. Each ``input``
 # of the seed, truncation or a steer slider asks the server for the picture that move will show,
 # through Gradio's own HTTP route for unqueued events (/run/predict, this page's session), one
-# request at a time, always the latest, and puts it in the design's <img> as soon as it comes.
-# The move's Gradio event runs as before and returns the same pixels, so the same cached file
-# (its name is its content hash): the page ends up in the same state, only sooner. Why: every
+# request at a time, always the latest, and puts it (a data: URL) in the design's <img> as soon
+# as it comes. The move's Gradio event runs as before and returns the same pixels as Gradio's
+# cached file: the page ends up in the same state, only sooner. Why: every
 # Gradio event costs this large page ~100-150 ms of the browser's script (it refreshes every
 # component's loading status), which alone is past the 100 ms a live slider may take.
 FAST_PREVIEW_JS = r"""() => {
@@ -35,15 +35,19 @@ FAST_PREVIEW_JS = r"""() => {
   const cfg = window.gradio_config || {};
   const url = (cfg.root || '').replace(/\/+$/, '') + (cfg.api_prefix || '/gradio_api') + '/run/predict';
   let busy = false, next = null;
+  window.__studioPreviewBusy = () => busy || next !== null;
   const ask = async (control, value) => {
     if (busy) { next = [control, value]; return; }
     busy = true;
     try {
       const r = await fetch(url, {method: 'POST', headers: {'Content-Type': 'application/json'},
         body: JSON.stringify({data: [control, value, null], fn_index: FN, session_hash: window.__gradio_session_hash__})});
-      const src = r.ok ? (await r.json())?.data?.[0]?.url : null;
+      const src = r.ok ? (await r.json())?.data?.[0] : null;
       const img = document.querySelector('#design img');
-      if (src && img && !next && img.src !== src) img.src = src;   // a newer move is asked next: skip this one
+      if (src && src.startsWith('data:image/png') && img && !next) {   // (a newer move is asked next: skip this one)
+        await new Promise(ok => { img.addEventListener('load', ok, {once: true}); img.addEventListener('error', ok, {once: true});
+                                  img.src = src; setTimeout(ok, 300); });
+      }
     } catch (e) { /* the move's own event still shows the picture */ }
     busy = false;
     if (next) { const [c, v] = next; next = null; ask(c, v); }
@@ -56,3 +60,13 @@ FAST_PREVIEW_JS = r"""() => {
   }, true);
   return [];
 }"""
+
+# The slider moves' own Gradio events wait (at most 400 ms) until the fast path above has put
+# its picture on the page: each Gradio event keeps the browser's script busy for ~70-100 ms
+# (loading statuses), and started at once it would hold back the fast picture behind it.
+AFTER_PREVIEW = """(...args) => new Promise(done => {
+  const t0 = performance.now();
+  const wait = () => (!window.__studioPreviewBusy || !window.__studioPreviewBusy() || performance.now() - t0 > 400)
+    ? done(args) : setTimeout(wait, 8);
+  setTimeout(wait, 8);
+})"""

@@ -22,7 +22,7 @@ from gan_core.images import make_grid, upscale
 from .. import fields
 from ..ui import handler
 from .models import single_threaded
-from .page_js import AFTER_PICTURE
+from .page_js import AFTER_PICTURE, AFTER_PREVIEW
 from .panel_util import api_design, design_of, whole
 from .view import factor, shown
 
@@ -184,7 +184,7 @@ class SteerPanel:
                       show_progress="hidden")
         moving = {tab.current, v, *self.sliders}
         gr.on([s.change for s in self.sliders], self.move, moving, [tab.current, tab.design],
-              trigger_mode="always_last", **fast)
+              trigger_mode="always_last", js=AFTER_PREVIEW, **fast)
         # let go: the same move, then the strips and the variations around the edited design
         gr.on([s.release for s in self.sliders], self.move, moving, [tab.current, tab.design],
               trigger_mode="always_last", **fast) \

@@ -43,7 +43,7 @@ from .board import BoardPanel
 from .breed import BreedPanel
 from .models import ModelResolver, single_threaded
 from .moves import MoveLog
-from .page_js import AFTER_PICTURE, CLICK, FAST_PREVIEW_JS
+from .page_js import AFTER_PICTURE, AFTER_PREVIEW, CLICK, FAST_PREVIEW_JS
 from .morph import MorphPanel
 from .project import ProjectPanel
 from .seed_api import SeedApi
@@ -176,7 +176,7 @@ class ExploreTab:
         # the page's fast picture path (see ``preview``): a hidden output that gives the file URL
         self.preview_control = gr.Textbox(visible=False, label="preview control")
         self.preview_value = gr.Number(visible=False, label="preview value")
-        self.preview_picture = gr.Image(visible=False, format="png", label="preview")
+        self.preview_picture = gr.Textbox(visible=False, label="preview")  # a data: URL (no file, no 2nd request)
 
     # ---- the current design --------------------------------------------------------------
     @staticmethod
@@ -309,12 +309,14 @@ class ExploreTab:
     @handler
     def preview(self, control, value, current, request: gr.Request = None):
         """The page's fast picture path (FAST_PREVIEW_JS): the picture a move of ``control`` (seed,
-        truncation, direction_<i>) to ``value`` will show, for this session's current design.
-        Changes nothing: the move's own event makes the design current and shows the same
-        pixels. None when the session has no design or visitor yet."""
+        truncation, direction_<i>) to ``value`` will show, for this session's current design, as
+        a data: URL (the page shows it without a second request). Changes nothing: the move's own
+        event makes the design current and shows the same pixels. "" when the session has no
+        design or visitor yet."""
+        self.moves.record(request)  # the earliest sign of a move: what follows the last one waits
         visitor_id = self.moves.visitor(request)
         if not current or not visitor_id:
-            return None
+            return ""
         d = Design.from_dict(current)
         m = self.model_for(d.model, visitor_id, request)
         control = str(control or "")
@@ -332,7 +334,7 @@ class ExploreTab:
         else:
             raise UserError(f"preview: unknown control {control!r}")
         with single_threaded():
-            return view.shown(render(d, m))
+            return view.data_url(view.shown(render(d, m)))
 
     @handler
     def random_seed(self):
@@ -406,7 +408,7 @@ class ExploreTab:
             (self.truncation.change, self.on_truncation, [self.truncation, self.current, v]),
         ]
         for triggers, fn, inputs in moves:  # the picture first, then what surrounds it
-            gr.on(triggers, fn, inputs, made, **page) \
+            gr.on(triggers, fn, inputs, made, js=AFTER_PREVIEW, **page) \
                 .success(self.follow, [self.current, self.var_designs, v], self.around_outputs, js=AFTER_PICTURE,
                          **page)
         self.variations.select(self.pick_variation, [self.var_designs, v], self.open_outputs,

@@ -68,6 +68,15 @@ def shown(picture: np.ndarray, target: int = DISPLAY, smooth: bool = True) -> Im
     return upscale(picture, factor(picture.shape[0], target), smooth=smooth)
 
 
+def data_url(image: Image.Image) -> str:
+    """A picture as a data: URL (PNG, fast compression: it is shown once, at once)."""
+    import base64
+    import io
+    buf = io.BytesIO()
+    image.save(buf, format="PNG", compress_level=1)
+    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
+
+
 def stem(design: Design) -> str:
     """A download's file name without suffix: design-seed7, design-<id>, or the design's name."""
     if design.name:
