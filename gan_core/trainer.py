@@ -340,11 +340,13 @@ class Trainer:
         bad = self.nonfinite_tensor()
         if bad is not None:
             raise NonFiniteState(f"{bad} holds NaN/inf at step {self.step}; checkpoint not written")
+        # the generator saved beside the checkpoint is the one designers get; every rank does the
+        # same (deterministic, no communication), so the ranks' EMA generators stay identical
+        self.calibrate_ema()
         # every rank's batch stream, on rank 0 (the gather is also the barrier before the write)
         ranks = self.dist.gather((self.gen.get_state(), self.perm.cpu(), self.cursor))
         if not self.dist.is_main:
             return
-        self.calibrate_ema()  # the generator saved beside the checkpoint is the one designers get
         tensors = {}
         for name, mod in (("G", self.G), ("D", self.D), ("G_ema", self.G_ema)):
             tensors.update({f"{name}.{k}": v for k, v in mod.state_dict().items()})
