@@ -20,14 +20,12 @@ tab calls in ``show_around``, so it is drawn in the same event as the variations
 """
 from __future__ import annotations
 
-import json
 import random
 
 import gradio as gr
 
 from gan_core.design import Design, render, render_many
 from gan_core.errors import UserError
-from gan_core.generate import DesignModel
 from gan_core.latent import MAX_SEED
 from gan_core.printpng import MAX_SIZE, MIN_SIZE, check_print_size, print_png
 from gan_core.symmetry import MAX_FOLD, MIN_FOLD, parse_symmetry
@@ -35,14 +33,14 @@ from gan_core.vector import to_svg
 
 from .. import fields
 from ..context import Studio
-from ..models_cache import bundled_models, training_pictures
-from ..runs import list_runs
+from ..models_cache import training_pictures
 from ..ui import handler
 from . import view
 from .board import BoardPanel
 from .breed import BreedPanel
 from .models import ModelResolver, single_threaded
 from .moves import MoveLog
+from .picker import ModelPicker
 from .page_js import AFTER_PICTURE, AFTER_PREVIEW, CLICK, FAST_PREVIEW_JS
 from .morph import MorphPanel
 from .project import ProjectPanel
@@ -60,11 +58,10 @@ PANELS = [
 
 SYMMETRIES = [("none", "none"), *[(f"{n}-fold rotation", f"rot{n}") for n in range(MIN_FOLD, MAX_FOLD + 1)],
               ("mirror left-right", "mirror-lr"), ("mirror top-bottom", "mirror-tb"), ("mirror both", "mirror-both")]
-SEED_RECORD_FIELDS = ("symmetry", "edits", "directions", "name", "note", "star")
 FAST = dict(queue=False, show_progress="hidden")   # cheap handlers: no queue round trip, no overlay
 
 
-class ExploreTab:
+class ExploreTab(ModelPicker):
     def __init__(self, studio: Studio):
         self.studio = studio
         self.resolver = ModelResolver(studio.weights_dir)
@@ -74,36 +71,6 @@ class ExploreTab:
         self.view_outputs: list = []
         self.control_outputs: list = []
         self.open_outputs: list = []
-
-    # ---- models ------------------------------------------------------------------------
-    def model_for(self, ref: str, visitor_id: str = "", request: gr.Request | None = None) -> DesignModel:
-        """The generator ``ref`` means for this visitor, resolved once per visitor and reference."""
-        self.moves.remember_visitor(request, visitor_id)  # (for ``preview``, which names only its session)
-        return self.resolver.model(ref, self.studio.visitor(visitor_id, request))
-
-    def model_choices(self, visitor=None) -> list[tuple[str, str]]:
-        choices = []
-        for folder in bundled_models(self.studio.weights_dir):
-            try:
-                res = json.loads((folder / "config.json").read_text())["model"]["resolution"]
-                choices.append((f"{folder.name} · bundled · {res} px", f"bundled/{folder.name}"))
-            except (OSError, ValueError, KeyError, TypeError):
-                choices.append((f"{folder.name} · bundled", f"bundled/{folder.name}"))
-        if visitor is not None:
-            for r in list_runs(visitor, self.studio.manager):
-                if r["has_model"]:
-                    choices.append((f"{r['name']} · your run · {r['label']}", f"run/{r['name']}"))
-        return choices
-
-    def model_dropdown(self, visitor_id="", request=None, value=None) -> gr.Dropdown:
-        visitor = self.studio.visitor(visitor_id, request)
-        choices = self.model_choices(visitor)
-        values = [c[1] for c in choices]
-        if value and value not in values:
-            choices.append((value, value))  # a folder or Hub id typed in by the visitor
-        elif not value:
-            value = values[0] if values else None
-        return gr.Dropdown(choices=choices, value=value)
 
     # ---- layout ------------------------------------------------------------------------
     def layout(self):
@@ -358,41 +325,6 @@ class ExploreTab:
         path = self.studio.visitor(visitor_id, request).export_path(f"{view.stem(d)}.svg")
         path.write_text(svg, encoding="utf-8")
         return str(path)
-
-    def design_from(self, record, visitor_id: str = "", request: gr.Request | None = None) -> Design:
-        """A design from an API caller: a full record (``Design.to_dict()``, as /board_list gives) or
-        a short one by seed: ``{"model": ..., "seed": ..., "truncation": ..., "symmetry": ...}``."""
-        if isinstance(record, str):
-            try:
-                record = json.loads(record)
-            except ValueError:
-                raise UserError("design: expected a JSON object (a design record)") from None
-        if isinstance(record, dict) and "latent" not in record and "seed" in record and record.get("model"):
-            m = self.model_for(record["model"], visitor_id, request)
-            rest = {k: v for k, v in record.items() if k not in ("model", "seed", "truncation")}
-            return Design.from_seed(record["model"], view.seed_value(record["seed"]), m.z_dim,
-                                    view.truncation_value(record.get("truncation", 1.0)),
-                                    **{k: v for k, v in rest.items() if k in SEED_RECORD_FIELDS})
-        return Design.from_dict(record)
-
-    @handler
-    def load_custom(self, path_or_repo, visitor_id: str = "", request: gr.Request = None):
-        """Load a generator from a local folder or a Hub repository id and select it."""
-        ref = (path_or_repo or "").strip()
-        if not ref:
-            raise UserError("Type a folder path or a Hub repository id (owner/name).")
-        m = self.resolver.model(ref, self.studio.visitor(visitor_id, request), refresh=True)
-        return (f"Loaded `{ref}`: {m.config.resolution} px, "
-                f"{'colour' if m.config.channels == 3 else 'grayscale'}, latent size {m.z_dim}.")
-
-    @handler
-    def select_loaded(self, path_or_repo, visitor_id: str = "", request: gr.Request = None):
-        return self.model_dropdown(visitor_id, request, value=(path_or_repo or "").strip())
-
-    @handler
-    def refresh_models(self, model, visitor_id: str = "", request: gr.Request = None):
-        """The model picker's choices for this visitor, keeping the current model."""
-        return self.model_dropdown(visitor_id, request, value=model)
 
     # ---- events ------------------------------------------------------------------------
     def wire(self, app):
