@@ -9,6 +9,7 @@ the ``load`` event of the design picture with a new ``src``. Prints median, p95 
     python benchmarks/bench_explore_latency.py                      # this checkout
     python benchmarks/bench_explore_latency.py --repo /tmp/before   # another checkout (before/after)
     python benchmarks/bench_explore_latency.py --pause-ms 1500      # everything drawn between clicks
+    python benchmarks/bench_explore_latency.py --slider truncation  # or direction_0 (a steer slider)
 
 The machine's load matters (a 2-core box shared with other work): the script prints the load
 average before and after.
@@ -63,7 +64,7 @@ def start_app(repo: Path, root: Path):
     return demo, f"http://127.0.0.1:{port}/"
 
 
-def measure(url: str, moves: int, seed: int, pause_ms: int = 250) -> list[float]:
+def measure(url: str, moves: int, seed: int, pause_ms: int = 250, slider: str = "seed") -> list[float]:
     from playwright.sync_api import sync_playwright
     rng = random.Random(seed)
     out = []
@@ -76,7 +77,9 @@ def measure(url: str, moves: int, seed: int, pause_ms: int = 250) -> list[float]
         page.get_by_role("tab", name="3 · Explore").click()
         page.locator("#design img").wait_for()
         page.wait_for_timeout(1000)
-        slider = page.locator("#seed input[type=range]")
+        if slider.startswith("direction_"):
+            page.locator(f"#{slider}").scroll_into_view_if_needed()
+        slider = page.locator(f"#{slider} input[type=range]")
         slider.scroll_into_view_if_needed()
         box = slider.bounding_box()
         last_x = -1.0
@@ -103,6 +106,7 @@ def main() -> None:
                     help="checkout whose studio to start (default: this one)")
     ap.add_argument("--moves", type=int, default=30)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--slider", default="seed", help="seed, truncation or direction_0 .. direction_7 (steer)")
     ap.add_argument("--pause-ms", type=int, default=250,
                     help="pause after each picture before the next click: 250 is scrubbing (what surrounds "
                          "the design is skipped while the visitor moves on), 1500 lets it all be drawn between clicks")
@@ -111,12 +115,12 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bench-explore-") as tmp:
         demo, url = start_app(a.repo.resolve(), Path(tmp))
         try:
-            ms = measure(url, a.moves, a.seed, a.pause_ms)
+            ms = measure(url, a.moves, a.seed, a.pause_ms, a.slider)
         finally:
             demo.close()
     ms_sorted = sorted(ms)
     p95 = ms_sorted[min(len(ms) - 1, int(round(0.95 * (len(ms) - 1))))]
-    print(f"{a.repo}: seed slider click -> new design loaded, {len(ms)} moves, {a.pause_ms} ms pauses: "
+    print(f"{a.repo}: {a.slider} slider click -> new design loaded, {len(ms)} moves, {a.pause_ms} ms pauses: "
           f"median {statistics.median(ms):.0f} ms, p95 {p95:.0f} ms, min {ms_sorted[0]:.0f}, max {ms_sorted[-1]:.0f}")
     print("all (ms):", " ".join(f"{v:.0f}" for v in ms))
     print(f"load average after: {os.getloadavg()[0]:.2f}")

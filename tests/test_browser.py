@@ -296,7 +296,7 @@ def test_reload_reattaches_to_a_running_job(studio_app, browser):
     page.goto(studio_app.url)
     page.locator("#sample").click()
     page.get_by_text("Sample set: rims").wait_for()
-    playwright.expect(page.locator("#dataset_name input")).to_have_value("rims")
+    playwright.expect(page.locator("#dataset_name input")).to_have_value("rims", timeout=60_000)
     page.locator("#save_dataset").click()
     page.get_by_text("Saved dataset rims").wait_for()
     page.locator("#go_train").click()
