@@ -187,7 +187,7 @@ class SteerPanel:
               trigger_mode="always_last", js=AFTER_PREVIEW, **fast)
         # let go: the same move, then the strips and the variations around the edited design
         gr.on([s.release for s in self.sliders], self.move, moving, [tab.current, tab.design],
-              trigger_mode="always_last", **fast) \
+              trigger_mode="always_last", js=AFTER_PREVIEW, **fast) \
             .then(self.settle, [tab.current, v], tab.around_outputs,
                   js=AFTER_PICTURE, **queued)  # once the browser has the picture: the SVG trace holds the GIL
         self.reset.click(self.reset_edits, [tab.current, v], [tab.current, self.status, *tab.view_outputs],
