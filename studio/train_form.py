@@ -151,10 +151,15 @@ class TrainForm:
         info = self._dataset(dataset, visitor_id, request)
         cfg = preset(preset_name, resolution=info["resolution"], channels=info["channels"], count=info["count"])
         kind = "minutes" if cfg.minutes is not None else "steps"
-        return {self.loss: cfg.loss, self.resolution: info["resolution"],
-                self.width: cfg.model.width, self.batch_size: cfg.batch_size, self.lr: cfg.lr_g,
-                self.n_critic: cfg.n_critic, self.augment: cfg.augment_policies, self.budget_kind: kind,
-                self.budget: getattr(cfg, kind), self.preset_md: explain_choice(preset_name, info)}
+        return {**{comp: value for comp, value in self._fields_of(cfg).values()}, self.resolution: info["resolution"],
+                self.budget_kind: kind, self.budget: getattr(cfg, kind),
+                self.preset_md: explain_choice(preset_name, info)}
+
+    def _fields_of(self, cfg) -> dict:
+        """config field name -> (the form's component, cfg's value) for the settings the form shows."""
+        return {"width": (self.width, cfg.model.width), "batch_size": (self.batch_size, cfg.batch_size),
+                "loss": (self.loss, cfg.loss), "n_critic": (self.n_critic, cfg.n_critic),
+                "lr_g": (self.lr, cfg.lr_g), "augment": (self.augment, cfg.augment_policies)}
 
     def _dataset(self, dataset, visitor_id, request) -> dict:
         """resolution, channels and count of the picked dataset (the defaults without one)."""
@@ -176,11 +181,8 @@ class TrainForm:
         cfg = preset(preset_name, resolution=info["resolution"], channels=info["channels"], count=info["count"])
         picked = {k for changes, _ in data_choices(preset_name, info["resolution"], info["channels"], info["count"])
                   for k in changes}
-        fields_of = {"width": (self.width, cfg.model.width), "batch_size": (self.batch_size, cfg.batch_size),
-                     "loss": (self.loss, cfg.loss), "n_critic": (self.n_critic, cfg.n_critic),
-                     "lr_g": (self.lr, cfg.lr_g), "augment": (self.augment, cfg.augment_policies)}
         out = {self.resolution: info["resolution"], self.preset_md: explain_choice(preset_name, info)}
-        out.update({comp: value for k, (comp, value) in fields_of.items() if k in picked})
+        out.update({comp: value for k, (comp, value) in self._fields_of(cfg).items() if k in picked})
         return out
 
     @handler

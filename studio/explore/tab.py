@@ -140,7 +140,7 @@ class ExploreTab(ModelPicker):
         self.view_outputs = [*self.design_outputs, *self.around_outputs]
         self.control_outputs = [self.seed, self.truncation, self.symmetry]
         self.open_outputs = [self.current, *self.control_outputs, *self.view_outputs]
-        # the page's fast picture path (see ``preview``): a hidden output that gives the file URL
+        # the page's fast picture path (see ``preview``): hidden inputs and its data: URL output
         self.preview_control = gr.Textbox(visible=False, label="preview control")
         self.preview_value = gr.Number(visible=False, label="preview value")
         self.preview_picture = gr.Textbox(visible=False, label="preview")  # a data: URL (no file, no 2nd request)
@@ -245,10 +245,9 @@ class ExploreTab(ModelPicker):
         if old is not None and old.model == model and old.seed == seed:
             return self._unchanged()  # already on show (a slider's .change and .release, or a design just opened)
         m = self.model_for(model, visitor_id, request)
-        keep = (dict(truncation=old.truncation, edits=old.edits, directions=old.directions, symmetry=old.symmetry)
-                if old is not None and old.model == model
-                else dict(truncation=view.truncation_value(truncation), symmetry=symmetry or "none"))
-        return self._make(Design.from_seed(model, seed, m.z_dim, **keep), visitor_id, request)
+        d = (view.reseeded(old, seed, m.z_dim) if old is not None and old.model == model
+             else Design.from_seed(model, seed, m.z_dim, view.truncation_value(truncation), symmetry=symmetry or "none"))
+        return self._make(d, visitor_id, request)
 
     @handler
     def on_truncation(self, truncation, current, visitor_id: str = "", request: gr.Request = None):
@@ -288,8 +287,7 @@ class ExploreTab(ModelPicker):
         m = self.model_for(d.model, visitor_id, request)
         control = str(control or "")
         if control == "seed":
-            d = Design.from_seed(d.model, view.seed_value(value), m.z_dim, truncation=d.truncation, edits=d.edits,
-                                 directions=d.directions, symmetry=d.symmetry)
+            d = view.reseeded(d, view.seed_value(value), m.z_dim)  # what on_seed makes of this move
         elif control == "truncation":
             d = d.replace(truncation=view.truncation_value(value))
         elif control.startswith("direction_") and control[10:].isdigit():

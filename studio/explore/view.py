@@ -92,18 +92,23 @@ def label(design: Design) -> str:
 
 
 # ---- variations --------------------------------------------------------------------------
+def reseeded(design: Design, seed: int, z_dim: int) -> Design:
+    """The design of another seed that keeps ``design``'s truncation, edits, directions and symmetry
+    (a seed move, a neighbouring variation)."""
+    return Design.from_seed(design.model, seed, z_dim, truncation=design.truncation, edits=design.edits,
+                            directions=design.directions, symmetry=design.symmetry)
+
+
 def neighbours(design: Design, z_dim: int) -> tuple[list[Design], int]:
     """Nine designs around ``design`` and the index of ``design`` itself among them.
 
     A seeded design gets the neighbouring seeds (same truncation, edits and symmetry); a design
     without a seed (projected, bred) gets its latent turned a little towards eight fixed noise
     vectors, so the same design always shows the same variations."""
-    keep = dict(truncation=design.truncation, edits=design.edits, directions=design.directions,
-                symmetry=design.symmetry)
     if design.seed is not None:
         lo = min(max(0, design.seed - VARIATIONS // 2), MAX_SEED - VARIATIONS + 1)
         seeds = list(range(lo, lo + VARIATIONS))
-        out = [design if s == design.seed else Design.from_seed(design.model, s, z_dim, **keep) for s in seeds]
+        out = [design if s == design.seed else reseeded(design, s, z_dim) for s in seeds]
         return out, seeds.index(design.seed)
     z = torch.from_numpy(design.latent.copy())
     out, centre = [], VARIATIONS // 2
@@ -113,7 +118,8 @@ def neighbours(design: Design, z_dim: int) -> tuple[list[Design], int]:
             continue
         noise = z_from_seed(k + 1, z_dim)
         turned = math.cos(JITTER) * z + math.sin(JITTER) * noise  # stays N(0, I)-like
-        out.append(Design(model=design.model, latent=turned.numpy(), origin=design.origin, **keep))
+        out.append(Design(model=design.model, latent=turned.numpy(), origin=design.origin, truncation=design.truncation,
+                          edits=design.edits, directions=design.directions, symmetry=design.symmetry))
     return out, centre
 
 
