@@ -9,6 +9,7 @@ share and the peak RSS.
 """
 from __future__ import annotations
 
+import copy
 import json
 import resource
 import sys
@@ -22,6 +23,7 @@ sys.path.insert(0, str(ROOT))
 
 from gan_core import metrics  # noqa: E402
 from gan_core.datasets import load_dataset  # noqa: E402
+from gan_core.models import RECALIBRATION_SAMPLES, recalibrate_batchnorm  # noqa: E402
 from gan_core.presets import preset  # noqa: E402
 from gan_core.trainer import Trainer  # noqa: E402
 
@@ -60,21 +62,52 @@ def floor(data_dir: Path, resolution: int, channels: int, seed: int = 0) -> dict
     return out
 
 
+def _designs(G, count: int, z_dim: int) -> torch.Tensor:
+    with torch.no_grad():
+        z = torch.randn(count, z_dim, generator=torch.Generator().manual_seed(12345))
+        return torch.cat([G(z[i:i + 100]).float() for i in range(0, count, 100)])
+
+
+def _summary(m: dict) -> dict:
+    coarse = min(m["swd_levels"], key=int)
+    return {"swd": m["swd"], "coarsest": m["swd_levels"][coarse], "palette": m["palette"],
+            "coverage": m["coverage"], "hog_coverage": m["hog_coverage"], "memorised_share": m["memorised_share"]}
+
+
+class _MoreEmas(Trainer):
+    """A Trainer that also keeps EMA generators of other decays (same ramp-up as the trainer's),
+    so one training trajectory shows every decay: a paired comparison, no seed-to-seed noise."""
+
+    def __init__(self, *args, decays: tuple[float, ...] = (), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.more = {d: copy.deepcopy(self.G).eval().requires_grad_(False) for d in decays}
+
+    @torch.no_grad()
+    def _update_ema(self) -> None:
+        super()._update_ema()
+        for d, G in self.more.items():
+            decay = min(d, (1 + self.step) / (10 + self.step)) if d > 0 else 0.0
+            torch._foreach_lerp_(list(G.parameters()), list(self.G.parameters()), 1.0 - decay)
+
+
 def run(preset_name: str, data_dir: Path, resolution: int, channels: int, minutes: float | None,
         steps: int | None, out: Path, count: int = 1000, overrides: dict | None = None,
-        seed: int = 0) -> dict:
-    """Train, generate ``count`` designs, evaluate; returns a JSON-ready dict of the table's numbers."""
+        seed: int = 0, also_g: bool = False, also_ema: tuple[float, ...] = ()) -> dict:
+    """Train, generate ``count`` designs, evaluate; returns a JSON-ready dict of the table's numbers.
+
+    ``also_g``: evaluate the training generator G itself too (a copy, its BatchNorm statistics
+    recalibrated as the EMA generator's are), as ``row["g_itself"]``: the EMA-or-not comparison
+    on the very same run. ``also_ema``: other EMA decays kept beside the run's own on the same
+    trajectory, each evaluated (recalibrated) as ``row["ema_<decay>"]``."""
     budget = {"steps": steps} if steps else {"minutes": minutes}
     data = load_dataset(data_dir, resolution=resolution, channels=channels)
     cfg = preset(preset_name, resolution=resolution, channels=channels, count=len(data), seed=seed,
                  **budget, **(overrides or {}))
-    t = Trainer(cfg, data, out, evaluate=False, dataset_info={"name": data_dir.name})
+    t = _MoreEmas(cfg, data, out, evaluate=False, dataset_info={"name": data_dir.name}, decays=tuple(also_ema))
     t0 = time.perf_counter()
     r = t.run_loop()
     rss_train = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
-    with torch.no_grad():
-        z = torch.randn(count, cfg.model.z_dim, generator=torch.Generator().manual_seed(12345))
-        fake = torch.cat([t.G_ema(z[i:i + 100]).float() for i in range(0, count, 100)])
+    fake = _designs(t.G_ema, count, cfg.model.z_dim)
     m = metrics.evaluate(t.real.float().cpu(), fake, seed=seed)
     f = floor(data_dir, resolution, channels, seed)
     coarse = min(m["swd_levels"], key=int)
@@ -86,6 +119,10 @@ def run(preset_name: str, data_dir: Path, resolution: int, channels: int, minute
            "peak_rss_gb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20, 2),
            "peak_rss_train_gb": round(rss_train, 2), "wall_seconds": round(time.perf_counter() - t0, 1),
            "run_dir": str(out), "config": cfg.to_dict()}
+    others = ({"g_itself": copy.deepcopy(t.G).eval()} if also_g else {}) | {f"ema_{d:g}": G for d, G in t.more.items()}
+    for key, G in others.items():
+        recalibrate_batchnorm(G, RECALIBRATION_SAMPLES, cfg.batch_size, seed=cfg.seed)
+        row[key] = _summary(metrics.evaluate(t.real.float().cpu(), _designs(G, count, cfg.model.z_dim), seed=seed))
     if f:
         row.update(floor_swd=f["swd"], floor_coarsest=f["levels"][coarse], floor_palette=f["palette"],
                    swd_ratio=m["swd"] / f["swd"], coarsest_ratio=m["swd_levels"][coarse] / f["levels"][coarse])
@@ -111,4 +148,9 @@ def table(row: dict) -> str:
         f"  memorised share  {100 * row['memorised_share']:.1f}%",
         f"  peak RSS         {row['peak_rss_gb']:.2f} GB (training {row['peak_rss_train_gb']:.2f} GB)",
     ]
+    for key in sorted(k for k in row if k == "g_itself" or k.startswith("ema_")):
+        g = row[key]
+        lines.append(f"  {'G itself' if key == 'g_itself' else 'EMA ' + key[4:]:<16} SWD {g['swd']:.1f}, coarsest {g['coarsest']:.1f}, palette {g['palette']:.1f}, "
+                     f"coverage {g['coverage']:.2f} / HOG {g['hog_coverage']:.2f}, "
+                     f"memorised {100 * g['memorised_share']:.1f}%")
     return "\n".join(lines)

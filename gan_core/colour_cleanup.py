@@ -11,8 +11,10 @@ modes' border median) then leaves a shaded band or eats into the object. Here:
    noise, says how likely it belongs to the object; a ramp between two multiples of the
    noise gives a soft matte (alpha), so blurred, anti-aliased edges blend rather than
    fringe;
-3. small backdrop-coloured holes inside the object (a dark part on a dark backdrop) are
-   kept as object; the rest of the backdrop becomes white (black with ``invert``);
+3. small holes inside the object whose colour is near the backdrop's but not the backdrop
+   itself (a dark part on a dark backdrop) are kept as object; holes that match the local
+   backdrop within its noise are see-through (the gaps between a wheel's spokes, a
+   handle's eye) and, with the rest of the backdrop, become white (black with ``invert``);
 4. at the edge, alpha is refined by where a pixel lies between the local backdrop and
    the colour of the object's nearby interior (``refine_edges``);
 5. the object's colour under a partly transparent edge pixel is recovered as
@@ -31,7 +33,8 @@ BORDER = 0.06        # width of the border band the backdrop is fitted on, as a 
 ORDER = 2            # polynomial order of the backdrop model (2: gradients and a centred vignette)
 FIT_SIDE = 96        # the model is fitted on a copy this small (smooth, so nothing is lost)
 LOW, HIGH = 4.0, 8.0  # matte ramp: alpha 0 below LOW x noise, 1 above HIGH x noise
-HOLE_SHARE = 0.15   # backdrop-coloured holes smaller than this share of the object stay object
+HOLE_SHARE = 0.15   # backdrop-coloured holes smaller than this share of the object stay object ...
+SEE_THROUGH = 2.0   # ... unless their mean distance from the backdrop model is below this x noise
 
 
 def _design(xs: np.ndarray, ys: np.ndarray, order: int) -> np.ndarray:
@@ -95,7 +98,7 @@ def matte(rgb: np.ndarray, model: np.ndarray, noise: float, tolerance: int = 0
     lo = float(tolerance) if tolerance > 0 else LOW * noise
     hi = lo * HIGH / LOW
     alpha = np.clip((d - lo) / max(hi - lo, 1e-6), 0.0, 1.0).astype(np.float32)
-    solid = _fill_holes(alpha >= 0.5)
+    solid = _fill_holes(alpha >= 0.5, d <= SEE_THROUGH * noise)
     # away from the backdrop (2 px), the object is opaque, even where its colour is close
     # to the backdrop's (a dark part on a dark sweep); only the edge keeps a soft matte
     edge = cv2.dilate((~solid).view(np.uint8), np.ones((5, 5), np.uint8)).view(bool)
@@ -103,15 +106,18 @@ def matte(rgb: np.ndarray, model: np.ndarray, noise: float, tolerance: int = 0
     return np.where(interior, np.float32(1.0), alpha), interior
 
 
-def _fill_holes(solid: np.ndarray) -> np.ndarray:
-    """Backdrop-coloured regions enclosed by the object and small next to it become object."""
+def _fill_holes(solid: np.ndarray, backdrop_like: np.ndarray) -> np.ndarray:
+    """Backdrop-coloured regions enclosed by the object and small next to it become object,
+    unless most of their pixels are ``backdrop_like`` (within the backdrop's noise): those
+    are see-through holes."""
     area = int(solid.sum())
     if area == 0:
         return solid
     count, labels, stats, _ = cv2.connectedComponentsWithStats((~solid).view(np.uint8), connectivity=4)
     h, w = solid.shape
     x, y, bw, bh, a = stats.T
-    fill = (x > 0) & (y > 0) & (x + bw < w) & (y + bh < h) & (a < HOLE_SHARE * area)
+    like = np.bincount(labels.ravel(), weights=backdrop_like.ravel(), minlength=count) / np.maximum(a, 1)
+    fill = (x > 0) & (y > 0) & (x + bw < w) & (y + bh < h) & (a < HOLE_SHARE * area) & (like < 0.5)
     fill[0] = False  # label 0 is the object itself
     return solid | fill[labels]
 

@@ -15,6 +15,7 @@ RESOLUTIONS = (16, 32, 64, 128, 256)  # 16 is for tests and tiny try-outs
 LOSSES = ("wgan-gp", "dcgan", "wgan-clip", "hinge")
 ARCHS = ("classic", "compact")
 D_NORMS = ("none", "instance", "batch", "layer")
+G_UPSAMPLES = ("transpose", "nearest")
 AUGMENTS = ("translation", "cutout", "color", "flip", "rot4")
 AUGMENT_ROTATIONS = tuple(f"rot{n}" for n in range(2, 13))  # symmetric augmentation, any N-fold (gan_core.augment)
 FORMAT_VERSION = 1
@@ -117,6 +118,9 @@ class ModelConfig:
     spectral_norm: bool = _f(False, "spectral normalisation on D (hinge loss turns it on)")
     g_dropout: float = _f(0.0, "dropout in G blocks (classic: 0.2)", range=(0.0, 0.9))
     max_channels: int = _f(512, "cap on feature maps so 256 px stays small", range=(4, 2048))
+    g_upsample: str = _f("transpose", "how G doubles its size: transpose = 4x4 stride-2 transposed convolutions "
+                         "(DCGAN), nearest = nearest-neighbour doubling then a 3x3 convolution (no checkerboard)",
+                         choices=G_UPSAMPLES)
 
     def __post_init__(self):
         _validate(self, "")

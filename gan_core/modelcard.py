@@ -78,6 +78,7 @@ def _training_rows(config: dict, extra: dict) -> list[tuple[str, str]]:
         add("resolution", f"{model['resolution']}×{model['resolution']} px, "
                           f"{'colour' if model.get('channels') == 3 else 'grayscale'}")
     add("networks", f"{model.get('arch', '?')}, width {model.get('width', '?')}, z_dim {model.get('z_dim', '?')}"
+        + (", G doubles by nearest-neighbour + 3x3 conv" if model.get("g_upsample") == "nearest" else "")
         + (", spectral norm" if model.get("spectral_norm") else "") if model else None)
     add("batch size", train.get("batch_size"))
     if "lr_g" in train:

@@ -4,6 +4,9 @@ Two architectures share one builder:
 - ``classic``: the car-rim post's networks (z 100, feature maps 64, ConvTranspose
   blocks with BatchNorm, LeakyReLU 0.2 and Dropout 0.2 in G; InstanceNorm in D).
 - ``compact``: the same shape of network, a fraction of the width, tuned for CPUs.
+
+``g_upsample`` chooses how G doubles its size: DCGAN's transposed convolutions, or
+nearest-neighbour doubling and a 3x3 convolution (no checkerboard pattern).
 """
 from __future__ import annotations
 
@@ -101,9 +104,16 @@ class Generator(nn.Module):
         classic = cfg.arch == "classic"
         act = (lambda: nn.LeakyReLU(0.2, inplace=True)) if classic else (lambda: nn.ReLU(inplace=True))
 
+        def up(cin, cout, bias):
+            """Double the size: a transposed convolution, or nearest-neighbour doubling and a 3x3
+            convolution (Odena et al. 2016, "Deconvolution and checkerboard artifacts")."""
+            if cfg.g_upsample == "nearest":
+                return [nn.Upsample(scale_factor=2, mode="nearest"), nn.Conv2d(cin, cout, 3, 1, 1, bias=bias)]
+            return [nn.ConvTranspose2d(cin, cout, 4, 2, 1, bias=bias)]
+
         def block(cin, cout, first=False):
-            layers = [nn.ConvTranspose2d(cin, cout, 4, 1 if first else 2, 0 if first else 1, bias=False),
-                      GroupBatchNorm2d(cout), act()]
+            conv = [nn.ConvTranspose2d(cin, cout, 4, 1, 0, bias=False)] if first else up(cin, cout, False)
+            layers = conv + [GroupBatchNorm2d(cout), act()]
             if cfg.g_dropout > 0:
                 layers.append(SeededDropout(cfg.g_dropout))
             return layers
@@ -115,7 +125,7 @@ class Generator(nn.Module):
             layers += block(g_channels(cfg, r), g_channels(cfg, 2 * r))
             r *= 2
         # last upsampling straight to pixels: (channels) x res x res
-        layers += [nn.ConvTranspose2d(g_channels(cfg, r), cfg.channels, 4, 2, 1), nn.Tanh()]
+        layers += up(g_channels(cfg, r), cfg.channels, True) + [nn.Tanh()]
         self.net = nn.Sequential(*layers)
         _init_weights(self)
 

@@ -1,10 +1,13 @@
-"""Reproducible synthetic "photos" of car rims: the sample data set.
+"""Reproducible synthetic "photos" of car rims: the sample data sets.
 
-Each rim is a light metal wheel of a random design (spoke count and shape,
-twist, hub, lug holes, rim width) photographed on a dark, uneven, noisy
-background, like the photos the cleanup recipe was made for. Everything is
-driven by one ``numpy.random.default_rng(seed)``: the same seed gives the
-same pixels. ``SAMPLE_CLEANUP`` turns them into black rims on white.
+Each rim is a wheel of a random design (spoke count and shape, twist, hub, lug
+holes, rim width). The gray set is light metal photographed on a dark, uneven,
+noisy background, like the photos the classic cleanup recipe was made for;
+``SAMPLE_CLEANUP`` turns them into black rims on white. The colour set
+(``colour=True``) is painted and two-tone wheels (a polished lip, a coloured face,
+a coloured centre cap) on a light, tinted, unevenly lit studio backdrop;
+``SAMPLE_COLOUR_CLEANUP`` keeps their colours on white. Everything is driven by one
+``numpy.random.default_rng(seed)``: the same seed gives the same pixels.
 """
 from __future__ import annotations
 
@@ -23,6 +26,17 @@ SPOKE_STYLES = ("bar", "tapered", "split", "double", "disc")
 # threshold per photo, the crop frames the wheel.
 SAMPLE_CLEANUP = CleanupConfig(background="border", tolerance=10, auto_threshold=True,
                                crop=True, margin=0.1, size=64, mode="binary")
+# The colour set: the smooth backdrop model of gan_core.colour_cleanup, the object's own colours.
+SAMPLE_COLOUR_CLEANUP = CleanupConfig(background="border", crop=True, margin=0.1, size=64, mode="color")
+
+# Wheel finishes of the colour set (RGB, before shading): painted, anodised and plated faces.
+FINISHES = {
+    "gold": (205, 160, 45), "bronze": (150, 100, 50), "copper": (185, 100, 55), "red": (190, 30, 35),
+    "blue": (35, 75, 175), "green": (35, 115, 65), "gunmetal": (70, 75, 85), "black": (35, 35, 40),
+    "orange": (225, 110, 20), "purple": (105, 50, 150),
+}
+LIPS = {"chrome": (200, 202, 208), "black": (40, 40, 45), "same": None}  # the outer lip's finish
+CAPS = ((200, 30, 30), (30, 60, 170), (230, 230, 235), (30, 30, 30), (220, 180, 40))  # centre caps
 
 _SUPERSAMPLE = 2  # draw at 2x and downsample: anti-aliased edges
 
@@ -55,8 +69,10 @@ def _circle(draw, cx, cy, r, fill):
     draw.ellipse((cx - r, cy - r, cx + r, cy + r), fill=fill)
 
 
-def _draw_wheel(draw: ImageDraw.ImageDraw, rng: np.random.Generator, cx: float, cy: float, R: float):
-    """Draw the wheel's silhouette (255 metal, 0 gap) centred at (cx, cy) with outer radius R."""
+def _draw_wheel(draw: ImageDraw.ImageDraw, rng: np.random.Generator, cx: float, cy: float, R: float) -> dict:
+    """Draw the wheel's silhouette (255 metal, 0 gap) centred at (cx, cy) with outer radius R.
+
+    Returns the radii the colour set paints separately: the lip's inner edge and the hub."""
     rim_inner = R * (1 - rng.uniform(0.07, 0.15))
     hub = R * rng.uniform(0.16, 0.28)
     spokes = int(rng.integers(3, 11))
@@ -111,6 +127,7 @@ def _draw_wheel(draw: ImageDraw.ImageDraw, rng: np.random.Generator, cx: float, 
     # Centre bore with its cap: a thin dark ring around a metal cap.
     _circle(draw, cx, cy, hub * 0.34, 0)
     _circle(draw, cx, cy, hub * 0.26, 255)
+    return {"rim_inner": rim_inner, "hub": hub}
 
 
 def render_rim(seed: int, size: int = 256) -> Image.Image:
@@ -151,17 +168,73 @@ def render_rim(seed: int, size: int = 256) -> Image.Image:
     return Image.fromarray(np.clip(np.asarray(photo) + noise, 0, 255).astype(np.uint8))
 
 
-def make_sample_rims(count: int = 100, seed: int = 0, size: int = 256) -> list[tuple[str, Image.Image]]:
-    """``count`` rims named ``rim_000.jpg`` ...; rim ``i`` uses seed ``seed * 100003 + i``."""
-    return [(f"rim_{i:03d}.jpg", render_rim(seed * 100_003 + i, size)) for i in range(count)]
+def render_colour_rim(seed: int, size: int = 256) -> Image.Image:
+    """One synthetic colour rim photo, ``size`` x ``size`` RGB: a painted or two-tone wheel (lip,
+    face, centre cap) on a light, tinted, unevenly lit backdrop; the same seed gives the same pixels."""
+    if not 32 <= int(size) <= 2048:
+        raise ValueError(f"size must be between 32 and 2048, got {size}")
+    rng = np.random.default_rng(seed)
+    S = size * _SUPERSAMPLE
+    R = S * rng.uniform(0.36, 0.44)
+    cx, cy = S / 2 + rng.uniform(-0.05, 0.05) * S, S / 2 + rng.uniform(-0.05, 0.05) * S
+    silhouette = Image.new("L", (S, S), 0)
+    geo = _draw_wheel(ImageDraw.Draw(silhouette), rng, cx, cy, R)
+    # the painted regions: the lip (outside rim_inner) and the centre cap (inside the bore ring)
+    lip, cap = Image.new("L", (S, S), 0), Image.new("L", (S, S), 0)
+    _circle(ImageDraw.Draw(lip), cx, cy, R, 255)
+    _circle(ImageDraw.Draw(lip), cx, cy, geo["rim_inner"], 0)
+    _circle(ImageDraw.Draw(cap), cx, cy, geo["hub"] * 0.26, 255)
+    alpha, lip, cap = (np.asarray(m.resize((size, size), Image.BOX), dtype=np.float32)[..., None] / 255
+                       for m in (silhouette, lip, cap))
+
+    names = list(FINISHES)
+    face = np.array(FINISHES[names[int(rng.integers(len(names)))]], dtype=np.float32)
+    face = face * rng.uniform(0.9, 1.1, size=3).astype(np.float32)
+    lip_name = list(LIPS)[int(rng.integers(len(LIPS)))]
+    lip_colour = face if LIPS[lip_name] is None else np.array(LIPS[lip_name], dtype=np.float32)
+    cap_colour = np.array(CAPS[int(rng.integers(len(CAPS)))], dtype=np.float32)
+
+    yy, xx = np.mgrid[0:size, 0:size].astype(np.float32) / size - 0.5
+    # Backdrop: light, tinted (warm, cool or neutral paper), lit from one side, darker towards the corners.
+    light = rng.uniform(0, 2 * math.pi)
+    base = rng.uniform(200, 238)
+    grad = rng.uniform(8, 22) * (xx * math.cos(light) + yy * math.sin(light)) * 2
+    vignette = rng.uniform(10, 30) * (xx ** 2 + yy ** 2) * 2
+    tint = rng.uniform(0.9, 1.04, size=3).astype(np.float32)
+    background = (base + grad - vignette)[..., None] * tint
+
+    # Shading: brighter where the surface faces the light, a soft falloff towards the hub.
+    ox, oy = (cx / _SUPERSAMPLE) / size - 0.5, (cy / _SUPERSAMPLE) / size - 0.5
+    r = np.clip(np.hypot(xx - ox, yy - oy) / (R / _SUPERSAMPLE / size), 0, 1)
+    facing = np.cos(np.arctan2(yy - oy, xx - ox) - light)
+    shade = (1.0 + 0.12 * facing * r - 0.08 * (1 - r))[..., None]
+    paint = face * (1 - lip) + lip_colour * lip
+    paint = paint * (1 - cap) + cap_colour * cap
+    metal = np.clip(paint * shade, 0, 255)
+
+    photo = background * (1 - alpha) + metal * alpha
+    photo = Image.fromarray(np.clip(photo, 0, 255).astype(np.uint8))
+    photo = photo.filter(ImageFilter.GaussianBlur(rng.uniform(0.4, 1.0)))
+    noise = rng.normal(0, rng.uniform(2.0, 4.5), size=(size, size, 3))
+    return Image.fromarray(np.clip(np.asarray(photo) + noise, 0, 255).astype(np.uint8))
 
 
-def write_sample_rims(folder: str | Path, count: int = 100, seed: int = 0, size: int = 256) -> list[Path]:
-    """Write the sample rims as JPEG files into ``folder`` (created if missing)."""
+def make_sample_rims(count: int = 100, seed: int = 0, size: int = 256,
+                     colour: bool = False) -> list[tuple[str, Image.Image]]:
+    """``count`` rims named ``rim_000.jpg`` ...; rim ``i`` uses seed ``seed * 100003 + i``;
+    ``colour``: the colour set (``render_colour_rim``)."""
+    render = render_colour_rim if colour else render_rim
+    return [(f"rim_{i:03d}.jpg", render(seed * 100_003 + i, size)) for i in range(count)]
+
+
+def write_sample_rims(folder: str | Path, count: int = 100, seed: int = 0, size: int = 256,
+                      colour: bool = False) -> list[Path]:
+    """Write the sample rims (the colour set with ``colour``) as JPEG files into ``folder``
+    (created if missing)."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     paths = []
-    for name, image in make_sample_rims(count, seed, size):
+    for name, image in make_sample_rims(count, seed, size, colour):
         path = folder / name
         image.save(path, format="JPEG", quality=92)
         paths.append(path)

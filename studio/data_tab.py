@@ -119,7 +119,9 @@ class DataTab:
             with gr.Column(scale=2, min_width=300):
                 self.files = gr.File(label="Photos (PNG, JPEG, WebP…) or one .zip", file_count="multiple",
                                      file_types=["image", ".zip"], elem_id="files", height=190)
-                self.sample = gr.Button("Use the sample set: rims", elem_id="sample", size="md")
+                with gr.Row():
+                    self.sample = gr.Button("Use the sample set: rims", elem_id="sample", size="md")
+                    self.sample_colour = gr.Button("Colour rims", elem_id="sample_colour", size="md")
                 self.summary = gr.Markdown("No images yet.", elem_id="summary", label="Summary")
             with gr.Column(scale=3, min_width=420):
                 self.preview = gr.Gallery(label="Live cleanup preview: photo → training picture",
@@ -222,20 +224,30 @@ class DataTab:
     @handler
     def use_sample_set(self, visitor_id: str = "", request: gr.Request = None):
         """Render the sample rims into the visitor's upload folder and suggest their cleanup."""
+        return self._sample_set(False, visitor_id, request)
+
+    @handler
+    def use_colour_sample_set(self, visitor_id: str = "", request: gr.Request = None):
+        """Render the colour sample rims into the visitor's upload folder and suggest their cleanup."""
+        return self._sample_set(True, visitor_id, request)
+
+    def _sample_set(self, colour: bool, visitor_id: str, request):
         visitor = self.studio.visitor(visitor_id, request)
         visitor.touch()
         shutil.rmtree(visitor.uploads, ignore_errors=True)
-        paths = samples.write_sample_rims(visitor.uploads, SAMPLE_COUNT, seed=0)
+        paths = samples.write_sample_rims(visitor.uploads, SAMPLE_COUNT, seed=0, colour=colour)
         thumbs = []
         for p in paths[:PREVIEW_COUNT]:
             im = Image.open(p).convert("RGB")
             im.thumbnail((THUMB_SIDE, THUMB_SIDE))
             thumbs.append((p.name, im))
-        summary = (f"**Sample set: rims** — {len(paths)} synthetic photos of car rims (light metal on a dark, "
-                   "uneven background). The suggested cleanup settings are filled in.")
+        what = ("painted and two-tone car rims on a light, tinted, unevenly lit backdrop" if colour else
+                "car rims (light metal on a dark, uneven background)")
+        summary = (f"**Sample set: {'colour ' if colour else ''}rims** — {len(paths)} synthetic photos of {what}. "
+                   "The suggested cleanup settings are filled in.")
         _write_previews(visitor, thumbs, summary)
-        c = samples.SAMPLE_CLEANUP
-        name = unique_name("rims", lambda n: (visitor.datasets / n).exists())
+        c = samples.SAMPLE_COLOUR_CLEANUP if colour else samples.SAMPLE_CLEANUP
+        name = unique_name("colour-rims" if colour else "rims", lambda n: (visitor.datasets / n).exists())
         return {self.summary: summary, self.background: c.background, self.tolerance: c.tolerance,
                 self.threshold: c.threshold, self.auto: c.auto_threshold, self.invert: c.invert, self.crop: c.crop,
                 self.margin: c.margin, self.size: c.size or DEFAULT_SIZE, self.mode: c.mode, self.name: name}
@@ -318,10 +330,12 @@ class DataTab:
         self.files.clear(self.clear_files, [v], [self.summary, self.preview], api_visibility="private")
         self.files.delete(self.sync_files, [self.files] + self.cleanup_inputs + [v], [self.summary, self.preview],
                           api_visibility="private")
-        self.sample.click(self.use_sample_set, [v], [self.summary] + self.cleanup_inputs + [self.name],
-                          api_name="use_sample_set", show_progress_on=[self.summary]).success(
-            self.preview_cleanup, self.cleanup_inputs + [v], [self.preview], api_visibility="private",
-            show_progress="hidden", concurrency_id="preview")
+        for button, fn, api in ((self.sample, self.use_sample_set, "use_sample_set"),
+                                (self.sample_colour, self.use_colour_sample_set, "use_colour_sample_set")):
+            button.click(fn, [v], [self.summary] + self.cleanup_inputs + [self.name],
+                         api_name=api, show_progress_on=[self.summary]).success(
+                self.preview_cleanup, self.cleanup_inputs + [v], [self.preview], api_visibility="private",
+                show_progress="hidden", concurrency_id="preview")
         self.save.click(self.save_dataset, [self.name] + self.cleanup_inputs + [v], [self.save_status],
                         api_name="save_dataset", show_progress_on=[self.save_status]).success(
             self.after_save, [self.name, v], [app.train.dataset, self.go_train], api_visibility="private")

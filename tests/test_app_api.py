@@ -307,3 +307,17 @@ def test_push_needs_the_visitors_own_token_and_never_keeps_it(alice, alice_datas
     for path in studio_app.workspace.rglob("*"):
         if path.is_file():
             assert secret.encode() not in path.read_bytes(), path
+
+
+def test_colour_sample_set_gives_a_colour_dataset(alice):
+    """The colour sample rims come with colour cleanup settings; saved as suggested, they are a
+    3-channel dataset whose pictures keep the paint on white."""
+    erin = "erin-0123456789abcdef-0"
+    out = alice.predict(erin, api_name="/use_colour_sample_set")
+    summary, settings, name = out[0], list(out[1:-1]), out[-1]
+    assert "Sample set: colour rims" in summary and "100 synthetic photos" in summary
+    assert settings[-1] == "color" and settings[5] is True and name == "colour-rims"
+    status = alice.predict(name, *settings, erin, api_name="/save_dataset")
+    assert status.startswith("Saved dataset **colour-rims**: 100 images at 64 px") and "in colour" in status
+    [info] = [d for d in alice.predict(erin, api_name="/list_datasets") if d["name"] == "colour-rims"]
+    assert info["channels"] == 3

@@ -68,3 +68,20 @@ def test_colour_mode_crops_centres_and_sizes():
     assert out[0, 0].min() >= 250 and out[-1, -1].min() >= 250
     inverted = np.asarray(clean_image(image, CleanupConfig(mode="color", crop=True, invert=True, size=32)))
     assert inverted[0, 0].max() <= 5
+
+
+def test_see_through_holes_become_white_dark_parts_stay():
+    """A ring (a wheel's lip, a handle's eye) on a tinted backdrop: the hole shows the backdrop
+    itself and becomes white, while the dark bar inside the disc (close to a dark backdrop's
+    colour, but not it) stays object (see test_backdrop_becomes_white_and_colours_stay)."""
+    size, rng = 128, np.random.default_rng(3)
+    yy, xx = np.mgrid[:size, :size] / (size - 1)
+    img = (np.array([225, 210, 190]) * (1 - 0.12 * (0.7 * yy + 0.3 * xx))[..., None]).astype(np.float32)
+    r = np.hypot(yy - 0.5, xx - 0.5)
+    img[(r <= 0.3) & (r >= 0.08)] = BLUE  # the hole is ~8% of the ring: a 'small' hole
+    img = np.clip(cv2.GaussianBlur(img, (0, 0), 0.8) + rng.normal(0, 3, img.shape), 0, 255).astype(np.uint8)
+    out, alpha = clean_colour(img)
+    hole = r <= 0.05
+    assert out[hole].min() >= 245 and alpha[hole].max() < 0.05
+    ring = (r <= 0.28) & (r >= 0.12)
+    assert np.abs(out[ring].reshape(-1, 3).mean(0) - BLUE).max() < 12

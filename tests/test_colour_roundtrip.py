@@ -3,6 +3,7 @@ grids, generation, morph, PNG/GIF export and the quality report, all in colour."
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from PIL import Image
 
 from gan_core.datasets import load_dataset, save_dataset
@@ -23,7 +24,8 @@ def _is_colour(pictures: np.ndarray) -> bool:
     return p.shape[-1] == 3 and np.abs(p[..., 0] - p[..., 2]).max() > 10
 
 
-def test_three_channel_train_generate_morph_export(tmp_path):
+@pytest.mark.parametrize("upsample", ["transpose", "nearest"])
+def test_three_channel_train_generate_morph_export(tmp_path, upsample):
     raw = tmp_path / "raw"
     raw.mkdir()
     for i in range(10):
@@ -34,7 +36,7 @@ def test_three_channel_train_generate_morph_export(tmp_path):
     again = load_dataset(folder, resolution=16, channels=3)
     assert _is_colour(again.pictures())
 
-    cfg = tiny_train("dcgan", steps=6, model={"channels": 3}, lecam_weight=0.1, ada_target=0.6)
+    cfg = tiny_train("dcgan", steps=6, model={"channels": 3, "g_upsample": upsample}, lecam_weight=0.1, ada_target=0.6)
     result = train(cfg, again, run_dir=tmp_path / "run")
     assert result.state == "finished"
     grid = np.asarray(Image.open(result.run_dir / "final_grid.png"))
@@ -44,6 +46,7 @@ def test_three_channel_train_generate_morph_export(tmp_path):
     assert "Palette" in format_report(result.metrics)
 
     model = load_generator(result.run_dir)
+    assert model.config.g_upsample == upsample
     designs = model.generate([1, 2, 3])
     assert designs.shape == (3, 16, 16, 3)
     np.testing.assert_array_equal(designs[0], model.design(1))

@@ -9,8 +9,9 @@ from gan_core.presets import PRESETS, preset
 
 @pytest.mark.parametrize("res", [32, 64, 128, 256])
 @pytest.mark.parametrize("channels", [1, 3])
-def test_shapes_every_resolution(res, channels):
-    cfg = ModelConfig(resolution=res, channels=channels, width=4, z_dim=8)
+@pytest.mark.parametrize("upsample", ["transpose", "nearest"])
+def test_shapes_every_resolution(res, channels, upsample):
+    cfg = ModelConfig(resolution=res, channels=channels, width=4, z_dim=8, g_upsample=upsample)
     G, D = Generator(cfg), Critic(cfg)
     x = G(torch.randn(2, 8))
     assert x.shape == (2, channels, res, res)
@@ -36,6 +37,25 @@ def test_classic_preset_is_the_car_rim_networks():
         ("wgan-gp", 5, 10.0, 1e-4, 0.0, 0.9, 8)
 
 
+def test_nearest_upsampling_has_no_transposed_convolution_after_the_first_block():
+    """g_upsample="nearest": every doubling is nearest-neighbour + 3x3 conv, so a constant feature map
+    stays constant (no checkerboard); the first block (z -> 4x4) and the first-layer directions keep
+    their ConvTranspose2d."""
+    G = Generator(ModelConfig(resolution=32, width=4, z_dim=8, g_upsample="nearest"))
+    convs = [m for m in G.net if isinstance(m, torch.nn.ConvTranspose2d)]
+    assert len(convs) == 1 and convs[0] is G.net[0]
+    assert sum(isinstance(m, torch.nn.Upsample) for m in G.net) == 3  # 4 -> 8 -> 16 -> 32
+    # a constant input to the last doubling gives a constant picture away from the border
+    last = G.net[-3:]
+    flat = last(torch.ones(1, last[1].in_channels, 8, 8))
+    inner = flat[..., 1:-1, 1:-1]
+    assert torch.allclose(inner, inner[..., :1, :1].expand_as(inner), atol=1e-6)
+    T = Generator(ModelConfig(resolution=32, width=4, z_dim=8))
+    tail = T.net[-2:]
+    checker = tail(torch.ones(1, tail[0].in_channels, 8, 8))[..., 2:-2, 2:-2]
+    assert not torch.allclose(checker, checker[..., :1, :1].expand_as(checker), atol=1e-6)  # the control
+
+
 def test_wgan_gp_critic_never_uses_batchnorm():
     for name in PRESETS:
         cfg = preset(name)
@@ -52,7 +72,7 @@ def test_spectral_norm_option():
 
 @pytest.mark.parametrize("field,value,needle", [
     ("resolution", 48, "resolution"), ("channels", 2, "channels"), ("z_dim", 10**6, "z_dim"),
-    ("width", 0, "width"), ("arch", "resnet", "arch"),
+    ("width", 0, "width"), ("arch", "resnet", "arch"), ("g_upsample", "bilinear", "g_upsample"),
 ])
 def test_model_config_rejects_bad_values_naming_the_field(field, value, needle):
     with pytest.raises(UserError, match=needle):

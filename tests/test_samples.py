@@ -5,7 +5,8 @@ import pytest
 from PIL import Image
 
 from gan_core.preprocess import clean_image
-from gan_core.samples import SAMPLE_CLEANUP, make_sample_rims, render_rim, write_sample_rims
+from gan_core.samples import (SAMPLE_CLEANUP, SAMPLE_COLOUR_CLEANUP, make_sample_rims, render_colour_rim, render_rim,
+                               write_sample_rims)
 
 RAW = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "fa-icons-raw"
 
@@ -60,3 +61,29 @@ def test_sample_cleanup_also_works_on_real_raw_icons():
     # The raw photos are rotated a little, so 0 is out of reach. These settings score
     # about 16; without crop 27, with the fixed threshold 44, the classic recipe 61.
     assert np.mean(errors) < 22, errors
+
+
+def test_colour_rims_are_painted_wheels_on_a_light_tinted_backdrop():
+    a = np.asarray(render_colour_rim(5, 128)).astype(int)
+    np.testing.assert_array_equal(a, np.asarray(render_colour_rim(5, 128)))
+    border = np.concatenate([a[0], a[-1], a[:, 0], a[:, -1]])
+    assert border.mean() > 150  # a light studio backdrop
+    sats = [np.ptp(np.asarray(render_colour_rim(s, 64)).astype(int), axis=2) for s in range(8)]
+    assert sum(np.percentile(s, 95) > 80 for s in sats) >= 5  # most wheels are saturated colours
+    # the colour set and the gray set are separate: colour=True changes the pixels, not the designs' names
+    rims = make_sample_rims(count=2, seed=0, size=64, colour=True)
+    assert [n for n, _ in rims] == ["rim_000.jpg", "rim_001.jpg"]
+    assert not np.array_equal(np.asarray(rims[0][1]), np.asarray(render_rim(0, 64)))
+
+
+def test_colour_sample_cleanup_keeps_the_paint_and_whitens_the_gaps():
+    for seed in range(4):
+        out = np.asarray(clean_image(render_colour_rim(seed), SAMPLE_COLOUR_CLEANUP)).astype(int)
+        assert out.shape == (64, 64, 3)
+        white = out.min(axis=2) >= 240
+        assert white[:2].all() and white[-2:].all()  # the backdrop is white around the wheel
+        # the gaps between the spokes are white too: a good share of the wheel's disc is white
+        yy, xx = np.mgrid[:64, :64]
+        inside = np.hypot(yy - 31.5, xx - 31.5) < 20
+        assert 0.15 < white[inside].mean() < 0.9
+        assert np.percentile(np.ptp(out, axis=2)[~white], 75) > 40 or out[~white].mean() < 90  # paint or black kept

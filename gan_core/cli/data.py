@@ -21,8 +21,8 @@ def cmd_samples(a) -> int:
     from ..samples import write_sample_rims
     if not 1 <= a.count <= 10_000:
         raise UserError(f"--count must be between 1 and 10000; got {a.count}")
-    paths = write_sample_rims(a.out, count=a.count, seed=a.seed, size=a.size)
-    print(f"wrote {len(paths)} sample rim photo(s) to {a.out}")
+    paths = write_sample_rims(a.out, count=a.count, seed=a.seed, size=a.size, colour=a.colour)
+    print(f"wrote {len(paths)} {'colour ' if a.colour else ''}sample rim photo(s) to {a.out}")
     return 0
 
 
@@ -38,4 +38,7 @@ def register(sub) -> None:
     q.add_argument("--count", type=int, default=100)
     q.add_argument("--seed", type=int, default=0)
     q.add_argument("--size", type=int, default=256)
+    q.add_argument("--colour", action="store_true",
+                   help="the colour set: painted and two-tone rims on a light, tinted backdrop "
+                        "(clean them with --mode color)")
     q.set_defaults(func=cmd_samples)
