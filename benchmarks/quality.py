@@ -23,6 +23,7 @@ sys.path.insert(0, str(ROOT))
 
 from gan_core import metrics  # noqa: E402
 from gan_core.datasets import load_dataset  # noqa: E402
+from gan_core.images import make_grid, save_png, to_uint8  # noqa: E402
 from gan_core.models import RECALIBRATION_SAMPLES, recalibrate_batchnorm  # noqa: E402
 from gan_core.presets import preset  # noqa: E402
 from gan_core.trainer import Trainer  # noqa: E402
@@ -108,6 +109,7 @@ def run(preset_name: str, data_dir: Path, resolution: int, channels: int, minute
     r = t.run_loop()
     rss_train = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
     fake = _designs(t.G_ema, count, cfg.model.z_dim)
+    save_png(make_grid(to_uint8(fake[:16]), nrow=4), out / f"grid_ema_{cfg.ema_decay:g}.png")
     m = metrics.evaluate(t.real.float().cpu(), fake, seed=seed)
     f = floor(data_dir, resolution, channels, seed)
     coarse = min(m["swd_levels"], key=int)
@@ -122,7 +124,9 @@ def run(preset_name: str, data_dir: Path, resolution: int, channels: int, minute
     others = ({"g_itself": copy.deepcopy(t.G).eval()} if also_g else {}) | {f"ema_{d:g}": G for d, G in t.more.items()}
     for key, G in others.items():
         recalibrate_batchnorm(G, RECALIBRATION_SAMPLES, cfg.batch_size, seed=cfg.seed)
-        row[key] = _summary(metrics.evaluate(t.real.float().cpu(), _designs(G, count, cfg.model.z_dim), seed=seed))
+        designs = _designs(G, count, cfg.model.z_dim)
+        row[key] = _summary(metrics.evaluate(t.real.float().cpu(), designs, seed=seed))
+        save_png(make_grid(to_uint8(designs[:16]), nrow=4), out / f"grid_{key}.png")  # the same 16 latents each
     if f:
         row.update(floor_swd=f["swd"], floor_coarsest=f["levels"][coarse], floor_palette=f["palette"],
                    swd_ratio=m["swd"] / f["swd"], coarsest_ratio=m["swd_levels"][coarse] / f["levels"][coarse])

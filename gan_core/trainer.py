@@ -37,6 +37,13 @@ MAX_RECOVERIES = 3  # NaN/inf recoveries per session; then the run fails, keepin
 
 METRICS_MAX_REAL = 2000                 # real images the end-of-run metrics compare with (spread subset)
 GRID_CALIBRATION_SAMPLES = 256         # latents that set the EMA statistics for a progress grid (cheap)
+GRID_TIME_SHARE = 0.05                 # live grids (between the saved ones) take at most this share of the time
+
+
+def grid_interval(sample_seconds: float, grid_cost: float) -> float:
+    """Seconds between live grids: ``sample_seconds``, or longer when one grid (the EMA
+    generator's recalibration and its drawing) costs more than GRID_TIME_SHARE of that."""
+    return max(sample_seconds, grid_cost / GRID_TIME_SHARE)
 TRAINING_IMAGES_MAX_BYTES = 256 * 2 ** 20  # larger training sets stay in images.u8, not dataset.safetensors
 
 
@@ -535,6 +542,7 @@ class Trainer:
         acc_g = torch.zeros((), device=self.device)
         start = time.perf_counter()  # not t0: the step-0 checkpoint is no reason to report early
         acc_n, last_report, last_grid, last_ckpt = 0, start, t0, start
+        grid_cost = 0.0
         while True:
             # decided together: every rank stops, or checkpoints, at the same step
             stop, spent, due = self.dist.any(self.should_stop(), not self._budget_left(t0),
@@ -573,8 +581,9 @@ class Trainer:
                                           "images_per_second": round(p.images_per_second, 2),
                                           "loss_d": ld_, "loss_g": lg_}])
             saved = self.step % c.sample_every == 0
-            if main and (saved or now - last_grid >= c.sample_seconds):
+            if main and (saved or now - last_grid >= grid_interval(c.sample_seconds, grid_cost)):
                 grid = self.sample_grid()
+                grid_cost = time.perf_counter() - now
                 if saved:
                     self.run.save_grid(self.step, grid)
                 last_grid = now

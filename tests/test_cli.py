@@ -122,3 +122,18 @@ def test_recalibrate_fixes_an_old_generator_in_place(tmp_path):
     assert json.loads((run / "config.json").read_text())["recalibrated"]["samples"] == 1024
     r = cli("recalibrate", "--model", tmp_path / "nothing-here")
     assert r.returncode != 0 and "Traceback" not in r.stderr and r.stderr.strip()
+
+
+def test_colour_samples_then_colour_preprocess(tmp_path):
+    """samples --colour, then preprocess --mode color with the sample set's settings: colour wheels on white."""
+    r = cli("samples", "--out", tmp_path / "raw", "--count", "3", "--size", "96", "--colour")
+    assert r.returncode == 0, r.stderr
+    assert "wrote 3 colour sample rim photo(s)" in r.stdout
+    r = cli("preprocess", "--input", tmp_path / "raw", "--output", tmp_path / "clean", "--mode", "color",
+            "--background", "border", "--crop", "--size", "32")
+    assert r.returncode == 0, r.stderr
+    pics = [np.asarray(Image.open(p).convert("RGB")).astype(int) for p in sorted((tmp_path / "clean").glob("*.png"))]
+    assert len(pics) == 3
+    for a in pics:
+        assert a.shape == (32, 32, 3) and a[0].min() >= 235  # a white top row
+    assert max(np.ptp(a, axis=2).max() for a in pics) > 80  # and colour in the wheels

@@ -283,3 +283,20 @@ def test_resume_after_a_crash_logs_each_step_once(tmp_path):
     assert load_tensors(run.checkpoint)[1]["step"] == 4 and [r["step"] for r in run.read_log()][-1] == 6
     train(cfg, DATA, run_dir=tmp_path / "r", resume=True, evaluate=False)
     assert [r["step"] for r in run.read_log()] == list(range(1, 11))  # old code: 1..6, 5..10
+
+
+def test_live_grids_keep_to_their_share_of_the_time():
+    from gan_core.trainer import GRID_TIME_SHARE, grid_interval
+    assert grid_interval(5.0, 0.01) == 5.0            # cheap grids: the configured cadence
+    assert grid_interval(5.0, 0.5) == pytest.approx(0.5 / GRID_TIME_SHARE)  # dear ones: spaced out
+    assert grid_interval(0.0, 0.0) == 0.0
+
+
+def test_a_dear_grid_spaces_out_the_live_grids(tmp_path):
+    """sample_seconds 0 asks for a grid after every step; each grid's own cost then sets the pause,
+    so far fewer grids than steps are drawn (saved grids every sample_every steps still come)."""
+    events = []
+    cfg = tiny_train("dcgan", steps=40).replace(sample_seconds=0.0, sample_every=1000)
+    train(cfg, DATA, events.append, run_dir=tmp_path / "r", evaluate=False)
+    grids = [e for e in events if e.kind == "grid"]
+    assert 1 <= len(grids) < 20  # without the rule: 40
