@@ -130,27 +130,46 @@ def _draw_wheel(draw: ImageDraw.ImageDraw, rng: np.random.Generator, cx: float, 
     return {"rim_inner": rim_inner, "hub": hub}
 
 
-def render_rim(seed: int, size: int = 256) -> Image.Image:
-    """One synthetic rim photo, ``size`` x ``size`` RGB; the same seed gives the same pixels."""
+def _frame(seed: int, size: int):
+    """The photo's RNG and the wheel's place: (rng, supersampled side S, outer radius R, centre)."""
     if not 32 <= int(size) <= 2048:
         raise ValueError(f"size must be between 32 and 2048, got {size}")
     rng = np.random.default_rng(seed)
     S = size * _SUPERSAMPLE
     R = S * rng.uniform(0.36, 0.44)
     cx, cy = S / 2 + rng.uniform(-0.05, 0.05) * S, S / 2 + rng.uniform(-0.05, 0.05) * S
+    return rng, S, R, cx, cy
+
+
+def _backdrop(rng: np.random.Generator, size: int, base: tuple, vignette: tuple, tint: tuple):
+    """An unevenly lit backdrop: (yy, xx coordinates in [-0.5, 0.5), light angle, (size, size, 3))."""
+    yy, xx = np.mgrid[0:size, 0:size].astype(np.float32) / size - 0.5
+    light = rng.uniform(0, 2 * math.pi)
+    level = rng.uniform(*base)
+    grad = rng.uniform(8, 22) * (xx * math.cos(light) + yy * math.sin(light)) * 2
+    dark = rng.uniform(*vignette) * (xx ** 2 + yy ** 2) * 2
+    colour = rng.uniform(*tint, size=3).astype(np.float32)
+    return yy, xx, light, (level + grad - dark)[..., None] * colour
+
+
+def _photograph(scene: np.ndarray, rng: np.random.Generator, noise: tuple) -> Image.Image:
+    """The camera: a slight blur, then sensor noise."""
+    photo = Image.fromarray(np.clip(scene, 0, 255).astype(np.uint8))
+    photo = photo.filter(ImageFilter.GaussianBlur(rng.uniform(0.4, 1.0)))
+    grain = rng.normal(0, rng.uniform(*noise), size=(*scene.shape[:2], 3))
+    return Image.fromarray(np.clip(np.asarray(photo) + grain, 0, 255).astype(np.uint8))
+
+
+def render_rim(seed: int, size: int = 256) -> Image.Image:
+    """One synthetic rim photo, ``size`` x ``size`` RGB; the same seed gives the same pixels."""
+    rng, S, R, cx, cy = _frame(seed, size)
     silhouette = Image.new("L", (S, S), 0)
     _draw_wheel(ImageDraw.Draw(silhouette), rng, cx, cy, R)
     silhouette = silhouette.resize((size, size), Image.BOX)
     alpha = np.asarray(silhouette, dtype=np.float32) / 255
 
-    yy, xx = np.mgrid[0:size, 0:size].astype(np.float32) / size - 0.5
     # Background: dark, lit from one side, darker towards the corners.
-    light = rng.uniform(0, 2 * math.pi)
-    base = rng.uniform(25, 60)
-    grad = rng.uniform(8, 22) * (xx * math.cos(light) + yy * math.sin(light)) * 2
-    vignette = rng.uniform(10, 25) * (xx ** 2 + yy ** 2) * 2
-    tint = rng.uniform(0.92, 1.08, size=3).astype(np.float32)
-    background = (base + grad - vignette)[..., None] * tint
+    yy, xx, light, background = _backdrop(rng, size, (25, 60), (10, 25), (0.92, 1.08))
 
     # Metal: bright, with a soft highlight facing the light and darker near the hub.
     ox, oy = (cx / _SUPERSAMPLE) / size - 0.5, (cy / _SUPERSAMPLE) / size - 0.5
@@ -161,22 +180,13 @@ def render_rim(seed: int, size: int = 256) -> Image.Image:
     metal_tint = np.array([1.0, 1.0, rng.uniform(1.0, 1.06)], dtype=np.float32)
     metal = np.clip(metal[..., None] * metal_tint, 0, 255)
 
-    photo = background * (1 - alpha[..., None]) + metal * alpha[..., None]
-    photo = Image.fromarray(np.clip(photo, 0, 255).astype(np.uint8))
-    photo = photo.filter(ImageFilter.GaussianBlur(rng.uniform(0.4, 1.0)))
-    noise = rng.normal(0, rng.uniform(2.5, 6.0), size=(size, size, 3))
-    return Image.fromarray(np.clip(np.asarray(photo) + noise, 0, 255).astype(np.uint8))
+    return _photograph(background * (1 - alpha[..., None]) + metal * alpha[..., None], rng, (2.5, 6.0))
 
 
 def render_colour_rim(seed: int, size: int = 256) -> Image.Image:
     """One synthetic colour rim photo, ``size`` x ``size`` RGB: a painted or two-tone wheel (lip,
     face, centre cap) on a light, tinted, unevenly lit backdrop; the same seed gives the same pixels."""
-    if not 32 <= int(size) <= 2048:
-        raise ValueError(f"size must be between 32 and 2048, got {size}")
-    rng = np.random.default_rng(seed)
-    S = size * _SUPERSAMPLE
-    R = S * rng.uniform(0.36, 0.44)
-    cx, cy = S / 2 + rng.uniform(-0.05, 0.05) * S, S / 2 + rng.uniform(-0.05, 0.05) * S
+    rng, S, R, cx, cy = _frame(seed, size)
     silhouette = Image.new("L", (S, S), 0)
     geo = _draw_wheel(ImageDraw.Draw(silhouette), rng, cx, cy, R)
     # the painted regions: the lip (outside rim_inner) and the centre cap (inside the bore ring)
@@ -194,14 +204,8 @@ def render_colour_rim(seed: int, size: int = 256) -> Image.Image:
     lip_colour = face if LIPS[lip_name] is None else np.array(LIPS[lip_name], dtype=np.float32)
     cap_colour = np.array(CAPS[int(rng.integers(len(CAPS)))], dtype=np.float32)
 
-    yy, xx = np.mgrid[0:size, 0:size].astype(np.float32) / size - 0.5
     # Backdrop: light, tinted (warm, cool or neutral paper), lit from one side, darker towards the corners.
-    light = rng.uniform(0, 2 * math.pi)
-    base = rng.uniform(200, 238)
-    grad = rng.uniform(8, 22) * (xx * math.cos(light) + yy * math.sin(light)) * 2
-    vignette = rng.uniform(10, 30) * (xx ** 2 + yy ** 2) * 2
-    tint = rng.uniform(0.9, 1.04, size=3).astype(np.float32)
-    background = (base + grad - vignette)[..., None] * tint
+    yy, xx, light, background = _backdrop(rng, size, (200, 238), (10, 30), (0.9, 1.04))
 
     # Shading: brighter where the surface faces the light, a soft falloff towards the hub.
     ox, oy = (cx / _SUPERSAMPLE) / size - 0.5, (cy / _SUPERSAMPLE) / size - 0.5
@@ -212,11 +216,7 @@ def render_colour_rim(seed: int, size: int = 256) -> Image.Image:
     paint = paint * (1 - cap) + cap_colour * cap
     metal = np.clip(paint * shade, 0, 255)
 
-    photo = background * (1 - alpha) + metal * alpha
-    photo = Image.fromarray(np.clip(photo, 0, 255).astype(np.uint8))
-    photo = photo.filter(ImageFilter.GaussianBlur(rng.uniform(0.4, 1.0)))
-    noise = rng.normal(0, rng.uniform(2.0, 4.5), size=(size, size, 3))
-    return Image.fromarray(np.clip(np.asarray(photo) + noise, 0, 255).astype(np.uint8))
+    return _photograph(background * (1 - alpha) + metal * alpha, rng, (2.0, 4.5))
 
 
 def make_sample_rims(count: int = 100, seed: int = 0, size: int = 256,
