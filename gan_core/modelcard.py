@@ -108,6 +108,10 @@ def _metric_lines(metrics: dict) -> list[str]:
                      "share of training designs with a generated design nearby; 1 is best"))
     if "density" in metrics:
         rows.append(("density", f"{metrics['density']:.2f}", "≈ 1 when generated designs sit among the real ones"))
+    if "palette" in metrics:
+        rows.append(("palette distance", f"{metrics['palette']:.1f}",
+                     f"{'colour' if metrics.get('channels') == 3 else 'grey-level'} distribution vs the training "
+                     "images; lower is better"))
     if "memorised_share" in metrics:
         rows.append(("memorised", f"{100 * metrics['memorised_share']:.0f}%",
                      "generated designs that are near-copies of a training image; lower is better"))

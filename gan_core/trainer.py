@@ -3,7 +3,8 @@
 The UI, the CLI and the tests all drive this function. It reports through the
 ``on_progress`` callback and stops when ``should_stop()`` returns True. Losses
 stay on the device between log points, so the loop never waits on the GPU
-except when it reports.
+except when it reports. One step's losses and the EMA update live in
+``trainer_step.py``, checkpoints and NaN/inf recovery in ``trainer_state.py``.
 """
 from __future__ import annotations
 
@@ -18,9 +19,8 @@ from typing import Callable
 import numpy as np
 import torch
 
-from . import losses as L
 from .augment import diff_augment
-from .checkpoint import flatten_optimizer, load_tensors, save_tensors, unflatten_optimizer, write_json
+from .checkpoint import write_json
 from .config import FORMAT_VERSION, TrainConfig
 from . import datastore
 from .device import configure, describe_device, pick_device
@@ -31,8 +31,9 @@ from .latent import z_from_seeds
 from .models import RECALIBRATION_SAMPLES, Critic, Generator, SeededDropout, recalibrate_batchnorm
 from .recipe import AdaptiveAugment, LeCam
 from .runfolder import RunFolder
+from .trainer_step import TrainingStep
+from .trainer_state import MAX_RECOVERIES, NonFiniteState, TrainingState  # noqa: F401 (re-exported)
 
-MAX_RECOVERIES = 3  # NaN/inf recoveries per session; then the run fails, keeping its last good checkpoint
 
 
 METRICS_MAX_REAL = 2000                 # real images the end-of-run metrics compare with (spread subset)
@@ -76,10 +77,6 @@ class TrainResult:
     messages: list[str] = field(default_factory=list)
 
 
-class NonFiniteState(RuntimeError):
-    """The training state holds NaN/inf, so it must not be saved over a good checkpoint."""
-
-
 def _images(dataset) -> torch.Tensor:
     x = dataset.images if hasattr(dataset, "images") else dataset
     if not torch.is_tensor(x) or x.dim() != 4:
@@ -89,7 +86,7 @@ def _images(dataset) -> torch.Tensor:
     return x
 
 
-class Trainer:
+class Trainer(TrainingStep, TrainingState):
     def __init__(self, config: TrainConfig, dataset, run_dir: str | Path,
                  on_progress: Callable[[Progress], None] | None = None,
                  should_stop: Callable[[], bool] | None = None, resume: bool = False,
@@ -209,101 +206,6 @@ class Trainer:
     def _autocast(self):
         return torch.autocast("cuda", dtype=torch.bfloat16, enabled=self.amp)
 
-    # ---- one generator step -----------------------------------------------------------
-    def _d_loss(self, real: torch.Tensor, fake: torch.Tensor, step_index: int) -> torch.Tensor:
-        c = self.cfg
-        r1 = c.r1_gamma > 0 and step_index % c.r1_every == 0
-        real_in = self._aug(real)
-        if r1:
-            real_in = real_in.detach().requires_grad_(True)
-        fake_in = self._aug(fake)
-        with self._autocast():
-            rs, fs = self.D_fwd(real_in).float(), self.D_fwd(fake_in).float()
-        if c.loss in ("wgan-gp", "wgan-clip"):
-            loss = L.d_loss_wgan(rs, fs)
-        elif c.loss == "hinge":
-            loss = L.d_loss_hinge(rs, fs)
-        else:
-            loss = L.d_loss_dcgan(rs, fs, c.label_smoothing, c.label_flip, self.gen)
-        if c.loss == "wgan-gp":
-            loss = loss + c.gp_lambda * L.gradient_penalty(self.D, real_in.float(), fake_in.float(), self.gen)
-        if r1:
-            loss = loss + (c.r1_gamma * 0.5 * c.r1_every) * L.r1_penalty(rs, real_in)
-        if self.lecam is not None:
-            loss = loss + c.lecam_weight * self.lecam.penalty(rs, fs)
-        if self.ada is not None:
-            self.ada.observe(rs)
-        return loss
-
-    def _d_update(self, loss: torch.Tensor) -> None:
-        self.opt_d.zero_grad(set_to_none=True)
-        loss.backward()
-        self.dist.all_reduce_grads(self.D)
-        self.opt_d.step()
-        if self.cfg.loss == "wgan-clip":
-            with torch.no_grad():
-                for p in self.D.parameters():
-                    p.clamp_(-self.cfg.clip, self.cfg.clip)
-
-    def _g_loss(self, fake: torch.Tensor) -> torch.Tensor:
-        with self._autocast():
-            fs = self.D_fwd(self._aug(fake)).float()
-        return L.g_loss_dcgan(fs) if self.cfg.loss == "dcgan" else L.g_loss_wgan(fs)
-
-    def train_step(self) -> tuple[torch.Tensor, torch.Tensor]:
-        """n_critic critic updates, then one generator update; returns detached losses."""
-        c, b = self.cfg, self.cfg.batch_size
-        self.G.train()
-        self.D.requires_grad_(True)
-        if c.n_critic == 1:
-            # one G forward serves both updates (the PyTorch DCGAN example's trick)
-            real = self._real_batch()
-            with self._autocast():
-                fake = self.G_fwd(self._z(b)).float()
-            loss_d = self._d_loss(real, fake.detach(), self.step)
-            self._d_update(loss_d)
-        else:
-            real = self._real_batch() if c.reuse_real_batch else None
-            k = c.n_critic
-            # G does not change during the critic steps, so the fakes of the first k-1 are
-            # drawn in one call; groups=k-1 keeps BatchNorm's statistics per critic batch,
-            # exactly as k-1 separate calls would.
-            with torch.no_grad(), self._autocast():
-                early = self.G_fwd(self._z(b * (k - 1)), groups=k - 1).float()
-            for i in range(k):
-                batch = real if real is not None else self._real_batch()
-                if i < k - 1:
-                    fake = early[i * b:(i + 1) * b]
-                else:  # the last critic step's fakes also serve the G step (as in the car-rim loop)
-                    with self._autocast():
-                        fake_g = self.G_fwd(self._z(b)).float()
-                    fake = fake_g.detach()
-                loss_d = self._d_loss(batch, fake, self.step * k + i)
-                self._d_update(loss_d)
-            fake = fake_g
-        self.D.requires_grad_(False)  # G's backward need not fill D's grads
-        loss_g = self._g_loss(fake)
-        self.opt_g.zero_grad(set_to_none=True)
-        loss_g.backward()
-        self.dist.all_reduce_grads(self.G)
-        self.opt_g.step()
-        self.dist.broadcast_buffers(self.G, self.D)  # before the EMA copies G's buffers
-        self._update_ema()
-        self.step += 1
-        return loss_d.detach(), loss_g.detach()
-
-    @torch.no_grad()
-    def _update_ema(self) -> None:
-        c = self.cfg
-        if c.ema_decay <= 0 or self.step < c.ema_start:
-            decay = 0.0
-        else:  # ramp-up so short runs are not dominated by the random init
-            decay = min(c.ema_decay, (1 + self.step) / (10 + self.step))
-        ema_p, p = list(self.G_ema.parameters()), list(self.G.parameters())
-        torch._foreach_lerp_(ema_p, p, 1.0 - decay)
-        for be, b in zip(self.G_ema.buffers(), self.G.buffers()):
-            be.copy_(b)
-
     def sync(self) -> None:
         """Wait for queued GPU work (benchmarks only; the loop itself never waits)."""
         if self.device.type == "cuda":
@@ -326,122 +228,6 @@ class Trainer:
         with self._autocast():
             x = self.G_ema(self.grid_z).float()
         return make_grid(to_uint8(x), nrow=int(math.ceil(math.sqrt(self.cfg.grid_size))))
-
-    # ---- checkpoints ------------------------------------------------------------------
-    def nonfinite_tensor(self) -> str | None:
-        """Name of a G/D/EMA/optimizer tensor holding NaN or inf, or None when all are finite.
-        One device sync for all of them (checkpoints are rare, so this costs nothing per step)."""
-        named = []
-        for name, mod in (("G", self.G), ("D", self.D), ("G_ema", self.G_ema)):
-            named += [(f"{name}.{k}", v) for k, v in mod.state_dict().items()]
-        for name, opt in (("opt_g", self.opt_g), ("opt_d", self.opt_d)):
-            named += [(f"{name}.{i}.{k}", v) for i, st in enumerate(opt.state.values()) for k, v in st.items()]
-        named = [(k, v) for k, v in named if torch.is_tensor(v) and v.is_floating_point()]
-        if not named or bool(torch.stack([torch.isfinite(v).all() for _, v in named]).all()):
-            return None
-        return next(k for k, v in named if not bool(torch.isfinite(v).all()))
-
-    def save_checkpoint(self, seconds_total: float) -> None:
-        """Write the full training state (and the EMA generator beside it), atomically.
-        Refuses (NonFiniteState) to write NaN/inf weights over the last good checkpoint."""
-        bad = self.nonfinite_tensor()
-        if bad is not None:
-            raise NonFiniteState(f"{bad} holds NaN/inf at step {self.step}; checkpoint not written")
-        # the generator saved beside the checkpoint is the one designers get; every rank does the
-        # same (deterministic, no communication), so the ranks' EMA generators stay identical
-        self.calibrate_ema()
-        # every rank's batch stream, on rank 0 (the gather is also the barrier before the write)
-        ranks = self.dist.gather((self.gen.get_state(), self.perm.cpu(), self.cursor))
-        if not self.dist.is_main:
-            return
-        tensors = {}
-        for name, mod in (("G", self.G), ("D", self.D), ("G_ema", self.G_ema)):
-            tensors.update({f"{name}.{k}": v for k, v in mod.state_dict().items()})
-        tg, mg = flatten_optimizer(self.opt_g, "opt_g")
-        td, md = flatten_optimizer(self.opt_d, "opt_d")
-        tensors.update(tg)
-        tensors.update(td)
-        tensors["rng.gen"] = self.gen.get_state()
-        tensors["perm"] = self.perm
-        for r, (gen_state, perm, _) in enumerate(ranks[1:], 1):
-            tensors[f"rank{r}.rng.gen"], tensors[f"rank{r}.perm"] = gen_state, perm
-        if self.lecam is not None:
-            tensors["recipe.lecam"] = self.lecam.anchors
-        if self.ada is not None:
-            tensors["recipe.ada"] = self.ada.state()
-        meta = {"format_version": FORMAT_VERSION, "step": self.step, "images_seen": self.images_seen,
-                "world_size": self.dist.world_size, "cursors": [r[2] for r in ranks],
-                "cursor": self.cursor, "seconds": seconds_total, "opt_g": mg, "opt_d": md,
-                "lr_scale": self.lr_scale, "recoveries": self.recoveries, "model": self.cfg.model.to_dict()}
-        save_tensors(tensors, self.run.checkpoint, meta)
-        from .generate import save_generator
-        save_generator(self.G_ema, self.run.path)
-
-    def _load_checkpoint(self) -> None:
-        tensors, meta = load_tensors(self.run.checkpoint)
-        if not meta or meta.get("model") != self.cfg.model.to_dict():
-            raise UserError(f"{self.run.checkpoint.name} was made with another model configuration; "
-                            f"resume with the run's own config.json")
-        for name, mod in (("G", self.G), ("D", self.D), ("G_ema", self.G_ema)):
-            sd = {k[len(name) + 1:]: v for k, v in tensors.items() if k.startswith(name + ".")}
-            mod.load_state_dict(sd)
-        unflatten_optimizer(self.opt_g, "opt_g", tensors, meta["opt_g"])
-        unflatten_optimizer(self.opt_d, "opt_d", tensors, meta["opt_d"])
-        if self.lecam is not None and "recipe.lecam" in tensors:
-            self.lecam.anchors.copy_(tensors["recipe.lecam"])
-        if self.ada is not None and "recipe.ada" in tensors:
-            self.ada.load_state(tensors["recipe.ada"])
-        self.step, self.images_seen, self.cursor = meta["step"], meta["images_seen"], meta["cursor"]
-        rank, world = self.dist.rank, self.dist.world_size
-        if meta.get("world_size", 1) == world:  # each rank continues its own batch stream: exact
-            key = f"rank{rank}." if rank else ""
-            self.gen.set_state(tensors[f"{key}rng.gen"])
-            self.perm = tensors[f"{key}perm"].to(self.device)
-            self.cursor = meta.get("cursors", [self.cursor])[rank]
-        else:  # other shards: weights, optimisers and step count continue, batches reshuffle
-            self.gen.manual_seed(rank_seed(self.cfg.seed + 104_729 * self.step, rank))
-            self.perm = torch.randperm(self.n_local, generator=self.gen, device=self.device)
-            self.cursor = 0
-            self.messages.append(f"resumed a {meta.get('world_size', 1)}-process run on {world} process(es) "
-                                 f"at step {self.step}; the batch order starts a new shuffle")
-        self.seconds_before = meta["seconds"]
-        self.recoveries = meta.get("recoveries", 0)
-        self.lr_scale = meta.get("lr_scale", 1.0)
-
-    def _recover(self, what: str = "losses became NaN/inf") -> str:
-        """Non-finite losses or weights: reload the last good checkpoint and halve the learning
-        rates. The back-off and the count survive the reload (the checkpoint holds older ones),
-        so each recovery takes a new, gentler path instead of replaying the last one."""
-        bad_step, recoveries, lr_scale = self.step, self.recoveries, self.lr_scale
-        self._load_checkpoint()
-        self.recoveries = max(self.recoveries, recoveries) + 1
-        self.lr_scale = min(self.lr_scale, lr_scale) * 0.5
-        if self.dist.is_main:
-            self.run.truncate_log(self.step)  # the steps after the checkpoint will be logged again
-        for opt, lr in ((self.opt_g, self.cfg.lr_g), (self.opt_d, self.cfg.lr_d)):
-            for group in opt.param_groups:
-                group["lr"] = lr * self.lr_scale
-        self.gen.manual_seed(rank_seed(self.cfg.seed + 7919 * self.recoveries, self.dist.rank))  # new batches
-        return (f"{what} near step {bad_step}; went back to the checkpoint at step "
-                f"{self.step} and halved the learning rates")
-
-    def _recover_or_give_up(self, t0, what: str) -> bool:
-        """Recover (True), or, after MAX_RECOVERIES, go back to the last good checkpoint for
-        good and record why the run fails (False)."""
-        if self.recoveries - self.start_recoveries >= MAX_RECOVERIES:
-            bad_step, recoveries = self.step, self.recoveries
-            self._load_checkpoint()  # the last good state, for the final grid; nothing is written
-            self.recoveries = max(self.recoveries, recoveries)
-            self.fail_message = (f"{what} near step {bad_step} again after {MAX_RECOVERIES} recoveries with "
-                                 f"halved learning rates; stopped. The last good checkpoint (step {self.step}) "
-                                 f"is kept: resume it with a lower learning rate or pick another loss")
-            self.messages.append(self.fail_message)
-            self._report("error", t0, message=self.fail_message)
-            return False
-        msg = self._recover(what)
-        self.messages.append(msg)
-        self._report("recovered", t0, message=msg)
-        return True
 
     # ---- the loop ---------------------------------------------------------------------
     def _report(self, kind, t0, loss_d=None, loss_g=None, grid=None, message=""):
@@ -475,19 +261,6 @@ class Trainer:
             c, h, _ = self.data.shape
             datastore.write_store(((str(i), p) for i, p in enumerate(datastore.iter_pictures(self.data))),
                                   self.run.decoded_images, h, c)
-
-    def _checkpoint(self, t0) -> str:
-        """Save; a full disk keeps the previous checkpoint. Raises NonFiniteState for bad weights."""
-        try:
-            self.save_checkpoint(self.seconds_before + time.perf_counter() - t0)
-        except OSError as e:
-            msg = f"checkpoint at step {self.step} failed ({e.strerror or e}); the previous checkpoint is kept"
-            self.messages.append(msg)
-            self._report("error", t0, message=msg)
-            return msg
-        msg = f"checkpoint saved at step {self.step}"
-        self._report("checkpoint", t0, message=msg)
-        return msg
 
     def _budget_left(self, t0) -> bool:
         c = self.cfg

@@ -64,6 +64,14 @@ def img_src(page, selector):
     return page.evaluate(f"() => {{ const i = document.querySelector('{selector} img'); return i ? i.src : null; }}")
 
 
+def img_pixels(page, selector, nth=0) -> np.ndarray:
+    """The pixels of the nth picture under ``selector``, as the page received them (RGB)."""
+    b64 = page.evaluate("""async ([sel, n]) => { const i = document.querySelectorAll(sel + ' img')[n];
+        const b = new Uint8Array(await (await fetch(i.src)).arrayBuffer());
+        let s = ''; for (const x of b) s += String.fromCharCode(x); return btoa(s); }""", [selector, nth])
+    return np.asarray(Image.open(io.BytesIO(base64.b64decode(b64))).convert("RGB")).astype(int)
+
+
 def drag_slider(page, selector, fraction_from, fraction_to, steps=12):
     page.locator(f"{selector} input[type=range]").scroll_into_view_if_needed()
     box = page.locator(f"{selector} input[type=range]").bounding_box()
@@ -329,3 +337,30 @@ def test_reload_reattaches_to_a_running_job(studio_app, browser):
     page.locator("#train_notice").get_by_text(f"Deleted run {run}").wait_for()
     assert not run_dir.exists()
     context.close()
+
+
+def test_colour_out_of_the_box(studio_app, browser):
+    """The colour sample rims clean to colour wheels on white in the live preview, and Explore
+    draws the bundled colour model's designs in colour."""
+    assert "rims-colour-64" in studio_app.real_models  # the repository ships it
+    page = browser.new_page(viewport={"width": 1360, "height": 900})
+    page.set_default_timeout(60_000)  # a real browser on a busy 2-core CI machine
+    page.goto(studio_app.url)
+    page.locator("#sample_colour").click()
+    page.get_by_text("Sample set: colour rims").wait_for()
+    playwright.expect(page.locator("#dataset_name input")).to_have_value("colour-rims", timeout=60_000)
+    playwright.expect(page.locator('#mode input[value="color"]')).to_be_checked()
+    page.wait_for_function("document.querySelectorAll('#preview img').length >= 6")
+    clean = img_pixels(page, "#preview", 1)  # photo, its training picture, photo, ...
+    assert clean[:2].min() >= 235  # the tinted backdrop became white
+    assert np.ptp(clean, axis=2).max() > 80  # and the wheel kept its paint
+
+    page.get_by_role("tab", name="3 · Explore").click()
+    page.locator("#seed").wait_for(state="visible")
+    before = img_src(page, "#design")
+    pick_option(page, "#model", "rims-colour-64 · bundled · 64 px")
+    page.wait_for_function(f"() => document.querySelector('#design img').src !== {before!r}")
+    page.wait_for_function("() => document.querySelectorAll('#variations img').length === 9")
+    design = img_pixels(page, "#design")
+    assert design.shape[2] == 3 and np.percentile(np.ptp(design, axis=2), 95) > 60  # a colour design
+    wait_idle_toasts(page)

@@ -60,7 +60,8 @@ def test_progress_events_carry_eta_and_speed(tmp_path):
     step_events = [e for e in events if e.kind == "step"]
     assert all(e.images_per_second > 0 and e.eta_seconds is not None for e in step_events)
     assert step_events[-1].fraction == pytest.approx(1.0)
-    assert step_events[0].epoch == pytest.approx(2 * 8 / len(DATA))
+    # epochs count images seen (batch 8); the first report may come early on a busy machine (>= 1 s)
+    assert all(e.epoch == pytest.approx(e.step * 8 / len(DATA)) for e in step_events)
 
 
 @pytest.mark.parametrize("loss,dropout", [("wgan-gp", 0.2), ("dcgan", 0.0), ("hinge", 0.0)])
