@@ -64,11 +64,11 @@ def build_demo(studio: Studio | None = None) -> gr.Blocks:
             has_job = studio.manager.latest_job_for(vid) is not None
             return {stored_id: vid, visitor: vid, **train.refresh(vid),
                     explore.model: explore.model_dropdown(vid, value=model), data.summary: summary,
-                    data.preview: preview, train.timer: gr.Timer(active=has_job)}
+                    data.preview: preview, train.timer: gr.Timer(active=has_job), **data.ready()}
 
         demo.load(on_load, [stored_id] + data.cleanup_inputs + [explore.model],
                   [stored_id, visitor, train.dataset, train.runs, explore.model, data.summary, data.preview,
-                   train.timer], api_visibility="private") \
+                   train.timer, data.files, data.sample, data.sample_colour], api_visibility="private") \
             .then(explore.first_design, [*explore.load_inputs, visitor], explore.load_outputs,
                   api_visibility="private", show_progress="hidden")
 

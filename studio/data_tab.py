@@ -117,11 +117,16 @@ class DataTab:
                     "designs, then save them as a dataset.", elem_classes="hint")
         with gr.Row(equal_height=False):
             with gr.Column(scale=2, min_width=300):
+                # the file-making controls wait for the page's visitor id (on load, see ready()):
+                # files made before it would be made under the session's id and moved mid-write
                 self.files = gr.File(label="Photos (PNG, JPEG, WebP…) or one .zip", file_count="multiple",
-                                     file_types=["image", ".zip"], elem_id="files", height=190)
+                                     file_types=["image", ".zip"], elem_id="files", height=190,
+                                     interactive=False)
                 with gr.Row():
-                    self.sample = gr.Button("Use the sample set: rims", elem_id="sample", size="md")
-                    self.sample_colour = gr.Button("Colour rims", elem_id="sample_colour", size="md")
+                    self.sample = gr.Button("Use the sample set: rims", elem_id="sample", size="md",
+                                            interactive=False)
+                    self.sample_colour = gr.Button("Colour rims", elem_id="sample_colour", size="md",
+                                                   interactive=False)
                 self.summary = gr.Markdown("No images yet.", elem_id="summary", label="Summary")
             with gr.Column(scale=3, min_width=420):
                 self.preview = gr.Gallery(label="Live cleanup preview: photo → training picture",
@@ -272,6 +277,11 @@ class DataTab:
         return self._preview(self.studio.visitor(visitor_id, request), cfg)
 
     @handler
+    def ready(self) -> dict:
+        """On page load, once the page has its visitor id: uploads and the sample-set buttons work."""
+        return {self.files: gr.File(interactive=True), self.sample: gr.Button(interactive=True),
+                self.sample_colour: gr.Button(interactive=True)}
+
     def restore(self, background, tolerance, threshold, auto_threshold, invert, crop, margin, size, mode,
                 visitor_id: str = ""):
         """On page load: the summary and preview of this visitor's current upload, if any."""
