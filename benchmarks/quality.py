@@ -27,6 +27,7 @@ from gan_core.images import make_grid, save_png, to_uint8  # noqa: E402
 from gan_core.models import RECALIBRATION_SAMPLES, recalibrate_batchnorm  # noqa: E402
 from gan_core.presets import preset  # noqa: E402
 from gan_core.trainer import Trainer  # noqa: E402
+from gan_core.trainer_step import ema_decay_at  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data"
 FULL = {"fa-icons-100": "fa-icons", "twemoji-objects-100": "twemoji-objects"}  # floor references
@@ -69,6 +70,14 @@ def _designs(G, count: int, z_dim: int) -> torch.Tensor:
         return torch.cat([G(z[i:i + 100]).float() for i in range(0, count, 100)])
 
 
+def _evaluate(t: Trainer, G, count: int, grid: Path, seed: int) -> dict:
+    """``count`` designs of G against the training images (gan_core.metrics.evaluate); the first
+    16 (the same latents for every generator) are saved as a grid."""
+    designs = _designs(G, count, t.cfg.model.z_dim)
+    save_png(make_grid(to_uint8(designs[:16]), nrow=4), grid)
+    return metrics.evaluate(t.real.float().cpu(), designs, seed=seed)
+
+
 def _summary(m: dict) -> dict:
     coarse = min(m["swd_levels"], key=int)
     return {"swd": m["swd"], "coarsest": m["swd_levels"][coarse], "palette": m["palette"],
@@ -87,7 +96,7 @@ class _MoreEmas(Trainer):
     def _update_ema(self) -> None:
         super()._update_ema()
         for d, G in self.more.items():
-            decay = min(d, (1 + self.step) / (10 + self.step)) if d > 0 else 0.0
+            decay = ema_decay_at(d, self.step, self.cfg.ema_start)
             torch._foreach_lerp_(list(G.parameters()), list(self.G.parameters()), 1.0 - decay)
 
 
@@ -108,25 +117,19 @@ def run(preset_name: str, data_dir: Path, resolution: int, channels: int, minute
     t0 = time.perf_counter()
     r = t.run_loop()
     rss_train = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
-    fake = _designs(t.G_ema, count, cfg.model.z_dim)
-    save_png(make_grid(to_uint8(fake[:16]), nrow=4), out / f"grid_ema_{cfg.ema_decay:g}.png")
-    m = metrics.evaluate(t.real.float().cpu(), fake, seed=seed)
+    m = _evaluate(t, t.G_ema, count, out / f"grid_ema_{cfg.ema_decay:g}.png", seed)
     f = floor(data_dir, resolution, channels, seed)
     coarse = min(m["swd_levels"], key=int)
     row = {"preset": preset_name, "overrides": overrides or {}, "data": data_dir.name, "resolution": resolution,
            "channels": channels, "images": len(data), "steps": r.step, "train_seconds": round(r.seconds, 1),
-           "swd": m["swd"], "swd_levels": m["swd_levels"], "coarsest": m["swd_levels"][coarse],
-           "palette": m["palette"], "coverage": m["coverage"], "density": m["density"],
-           "hog_coverage": m["hog_coverage"], "memorised_share": m["memorised_share"], "fakes": count,
+           **_summary(m), "swd_levels": m["swd_levels"], "density": m["density"], "fakes": count,
            "peak_rss_gb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20, 2),
            "peak_rss_train_gb": round(rss_train, 2), "wall_seconds": round(time.perf_counter() - t0, 1),
            "run_dir": str(out), "config": cfg.to_dict()}
     others = ({"g_itself": copy.deepcopy(t.G).eval()} if also_g else {}) | {f"ema_{d:g}": G for d, G in t.more.items()}
     for key, G in others.items():
         recalibrate_batchnorm(G, RECALIBRATION_SAMPLES, cfg.batch_size, seed=cfg.seed)
-        designs = _designs(G, count, cfg.model.z_dim)
-        row[key] = _summary(metrics.evaluate(t.real.float().cpu(), designs, seed=seed))
-        save_png(make_grid(to_uint8(designs[:16]), nrow=4), out / f"grid_{key}.png")  # the same 16 latents each
+        row[key] = _summary(_evaluate(t, G, count, out / f"grid_{key}.png", seed))
     if f:
         row.update(floor_swd=f["swd"], floor_coarsest=f["levels"][coarse], floor_palette=f["palette"],
                    swd_ratio=m["swd"] / f["swd"], coarsest_ratio=m["swd_levels"][coarse] / f["levels"][coarse])

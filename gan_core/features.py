@@ -46,7 +46,7 @@ def palette_distance(real: torch.Tensor, fake: torch.Tensor, seed: int = 0) -> f
     objects blurred (sigma 3 px) ≈ 38, uniform noise ≈ 250. Grayscale works too (one
     channel: the distance between the grey-level histograms).
     """
-    from .metrics import _wasserstein_1d  # one exact W1, shared with SWD
+    from .metrics import _quantile_steps, _wasserstein_1d  # one exact W1, shared with SWD
     pr, pf = _pixels(real), _pixels(fake.to(real.device))
     if pr.shape[1] != pf.shape[1]:
         raise ValueError(f"real has {pr.shape[1]} channels but fake has {pf.shape[1]}")
@@ -54,10 +54,11 @@ def palette_distance(real: torch.Tensor, fake: torch.Tensor, seed: int = 0) -> f
     dirs = torch.randn(pr.shape[1], PALETTE_DIRS, generator=gen)
     dirs = (dirs / dirs.norm(dim=0, keepdim=True)).to(pr.device)
     # a few directions at a time: 1,000 colour designs are 1 M pixels, (64 directions x 1 M) at once is 0.5 GB
+    steps = _quantile_steps(pr.shape[0], pf.shape[0], pr.device) if pr.shape[0] != pf.shape[0] else None
     total, k = 0.0, 8
     for i in range(0, PALETTE_DIRS, k):
         d = dirs[:, i:i + k]
-        total += float(_wasserstein_1d((pr @ d).T.contiguous(), (pf @ d).T.contiguous())) * d.shape[1]
+        total += float(_wasserstein_1d((pr @ d).T.contiguous(), (pf @ d).T.contiguous(), steps)) * d.shape[1]
     return total / PALETTE_DIRS * 1000.0
 
 

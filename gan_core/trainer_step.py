@@ -11,6 +11,14 @@ import torch
 from . import losses as L
 
 
+def ema_decay_at(decay: float, step: int, start: int = 0) -> float:
+    """The EMA generator's decay at ``step``: 0 (a copy of G) before ``start`` or when off, then
+    ramped up so short runs are not dominated by the random init."""
+    if decay <= 0 or step < start:
+        return 0.0
+    return min(decay, (1 + step) / (10 + step))
+
+
 class TrainingStep:
     """``train_step`` and its parts (see gan_core.trainer)."""
 
@@ -98,11 +106,7 @@ class TrainingStep:
 
     @torch.no_grad()
     def _update_ema(self) -> None:
-        c = self.cfg
-        if c.ema_decay <= 0 or self.step < c.ema_start:
-            decay = 0.0
-        else:  # ramp-up so short runs are not dominated by the random init
-            decay = min(c.ema_decay, (1 + self.step) / (10 + self.step))
+        decay = ema_decay_at(self.cfg.ema_decay, self.step, self.cfg.ema_start)
         ema_p, p = list(self.G_ema.parameters()), list(self.G.parameters())
         torch._foreach_lerp_(ema_p, p, 1.0 - decay)
         for be, b in zip(self.G_ema.buffers(), self.G.buffers()):
