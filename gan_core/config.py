@@ -121,9 +121,16 @@ class ModelConfig:
     g_upsample: str = _f("transpose", "how G doubles its size: transpose = 4x4 stride-2 transposed convolutions "
                          "(DCGAN), nearest = nearest-neighbour doubling then a 3x3 convolution (no checkerboard)",
                          choices=G_UPSAMPLES)
+    g_skip_excitation: bool = _f(False, "skip-layer excitation in G (FastGAN): the 4x4 and 8x8 features "
+                                 "gate the channels of the 16x16 and 32x32 ones (and so on, 4x apart)")
+    d_decoders: bool = _f(False, "self-supervised D (FastGAN): small decoders rebuild each real image from "
+                          "D's 8x8 features and a random quarter from its 16x16 features (MSE); 32 px and up")
 
     def __post_init__(self):
         _validate(self, "")
+        if self.d_decoders and self.resolution < 32:
+            raise UserError(f"d_decoders needs D's 16x16 features, so a resolution of 32 px or more; "
+                            f"got {self.resolution}")
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)

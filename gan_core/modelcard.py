@@ -79,6 +79,8 @@ def _training_rows(config: dict, extra: dict) -> list[tuple[str, str]]:
                           f"{'colour' if model.get('channels') == 3 else 'grayscale'}")
     add("networks", f"{model.get('arch', '?')}, width {model.get('width', '?')}, z_dim {model.get('z_dim', '?')}"
         + (", G doubles by nearest-neighbour + 3x3 conv" if model.get("g_upsample") == "nearest" else "")
+        + (", skip-layer excitation in G" if model.get("g_skip_excitation") else "")
+        + (", self-supervised D (decoders)" if model.get("d_decoders") else "")
         + (", spectral norm" if model.get("spectral_norm") else "") if model else None)
     add("batch size", train.get("batch_size"))
     if "lr_g" in train:

@@ -91,6 +91,21 @@ class GroupSyncBatchNorm2d(nn.SyncBatchNorm):
         return torch.cat([super(GroupSyncBatchNorm2d, self).forward(part) for part in x.split(x.shape[0] // g)])
 
 
+class SkipExcitation(nn.Module):
+    """FastGAN's skip-layer excitation (Liu et al. 2021): a low-resolution feature map, pooled to
+    4x4, becomes one gate in (0, 1) per channel of a feature map 4x bigger: ``x_big * SLE(x_small)``.
+    Shapes flow from coarse to fine layers directly, and the gates can switch styles apart."""
+
+    def __init__(self, cin: int, cout: int):
+        super().__init__()
+        self.net = nn.Sequential(nn.AdaptiveAvgPool2d(4), nn.Conv2d(cin, cout, 4, 1, 0, bias=False),
+                                 nn.LeakyReLU(0.1, inplace=True), nn.Conv2d(cout, cout, 1, 1, 0, bias=False),
+                                 nn.Sigmoid())
+
+    def forward(self, small: torch.Tensor) -> torch.Tensor:
+        return self.net(small)
+
+
 class Generator(nn.Module):
     """z (N, z_dim) -> images (N, channels, res, res) in [-1, 1].
 
@@ -120,25 +135,45 @@ class Generator(nn.Module):
 
         n = _levels(cfg.resolution)
         layers = block(cfg.z_dim, g_channels(cfg, 4), first=True)  # state: (ch(4)) x 4 x 4
+        ends = {len(layers) - 1: 4}  # index of each block's last layer -> its output's size
         r = 4
         for _ in range(n - 1):  # 4 -> res/2
             layers += block(g_channels(cfg, r), g_channels(cfg, 2 * r))
             r *= 2
+            ends[len(layers) - 1] = r
         # last upsampling straight to pixels: (channels) x res x res
         layers += up(g_channels(cfg, r), cfg.channels, True) + [nn.Tanh()]
         self.net = nn.Sequential(*layers)
+        # skip-layer excitation: the features at size s gate the channels at 4s (inside G only)
+        self._ends = ends if cfg.g_skip_excitation else {}
+        self.sle = nn.ModuleDict({str(4 * s): SkipExcitation(g_channels(cfg, s), g_channels(cfg, 4 * s))
+                                  for s in ends.values() if 4 * s in ends.values()}
+                                 if cfg.g_skip_excitation else {})
         _init_weights(self)
+
+    def _run(self, x: torch.Tensor) -> torch.Tensor:
+        if not self.sle:
+            return self.net(x)
+        feats = {}
+        for i, layer in enumerate(self.net):
+            x = layer(x)
+            size = self._ends.get(i)
+            if size is not None:
+                if str(size) in self.sle:
+                    x = x * self.sle[str(size)](feats[size // 4])
+                feats[size] = x
+        return x
 
     def forward(self, z: torch.Tensor, groups: int = 1) -> torch.Tensor:
         if z.dim() != 2 or z.shape[1] != self.cfg.z_dim:
             raise ValueError(f"z must be (N, {self.cfg.z_dim}), got {tuple(z.shape)}")
         if groups == 1:
-            return self.net(z[:, :, None, None])
+            return self._run(z[:, :, None, None])
         norms = [m for m in self.net if isinstance(m, (GroupBatchNorm2d, GroupSyncBatchNorm2d))]
         for m in norms:
             m.groups = groups
         try:
-            return self.net(z[:, :, None, None])
+            return self._run(z[:, :, None, None])
         finally:
             for m in norms:
                 m.groups = 1
@@ -160,18 +195,51 @@ class Critic(nn.Module):
         r = cfg.resolution // 2
         # first layer has no norm (DCGAN): (ch(res/2)) x res/2 x res/2
         layers = [sn(nn.Conv2d(cfg.channels, d_channels(cfg, r), 4, 2, 1)), nn.LeakyReLU(0.2, inplace=True)]
+        taps = {r: len(layers) - 1}  # feature size -> index of the activation that outputs it
         while r > 4:
             has_norm = cfg.d_norm != "none"
-            layers += [sn(nn.Conv2d(d_channels(cfg, r), d_channels(cfg, r // 2), 4, 2, 1, bias=not has_norm)),
-                       norm(d_channels(cfg, r // 2)), nn.LeakyReLU(0.2, inplace=True)]
+            layers += [sn(nn.Conv2d(d_channels(cfg, r), d_channels(cfg, r // 2), 4, 2, 1, bias=not has_norm))]
+            layers += [norm(d_channels(cfg, r // 2))] if has_norm else []
+            layers += [nn.LeakyReLU(0.2, inplace=True)]
             r //= 2
+            taps[r] = len(layers) - 1
         # state: (ch(4)) x 4 x 4 -> 1 x 1 x 1
         layers.append(sn(nn.Conv2d(d_channels(cfg, 4), 1, 4, 1, 0)))
-        self.net = nn.Sequential(*[m for m in layers if not isinstance(m, nn.Identity)])
+        self.net = nn.Sequential(*layers)
+        self._taps = {i: size for size, i in taps.items() if size in (8, 16)} if cfg.d_decoders else {}
+        self.decoders = nn.ModuleDict({str(size): Decoder(d_channels(cfg, size), cfg.channels)
+                                       for size in (8, 16)} if cfg.d_decoders else {})
         _init_weights(self)
 
+    def forward(self, x: torch.Tensor, features: bool = False):
+        """Scores (N,); with ``features``, also {8: D's 8x8 features, 16: its 16x16 ones} (the
+        self-supervised decoders' inputs; ``d_decoders`` only)."""
+        if not features:
+            return self.net(x).flatten()
+        feats = {}
+        for i, layer in enumerate(self.net):
+            x = layer(x)
+            if i in self._taps:
+                feats[self._taps[i]] = x
+        return x.flatten(), feats
+
+
+class Decoder(nn.Module):
+    """FastGAN's small decoder for a self-supervised D: an 8x8 feature map -> a 32x32 image in
+    [-1, 1] (two nearest-neighbour doublings with 3x3 convolutions; few channels, so cheap)."""
+    SIZE = 32
+
+    def __init__(self, cin: int, channels: int, width: int = 16):
+        super().__init__()
+        self.net = nn.Sequential(
+            nn.Upsample(scale_factor=2, mode="nearest"), nn.Conv2d(cin, width, 3, 1, 1, bias=False),
+            nn.BatchNorm2d(width), nn.LeakyReLU(0.2, inplace=True),
+            nn.Upsample(scale_factor=2, mode="nearest"), nn.Conv2d(width, width // 2, 3, 1, 1, bias=False),
+            nn.BatchNorm2d(width // 2), nn.LeakyReLU(0.2, inplace=True),
+            nn.Conv2d(width // 2, channels, 3, 1, 1), nn.Tanh())
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.net(x).flatten()
+        return self.net(x)
 
 
 RECALIBRATION_SAMPLES = 1024   # latents whose features set the BatchNorm statistics of a saved generator

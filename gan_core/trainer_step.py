@@ -1,7 +1,7 @@
 """One training step of a Trainer: critic updates, the generator update, the EMA generator.
 
 ``TrainingStep`` is a part of ``gan_core.trainer.Trainer`` (a mixin): the losses (gan_core.losses),
-R1, LeCam and the adaptive augmentation probability (gan_core.recipe) are applied here, on the
+R1, LeCam, the self-supervised D's reconstruction and the adaptive augmentation probability (gan_core.recipe) are applied here, on the
 Trainer's networks, optimisers and batch stream.
 """
 from __future__ import annotations
@@ -29,8 +29,14 @@ class TrainingStep:
         if r1:
             real_in = real_in.detach().requires_grad_(True)
         fake_in = self._aug(fake)
+        decoders = self.D.decoders
         with self._autocast():
-            rs, fs = self.D_fwd(real_in).float(), self.D_fwd(fake_in).float()
+            if decoders:
+                rs, feats = self.D_fwd(real_in, features=True)
+                recon = L.self_supervised_loss(decoders, feats, real_in, self.gen)
+            else:
+                rs = self.D_fwd(real_in)
+            rs, fs = rs.float(), self.D_fwd(fake_in).float()
         if c.loss in ("wgan-gp", "wgan-clip"):
             loss = L.d_loss_wgan(rs, fs)
         elif c.loss == "hinge":
@@ -41,6 +47,8 @@ class TrainingStep:
             loss = loss + c.gp_lambda * L.gradient_penalty(self.D, real_in.float(), fake_in.float(), self.gen)
         if r1:
             loss = loss + (c.r1_gamma * 0.5 * c.r1_every) * L.r1_penalty(rs, real_in)
+        if decoders:
+            loss = loss + L.RECON_WEIGHT * recon
         if self.lecam is not None:
             loss = loss + c.lecam_weight * self.lecam.penalty(rs, fs)
         if self.ada is not None:
