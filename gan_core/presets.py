@@ -50,6 +50,15 @@ PRESETS: dict[str, dict] = {
 }
 
 
+SETTING_NAMES = {"g_skip_excitation": "skip-layer excitation"}  # how the Train tab's sentence names a setting
+
+
+def _setting(key: str, value) -> str:
+    """"width 16", "skip-layer excitation on": one picked setting as a designer reads it."""
+    name = SETTING_NAMES.get(key, key.replace("_", " "))
+    return f"{name} {('on' if value else 'off') if isinstance(value, bool) else value}"
+
+
 def data_choices(name: str, resolution: int, channels: int, count: int | None) -> list[tuple[dict, str]]:
     """Settings a preset picks from the dataset: (field overrides, why) in the order applied.
 
@@ -86,7 +95,7 @@ def explain_choice(name: str, dataset_info: dict) -> str:
     choices = data_choices(name, res, ch, n)
     if not choices:
         return f"{base}. For {what} the preset keeps its own settings."
-    picked = "; ".join(f"{', '.join(f'{k} {v}' for k, v in c.items())}: {why}" for c, why in choices)
+    picked = "; ".join(f"{', '.join(_setting(k, v) for k, v in c.items())}: {why}" for c, why in choices)
     return f"{base}. Picked for {what}: {picked}."
 
 

@@ -39,3 +39,13 @@ def test_presets_without_rules_say_so_and_bad_names_fail():
     with pytest.raises(UserError, match="preset must be one of"):
         explain_choice("fastest", {})
     assert set(PRESETS) >= {"quick", "balanced", "quality", "classic"}
+
+
+def test_quick_turns_skip_layer_excitation_on_for_colour_at_64_px_only():
+    """The measured colour rule (benchmarks/ABLATIONS.md: SWD 67 vs 82 in colour, worse in gray)."""
+    assert preset("quick", resolution=64, channels=3, count=100).model.g_skip_excitation
+    for res, ch in ((64, 1), (128, 3), (32, 3)):
+        assert not preset("quick", resolution=res, channels=ch, count=100).model.g_skip_excitation
+    text = explain_choice("quick", {"resolution": 64, "channels": 3, "images": 100})
+    assert "skip-layer excitation on: in colour at 64 px" in text and "g_skip_excitation" not in text
+    assert not preset("quick", resolution=64, channels=3, count=100, g_skip_excitation=False).model.g_skip_excitation
