@@ -340,8 +340,9 @@ def test_reload_reattaches_to_a_running_job(studio_app, browser):
 
 
 def test_colour_out_of_the_box(studio_app, browser):
-    """The colour sample rims clean to colour wheels on white in the live preview, and Explore
-    draws the bundled colour model's designs in colour."""
+    """The colour sample rims clean to colour wheels on white in the live preview, the Train tab
+    says which colour settings the preset picked, and Explore draws the bundled colour model's
+    designs in colour."""
     assert "rims-colour-64" in studio_app.real_models  # the repository ships it
     page = browser.new_page(viewport={"width": 1360, "height": 900})
     page.set_default_timeout(60_000)  # a real browser on a busy 2-core CI machine
@@ -355,6 +356,12 @@ def test_colour_out_of_the_box(studio_app, browser):
     clean = pair[:, -int(pair.shape[1] * 0.4):]
     assert clean[:2].min() >= 235  # the tinted backdrop became white
     assert np.ptp(clean, axis=2).max() > 80  # and the wheel kept its paint
+    # saved and taken to Train, the preset says what it picked for colour (the measured SLE rule)
+    page.locator("#save_dataset").click()
+    page.get_by_text("Saved dataset colour-rims").wait_for()
+    page.locator("#go_train").click()
+    page.locator("#preset_why").get_by_text("colour images at 64 px").wait_for()
+    playwright.expect(page.locator("#preset_why")).to_contain_text("skip-layer excitation on")
 
     page.get_by_role("tab", name="3 · Explore").click()
     page.locator("#seed").wait_for(state="visible")
