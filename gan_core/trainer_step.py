@@ -1,8 +1,8 @@
 """One training step of a Trainer: critic updates, the generator update, the EMA generator.
 
 ``TrainingStep`` is a part of ``gan_core.trainer.Trainer`` (a mixin): the losses (gan_core.losses),
-R1, LeCam, the self-supervised D's reconstruction and the adaptive augmentation probability (gan_core.recipe) are applied here, on the
-Trainer's networks, optimisers and batch stream.
+R1, LeCam, the self-supervised D's reconstruction and the adaptive augmentation probability
+(gan_core.recipe) are applied here, on the Trainer's networks, optimisers and batch stream.
 """
 from __future__ import annotations
 
