@@ -11,7 +11,16 @@ from pathlib import Path
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 from PIL import Image
+
+
+def resize_tensor(x: torch.Tensor, size: int) -> torch.Tensor:
+    """(N, C, H, H) tensor -> (N, C, size, size): area averaging when shrinking, bilinear when
+    growing, unchanged at its size."""
+    if x.shape[-1] == size:
+        return x
+    return F.interpolate(x, size=(size, size), mode="area" if x.shape[-1] > size else "bilinear")
 
 
 def to_uint8(t: torch.Tensor) -> np.ndarray:

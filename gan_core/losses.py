@@ -8,6 +8,8 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
+from .images import resize_tensor
+
 
 def d_loss_wgan(real_scores: torch.Tensor, fake_scores: torch.Tensor) -> torch.Tensor:
     """Wasserstein critic loss: E[D(fake)] - E[D(real)]."""
@@ -67,14 +69,6 @@ def r1_penalty(real_scores: torch.Tensor, real: torch.Tensor) -> torch.Tensor:
 RECON_WEIGHT = 1.0  # the self-supervised D's reconstruction loss, next to its GAN loss (FastGAN's weight)
 
 
-def _resize(x: torch.Tensor, size: int) -> torch.Tensor:
-    if x.shape[-1] == size:
-        return x
-    if x.shape[-1] > size:
-        return F.adaptive_avg_pool2d(x, size)
-    return F.interpolate(x, size=(size, size), mode="bilinear", align_corners=False)
-
-
 def self_supervised_loss(decoders, feats: dict, real: torch.Tensor,
                          generator: torch.Generator | None = None) -> torch.Tensor:
     """FastGAN's self-supervision of D (Liu et al. 2021), with an MSE loss (no pretrained network):
@@ -82,9 +76,9 @@ def self_supervised_loss(decoders, feats: dict, real: torch.Tensor,
     "16" one random quarter of it (the same quarter for the batch) from that quarter of the 16x16
     features. D must keep what describes the real images, not only what tells them from fakes."""
     size = decoders["8"].SIZE
-    loss = F.mse_loss(decoders["8"](feats[8]).float(), _resize(real, size).float())
+    loss = F.mse_loss(decoders["8"](feats[8]).float(), resize_tensor(real, size).float())
     q = int(torch.randint(4, (1,), device=real.device, generator=generator))
     (qy, qx), f, r = divmod(q, 2), feats[16].shape[-1] // 2, real.shape[-1] // 2
     part = feats[16][..., qy * f:(qy + 1) * f, qx * f:(qx + 1) * f]
-    target = _resize(real[..., qy * r:(qy + 1) * r, qx * r:(qx + 1) * r], size)
+    target = resize_tensor(real[..., qy * r:(qy + 1) * r, qx * r:(qx + 1) * r], size)
     return loss + F.mse_loss(decoders["16"](part).float(), target.float())

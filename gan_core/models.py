@@ -181,6 +181,7 @@ class Generator(nn.Module):
 
 class Critic(nn.Module):
     """images (N, channels, res, res) -> one score (logit) per image, shape (N,)."""
+    DECODED = (8, 16)  # feature sizes the self-supervised decoders read (``d_decoders``)
 
     def __init__(self, cfg: ModelConfig):
         super().__init__()
@@ -206,9 +207,9 @@ class Critic(nn.Module):
         # state: (ch(4)) x 4 x 4 -> 1 x 1 x 1
         layers.append(sn(nn.Conv2d(d_channels(cfg, 4), 1, 4, 1, 0)))
         self.net = nn.Sequential(*layers)
-        self._taps = {i: size for size, i in taps.items() if size in (8, 16)} if cfg.d_decoders else {}
+        self._taps = {taps[size]: size for size in self.DECODED} if cfg.d_decoders else {}
         self.decoders = nn.ModuleDict({str(size): Decoder(d_channels(cfg, size), cfg.channels)
-                                       for size in (8, 16)} if cfg.d_decoders else {})
+                                       for size in self.DECODED} if cfg.d_decoders else {})
         _init_weights(self)
 
     def forward(self, x: torch.Tensor, features: bool = False):
