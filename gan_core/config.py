@@ -180,6 +180,8 @@ class TrainConfig:
     # small-data recipe (gan_core/recipe.py), measured in benchmarks/ABLATIONS.md
     lecam_weight: float = _f(0.0, "LeCam regularisation of D (Tseng et al. 2021); 0 = off", range=(0.0, 100.0))
     lecam_decay: float = _f(0.99, "LeCam: EMA decay of D's mean outputs", range=(0.0, 0.99999))
+    mode_seeking_weight: float = _f(0.0, "mode-seeking regularisation of G (MSGAN, Mao et al. 2019): "
+                                    "rewards different designs for distant seeds; 0 = off", range=(0.0, 100.0))
     ada_target: float = _f(0.0, "adaptive augmentation: target E[sign(D(real))], 0 = always augment",
                            range=(0.0, 1.0))
     ada_images: int = _f(20000, "adaptive augmentation: images for p to move from 0 to 1",

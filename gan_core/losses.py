@@ -82,3 +82,13 @@ def self_supervised_loss(decoders, feats: dict, real: torch.Tensor,
     part = feats[16][..., qy * f:(qy + 1) * f, qx * f:(qx + 1) * f]
     target = resize_tensor(real[..., qy * r:(qy + 1) * r, qx * r:(qx + 1) * r], size)
     return loss + F.mse_loss(decoders["16"](part).float(), target.float())
+
+
+def mode_seeking_loss(fake: torch.Tensor, z: torch.Tensor, eps: float = 1e-5) -> torch.Tensor:
+    """Mode-seeking regularisation of G (MSGAN, Mao et al. 2019), on the batch's two halves as
+    pairs: 1 / (mean |G(z1) - G(z2)| / mean |z1 - z2| + eps). Small when seeds far apart give
+    designs far apart, so G is pushed away from drawing one design for many seeds."""
+    h = fake.shape[0] // 2
+    d_img = (fake[:h] - fake[h:2 * h]).abs().flatten(1).mean(1)
+    d_z = (z[:h] - z[h:2 * h]).abs().flatten(1).mean(1)
+    return 1.0 / ((d_img / d_z).mean() + eps)

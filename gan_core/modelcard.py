@@ -87,6 +87,10 @@ def _training_rows(config: dict, extra: dict) -> list[tuple[str, str]]:
         add("learning rate", f"G {_fmt(train['lr_g'])} / D {_fmt(train.get('lr_d'))}")
     if "augment" in train:
         add("augmentation", f"DiffAugment: {train['augment']}" if train["augment"] else "off")
+    regs = [f"LeCam {_fmt(train['lecam_weight'])}" if train.get("lecam_weight") else None,
+            f"R1 γ {_fmt(train['r1_gamma'])} every {train.get('r1_every', 1)} steps" if train.get("r1_gamma") else None,
+            f"mode seeking {_fmt(train['mode_seeking_weight'])}" if train.get("mode_seeking_weight") else None]
+    add("regularisation", ", ".join(r for r in regs if r) or None)
     if train.get("ema_decay"):
         add("EMA of G weights", train["ema_decay"])
     if extra.get("steps") is not None:

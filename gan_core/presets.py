@@ -88,6 +88,8 @@ def explain_choice(name: str, dataset_info: dict) -> str:
     base = (f"{name}: width {cfg.model.width}, batch {cfg.batch_size}, {cfg.loss} loss, "
             f"augment {cfg.augment or 'off'}")
     extras = [f"LeCam {cfg.lecam_weight:g}"] if cfg.lecam_weight else []
+    if cfg.mode_seeking_weight:
+        extras.append(f"mode seeking {cfg.mode_seeking_weight:g}")
     if cfg.ada_target:
         extras.append(f"adaptive augmentation (target {cfg.ada_target:g})")
     if extras:

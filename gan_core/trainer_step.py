@@ -65,10 +65,13 @@ class TrainingStep:
                 for p in self.D.parameters():
                     p.clamp_(-self.cfg.clip, self.cfg.clip)
 
-    def _g_loss(self, fake: torch.Tensor) -> torch.Tensor:
+    def _g_loss(self, fake: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
         with self._autocast():
             fs = self.D_fwd(self._aug(fake)).float()
-        return L.g_loss_dcgan(fs) if self.cfg.loss == "dcgan" else L.g_loss_wgan(fs)
+        loss = L.g_loss_dcgan(fs) if self.cfg.loss == "dcgan" else L.g_loss_wgan(fs)
+        if self.cfg.mode_seeking_weight > 0:
+            loss = loss + self.cfg.mode_seeking_weight * L.mode_seeking_loss(fake, z)
+        return loss
 
     def train_step(self) -> tuple[torch.Tensor, torch.Tensor]:
         """n_critic critic updates, then one generator update; returns detached losses."""
@@ -77,9 +80,9 @@ class TrainingStep:
         self.D.requires_grad_(True)
         if c.n_critic == 1:
             # one G forward serves both updates (the PyTorch DCGAN example's trick)
-            real = self._real_batch()
+            real, z = self._real_batch(), self._z(b)
             with self._autocast():
-                fake = self.G_fwd(self._z(b)).float()
+                fake = self.G_fwd(z).float()
             loss_d = self._d_loss(real, fake.detach(), self.step)
             self._d_update(loss_d)
         else:
@@ -95,14 +98,15 @@ class TrainingStep:
                 if i < k - 1:
                     fake = early[i * b:(i + 1) * b]
                 else:  # the last critic step's fakes also serve the G step (as in the car-rim loop)
+                    z = self._z(b)
                     with self._autocast():
-                        fake_g = self.G_fwd(self._z(b)).float()
+                        fake_g = self.G_fwd(z).float()
                     fake = fake_g.detach()
                 loss_d = self._d_loss(batch, fake, self.step * k + i)
                 self._d_update(loss_d)
             fake = fake_g
         self.D.requires_grad_(False)  # G's backward need not fill D's grads
-        loss_g = self._g_loss(fake)
+        loss_g = self._g_loss(fake, z)
         self.opt_g.zero_grad(set_to_none=True)
         loss_g.backward()
         self.dist.all_reduce_grads(self.G)

@@ -328,9 +328,10 @@ def test_reload_reattaches_to_a_running_job(studio_app, browser):
     [run_dir] = runs.glob(f"*/runs/{run}")
     assert len(run_dir.parent.parent.name) == 32  # the id the page made and keeps: a long random key
     page.locator("#delete_run").click()
-    page.locator("#confirm_delete_box").get_by_text(f"Delete run {run}").wait_for()
+    # ":visible": while Gradio re-renders the box on a loaded machine, two nodes can carry its id
+    page.locator("#confirm_delete_box:visible").get_by_text(f"Delete run {run}").first.wait_for()
     page.locator("#cancel_delete").click()
-    page.locator("#confirm_delete_box").wait_for(state="hidden")
+    playwright.expect(page.locator("#confirm_delete_box:visible")).to_have_count(0)
     assert len(list(runs.glob(f"*/runs/{run}"))) == 1
     page.locator("#delete_run").click()
     page.locator("#confirm_delete").click()

@@ -1,11 +1,15 @@
-"""The small-data recipe options: LeCam regularisation and the adaptive augmentation."""
+"""The small-data recipe options: LeCam regularisation, the adaptive augmentation and mode seeking."""
 from __future__ import annotations
+
+import json
 
 import numpy as np
 import pytest
 import torch
 
 from gan_core.generate import load_generator
+from gan_core.losses import mode_seeking_loss
+from gan_core.modelcard import model_card
 from gan_core.recipe import AdaptiveAugment, LeCam
 from gan_core.trainer import Trainer, train
 
@@ -44,14 +48,28 @@ def test_ada_probability_follows_the_overfitting_signal():
     assert ada.apply(x, aug, torch.Generator()).sum() == 0
 
 
+def test_mode_seeking_loss_is_low_for_distinct_designs_and_pushes_them_apart():
+    z = torch.randn(8, 16, generator=torch.Generator().manual_seed(0))
+    same = torch.zeros(8, 1, 4, 4, requires_grad=True)   # one design for every seed: collapse
+    apart = torch.linspace(-1, 1, 8).view(8, 1, 1, 1).expand(8, 1, 4, 4)
+    collapsed, diverse = mode_seeking_loss(same + 0.01 * torch.randn(8, 1, 4, 4), z), mode_seeking_loss(apart, z)
+    assert collapsed.item() > 20 * diverse.item()
+    x = torch.tensor([0.1] * 4 + [-0.1] * 4).view(8, 1, 1, 1).requires_grad_(True)
+    mode_seeking_loss(x, z).backward()  # pairs are (x[i], x[i + 4]): descent moves them apart
+    step = -x.grad.flatten()
+    assert (step[:4] > 0).all() and (step[4:] < 0).all()
+
+
 def test_recipe_options_train_and_resume_exactly(tmp_path):
-    cfg = tiny_train("dcgan", steps=8, lecam_weight=0.3, ada_target=0.6, ada_images=200)
+    cfg = tiny_train("dcgan", steps=8, lecam_weight=0.3, ada_target=0.6, ada_images=200, mode_seeking_weight=1.0)
     train(cfg, DATA, run_dir=tmp_path / "a", evaluate=False)
     train(cfg.replace(steps=4), DATA, run_dir=tmp_path / "b", evaluate=False)
     train(cfg, DATA, run_dir=tmp_path / "b", resume=True, evaluate=False)
     a = load_generator(tmp_path / "a").generate(range(4))
     b = load_generator(tmp_path / "b").generate(range(4))
     np.testing.assert_array_equal(a, b)
+    card = model_card(json.loads((tmp_path / "a" / "config.json").read_text()))
+    assert "| regularisation | LeCam 0.3, mode seeking 1 |" in card  # the card says what shaped the model
 
 
 def test_options_change_training_and_defaults_are_off(tmp_path):
@@ -60,9 +78,10 @@ def test_options_change_training_and_defaults_are_off(tmp_path):
     t = Trainer(base, DATA, tmp_path / "x", evaluate=False)
     assert t.lecam is None and t.ada is None
     weights = []
-    for i, kw in enumerate(({}, {"lecam_weight": 1.0}, {"ada_target": 0.6})):
+    arms = ({}, {"lecam_weight": 1.0}, {"ada_target": 0.6}, {"mode_seeking_weight": 1.0})
+    for i, kw in enumerate(arms):
         t = Trainer(base.replace(**kw), DATA, tmp_path / f"r{i}", evaluate=False)
         for _ in range(3):
             t.train_step()
         weights.append(torch.cat([p.detach().flatten() for p in t.G.parameters()]))
-    assert not torch.equal(weights[0], weights[1]) and not torch.equal(weights[0], weights[2])
+    assert all(not torch.equal(weights[0], w) for w in weights[1:])
