@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Mapping
 
 from .errors import UserError
 
@@ -223,6 +223,25 @@ class TrainConfig:
         model_changes = {k: changes.pop(k) for k in list(changes) if k in _field_names(ModelConfig)}
         model = dataclasses.replace(self.model, **model_changes) if model_changes else self.model
         return dataclasses.replace(self, model=model, **changes)
+
+
+def options_on(train: Mapping) -> list[str]:
+    """The small-data options (gan_core.recipe, losses) that are on in a train section (a
+    TrainConfig's ``to_dict()``), in words: what the Train tab's sentence and the model card's
+    "regularisation" row both name."""
+    def fmt(v) -> str:
+        return f"{float(v):g}"
+
+    on = []
+    if train.get("lecam_weight"):
+        on.append(f"LeCam {fmt(train['lecam_weight'])}")
+    if train.get("r1_gamma"):
+        on.append(f"R1 γ {fmt(train['r1_gamma'])} every {int(train.get('r1_every', 1))} steps")
+    if train.get("mode_seeking_weight"):
+        on.append(f"mode seeking {fmt(train['mode_seeking_weight'])}")
+    if train.get("ada_target"):
+        on.append(f"adaptive augmentation (target {fmt(train['ada_target'])})")
+    return on
 
 
 def train_section(config: dict, where: str = "config.json") -> dict:

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import json
 
-from .config import train_section
+from .config import options_on, train_section
 
 SAMPLE_IMAGE = "final_grid.png"
 
@@ -87,10 +87,7 @@ def _training_rows(config: dict, extra: dict) -> list[tuple[str, str]]:
         add("learning rate", f"G {_fmt(train['lr_g'])} / D {_fmt(train.get('lr_d'))}")
     if "augment" in train:
         add("augmentation", f"DiffAugment: {train['augment']}" if train["augment"] else "off")
-    regs = [f"LeCam {_fmt(train['lecam_weight'])}" if train.get("lecam_weight") else None,
-            f"R1 γ {_fmt(train['r1_gamma'])} every {train.get('r1_every', 1)} steps" if train.get("r1_gamma") else None,
-            f"mode seeking {_fmt(train['mode_seeking_weight'])}" if train.get("mode_seeking_weight") else None]
-    add("regularisation", ", ".join(r for r in regs if r) or None)
+    add("regularisation", ", ".join(options_on(train)) or None)
     if train.get("ema_decay"):
         add("EMA of G weights", train["ema_decay"])
     if extra.get("steps") is not None:

@@ -7,7 +7,7 @@
 """
 from __future__ import annotations
 
-from .config import ModelConfig, TrainConfig
+from .config import ModelConfig, TrainConfig, options_on
 from .errors import UserError
 
 PRESETS: dict[str, dict] = {
@@ -87,11 +87,7 @@ def explain_choice(name: str, dataset_info: dict) -> str:
     cfg = preset(name, resolution=res, channels=ch, count=n)
     base = (f"{name}: width {cfg.model.width}, batch {cfg.batch_size}, {cfg.loss} loss, "
             f"augment {cfg.augment or 'off'}")
-    extras = [f"LeCam {cfg.lecam_weight:g}"] if cfg.lecam_weight else []
-    if cfg.mode_seeking_weight:
-        extras.append(f"mode seeking {cfg.mode_seeking_weight:g}")
-    if cfg.ada_target:
-        extras.append(f"adaptive augmentation (target {cfg.ada_target:g})")
+    extras = options_on(cfg.to_dict())
     if extras:
         base += ", " + ", ".join(extras)
     choices = data_choices(name, res, ch, n)

@@ -8,6 +8,7 @@ import pytest
 import torch
 
 from gan_core.generate import load_generator
+from gan_core.config import options_on
 from gan_core.losses import mode_seeking_loss
 from gan_core.modelcard import model_card
 from gan_core.recipe import AdaptiveAugment, LeCam
@@ -69,7 +70,16 @@ def test_recipe_options_train_and_resume_exactly(tmp_path):
     b = load_generator(tmp_path / "b").generate(range(4))
     np.testing.assert_array_equal(a, b)
     card = model_card(json.loads((tmp_path / "a" / "config.json").read_text()))
-    assert "| regularisation | LeCam 0.3, mode seeking 1 |" in card  # the card says what shaped the model
+    # the card says what shaped the model, in the words the Train tab's sentence uses (config.options_on)
+    assert "| regularisation | LeCam 0.3, mode seeking 1, adaptive augmentation (target 0.6) |" in card
+
+
+def test_options_in_words_name_each_option_that_is_on():
+    assert options_on(tiny_train("dcgan", steps=1).to_dict()) == []
+    on = tiny_train("dcgan", steps=1, lecam_weight=0.1, r1_gamma=0.5, r1_every=8,
+                    mode_seeking_weight=0.3, ada_target=0.6).to_dict()
+    assert options_on(on) == ["LeCam 0.1", "R1 γ 0.5 every 8 steps", "mode seeking 0.3",
+                              "adaptive augmentation (target 0.6)"]
 
 
 def test_options_change_training_and_defaults_are_off(tmp_path):
