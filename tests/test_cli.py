@@ -61,6 +61,14 @@ def test_train_generate_morph_end_to_end(tmp_path):
     r = cli("train", "--data", raw, "--out", run, "--steps", "2", "--resume")  # 2 more steps
     assert r.returncode == 0, r.stderr
     assert "finished at step 8" in r.stdout
+    again = tmp_path / "again"  # a run's config.json trains a new run with exactly its settings
+    r = cli("train", "--data", raw, "--out", again, "--config", run / "config.json", "--steps", "1",
+            "--clean", "--auto-threshold", "--crop")
+    assert r.returncode == 0, r.stderr
+    first, second = (json.loads((d / "config.json").read_text())["train"] for d in (run, again))
+    assert second.pop("steps") == 1 and second.pop("minutes") is None
+    assert second == {k: v for k, v in first.items() if k not in ("steps", "minutes")}
+    assert second["batch_size"] == 4 and second["model"]["resolution"] == 16
     r = cli("generate", "--model", run, "--seeds", "0-3,9", "--out", tmp_path / "designs", "--upscale", "2",
             "--grid")
     assert r.returncode == 0, r.stderr

@@ -64,8 +64,11 @@ def cmd_train(a) -> int:
     request = None
     if a.config:  # a whole TrainConfig as JSON (gan_core.launch writes one); flags still win
         from ..checkpoint import read_json
-        from ..config import TrainConfig
-        request = TrainConfig.from_dict(read_json(Path(a.config), "--config training config"))
+        from ..config import TrainConfig, train_section
+        given = read_json(Path(a.config), "--config training config")
+        if isinstance(given, dict) and "train" in given and "loss" not in given:  # a run's config.json
+            given = train_section(given, a.config)
+        request = TrainConfig.from_dict(given)
     if a.resume:  # --steps means this many more steps (gan_core.resume's rule)
         flags = a.minutes is not None or a.steps is not None or request is None
         cfg = resume_config(a.out, minutes=a.minutes if flags else request.minutes,
@@ -146,7 +149,8 @@ def register(sub) -> None:
     q = sub.add_parser("train", help="train a generator on a folder or zip of images")
     q.add_argument("--data", required=True, help="folder or .zip of (cleaned) images")
     q.add_argument("--out", required=True, help="run folder (created)")
-    q.add_argument("--config", help="a training config as JSON (TrainConfig fields; instead of --preset)")
+    q.add_argument("--config", help="a training config as JSON instead of --preset: TrainConfig fields, or a "
+                   "run's config.json (train again with exactly its settings)")
     q.add_argument("--preset", choices=list(PRESETS), default=None,
                    help="quick (CPU default), balanced (GPU default), quality, classic")
     _flag(q, "--loss", TrainConfig, "loss", "training loss (hinge turns spectral norm on)")
