@@ -34,6 +34,8 @@ def test_bundled_model_is_small_and_documented(folder):
     card = (folder / "README.md").read_text(encoding="utf-8")
     for needle in ("## Training data", "hardware", "python -m gan_core train", "final_grid.png"):
         assert needle in card
+    # its own settings, not a preset's name: presets change, the card's command must still reproduce it
+    assert f"--config weights/{folder.name}/config.json" in card and "--preset" not in card
     assert (folder / "final_grid.png").is_file()
     assert not list(folder.glob("checkpoint*")) and not list(folder.glob("*.pt"))
     pictures = RunFolder(folder).read_training_images()  # for Explore's nearest-training-image view
