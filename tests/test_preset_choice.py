@@ -49,3 +49,15 @@ def test_quick_turns_skip_layer_excitation_on_for_colour_at_64_px_only():
     text = explain_choice("quick", {"resolution": 64, "channels": 3, "images": 100})
     assert "skip-layer excitation on: in colour at 64 px" in text and "g_skip_excitation" not in text
     assert not preset("quick", resolution=64, channels=3, count=100, g_skip_excitation=False).model.g_skip_excitation
+
+
+def test_quick_seeks_modes_without_cutout_for_grayscale_at_64_px_only():
+    """The measured gray rule (benchmarks/ABLATIONS.md: more HOG coverage on 100 icons in 10 minutes)."""
+    gray = preset("quick", resolution=64, channels=1, count=100)
+    assert (gray.mode_seeking_weight, gray.augment) == (0.3, "translation,color")
+    for res, ch in ((64, 3), (128, 1), (32, 1)):
+        other = preset("quick", resolution=res, channels=ch, count=100)
+        assert (other.mode_seeking_weight, other.augment) == (0.0, "translation,cutout,color")
+    text = explain_choice("quick", {"resolution": 64, "channels": 1, "images": 100})
+    assert "mode seeking 0.3, DiffAugment translation,color: for grayscale at 64 px" in text
+    assert preset("quick", resolution=64, channels=1, count=100, augment="translation").augment == "translation"
