@@ -59,5 +59,5 @@ def test_quick_seeks_modes_without_cutout_for_grayscale_at_64_px_only():
         other = preset("quick", resolution=res, channels=ch, count=100)
         assert (other.mode_seeking_weight, other.augment) == (0.0, "translation,cutout,color")
     text = explain_choice("quick", {"resolution": 64, "channels": 1, "images": 100})
-    assert "mode seeking 0.3, DiffAugment translation,color: for grayscale at 64 px" in text
+    assert "mode seeking 0.3, DiffAugment translation,color: in grayscale at 64 px" in text
     assert preset("quick", resolution=64, channels=1, count=100, augment="translation").augment == "translation"
