@@ -59,8 +59,14 @@ def test_strips_show_the_design_at_each_amount(rims):
     base = Design.from_seed("weights/rims-64", 3, rims.z_dim)
     strips = direction_strips(rims, base, count=3)
     assert strips.shape == (3, 3, 64, 64) and strips.dtype == np.uint8
-    assert np.array_equal(strips[1, 1], render(base, rims))          # amount 0 is the design itself
-    assert np.array_equal(strips[2, 2], render(base.replace(edits={2: 3.0}), rims))
+    # each tile is the design at that amount; the strips are drawn in one batch and a single design
+    # alone, so a pixel may round one grey level apart (CPU kernels differ by batch size)
+    def same_picture(a, b):
+        return np.abs(a.astype(int) - b).max() <= 1 and (a != b).mean() < 0.001
+
+    assert same_picture(strips[1, 1], render(base, rims))          # amount 0 is the design itself
+    assert same_picture(strips[2, 2], render(base.replace(edits={2: 3.0}), rims))
+    assert not same_picture(strips[2, 2], render(base.replace(edits={2: 1.5}), rims))
     assert not np.array_equal(strips[0, 0], strips[0, 2])
     picture = strips_picture(strips)
     assert picture.ndim == 2 and picture.shape[0] > 3 * 64
