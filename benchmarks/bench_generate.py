@@ -3,7 +3,8 @@
     python benchmarks/bench_generate.py [--model weights/rims-64]
 
 Targets (2-core CPU): one 64 px design <= 10 ms, one 256 px design <= 60 ms,
-a 48-frame 128 px morph encoded as MP4 <= 1.5 s.
+a 48-frame 128 px morph encoded as MP4 <= 1.5 s, each bundled model in weights/ loaded and
+its first 16 designs drawn <= 1 s (Explore opens on it).
 """
 from __future__ import annotations
 
@@ -40,6 +41,10 @@ def main():
     ap.add_argument("--model", default=None, help="a generator folder (default: fresh quick-preset networks)")
     a = ap.parse_args()
     print(f"torch {torch.__version__}, threads {torch.get_num_threads()}")
+    for folder in sorted(p for p in (ROOT / "weights").iterdir() if (p / "model.safetensors").is_file()):
+        t = time.perf_counter()
+        load_generator(folder, device="cpu").generate(range(16))
+        print(f"weights/{folder.name:<24} load + 16 designs {1000 * (time.perf_counter() - t):7.0f} ms (cold)")
     models = {}
     if a.model:
         m = load_generator(a.model)

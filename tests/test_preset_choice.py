@@ -61,3 +61,11 @@ def test_quick_seeks_modes_without_cutout_for_grayscale_at_64_px_only():
     text = explain_choice("quick", {"resolution": 64, "channels": 1, "images": 100})
     assert "mode seeking 0.3, DiffAugment translation,color: in grayscale at 64 px" in text
     assert preset("quick", resolution=64, channels=1, count=100, augment="translation").augment == "translation"
+
+
+def test_the_sentence_names_each_setting_one_way():
+    """What the preset has and what it picked use the same words (SETTING_NAMES), so a designer
+    reading "augment ..." and then "DiffAugment ..." does not look for two settings."""
+    text = explain_choice("quick", {"resolution": 64, "channels": 1, "images": 100})
+    assert text.startswith("quick: width 32, batch 32, dcgan loss, DiffAugment translation,color")
+    assert " augment " not in text.lower().replace("diffaugment", "")
