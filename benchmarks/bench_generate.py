@@ -24,6 +24,7 @@ from gan_core.export import save_gif, save_mp4  # noqa: E402
 from gan_core.generate import DesignModel, load_generator  # noqa: E402
 from gan_core.models import Generator  # noqa: E402
 from gan_core.presets import preset  # noqa: E402
+from studio.models_cache import bundled_models  # noqa: E402
 
 
 def timeit(fn, repeat=20):
@@ -41,7 +42,7 @@ def main():
     ap.add_argument("--model", default=None, help="a generator folder (default: fresh quick-preset networks)")
     a = ap.parse_args()
     print(f"torch {torch.__version__}, threads {torch.get_num_threads()}")
-    for folder in sorted(p for p in (ROOT / "weights").iterdir() if (p / "model.safetensors").is_file()):
+    for folder in bundled_models(ROOT / "weights"):  # what Explore lists
         t = time.perf_counter()
         load_generator(folder, device="cpu").generate(range(16))
         print(f"weights/{folder.name:<24} load + 16 designs {1000 * (time.perf_counter() - t):7.0f} ms (cold)")

@@ -6,9 +6,10 @@ import pytest
 
 from gan_core.generate import load_generator
 from gan_core.runfolder import RunFolder
+from studio.models_cache import bundled_models
 
 WEIGHTS = Path(__file__).resolve().parents[1] / "weights"
-BUNDLED = sorted(p for p in WEIGHTS.iterdir() if (p / "model.safetensors").is_file())
+BUNDLED = bundled_models(WEIGHTS)  # what Explore lists
 
 
 def test_there_is_a_bundled_64px_model():
