@@ -87,7 +87,7 @@ def explain_choice(name: str, dataset_info: dict) -> str:
         f"{'colour' if ch == 3 else 'grayscale'} images at {res} px"
     cfg = preset(name, resolution=res, channels=ch, count=n)
     base = (f"{name}: width {cfg.model.width}, batch {cfg.batch_size}, {cfg.loss} loss, "
-            f"{SETTING_NAMES['augment']} {cfg.augment or 'off'}")
+            f"{_setting('augment', cfg.augment or 'off')}")
     extras = options_on(cfg.to_dict())
     if extras:
         base += ", " + ", ".join(extras)
