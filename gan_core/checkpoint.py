@@ -148,11 +148,11 @@ def write_json(obj, path: Path) -> None:
     atomic_write_bytes(Path(path), (json.dumps(obj, indent=2) + "\n").encode())
 
 
-def read_json(path: Path, what: str = "file") -> dict:
+def read_json(path: Path, what: str = "file", max_bytes: int = 1_000_000) -> dict:
     path = Path(path)
     if not path.is_file():
         raise UserError(f"{path}: {what} not found")
-    if path.stat().st_size > 1_000_000:
+    if path.stat().st_size > max_bytes:
         raise UserError(f"{path.name}: {what} is too large to be a config")
     try:
         obj = json.loads(path.read_text(encoding="utf-8"))

@@ -186,6 +186,11 @@ class TrainConfig:
                            range=(0.0, 1.0))
     ada_images: int = _f(20000, "adaptive augmentation: images for p to move from 0 to 1",
                          range=(100, 10**8))
+    # transfer (gan_core/bases.py): start from a pretrained G and D instead of random weights
+    start: str = _f("", "start point: '' = random weights (from scratch), 'base' = the base model for the "
+                    "data's channels and resolution, or the folder of a base, a model or a run")
+    freeze_d: int = _f(0, "FreezeD: D's first N blocks (from the image side) keep the start point's "
+                       "weights; 0 = none, needs a start point", range=(0, 8))
 
     def __post_init__(self):
         if isinstance(self.model, dict):
@@ -196,6 +201,11 @@ class TrainConfig:
         if self.loss == "wgan-gp" and self.model.d_norm == "batch":
             raise UserError("d_norm: WGAN-GP's gradient penalty is per sample, so the critic cannot "
                             "use BatchNorm; pick instance, layer or none")
+        if self.start == "scratch":
+            self.start = ""
+        if self.freeze_d and not self.start:
+            raise UserError("freeze_d keeps a start point's D blocks, so it needs a start point; "
+                            "set start (base or a folder) or freeze_d to 0")
         if not (self.device == "auto" or self.device in ("cpu", "mps", "cuda")
                 or (self.device.startswith("cuda:") and self.device[5:].isdigit())):
             raise UserError(f"device must be auto, cpu, cuda, cuda:N or mps; got {self.device!r}")
@@ -220,6 +230,9 @@ class TrainConfig:
             changes.setdefault("steps", None)
         if changes.get("loss") == "hinge":
             changes.setdefault("spectral_norm", True)
+        if changes.get("start", "keep") in ("", "scratch", None):  # from scratch: nothing to freeze
+            changes["start"] = ""
+            changes.setdefault("freeze_d", 0)
         model_changes = {k: changes.pop(k) for k in list(changes) if k in _field_names(ModelConfig)}
         model = dataclasses.replace(self.model, **model_changes) if model_changes else self.model
         return dataclasses.replace(self, model=model, **changes)

@@ -179,7 +179,8 @@ def write_store(pictures: Iterable[tuple[str, np.ndarray]], path: str | Path, re
 def open_store(path: str | Path, device: torch.device | str = "cpu") -> ImageStore:
     """The memory-mapped store written by ``write_store`` (nothing is read until a batch)."""
     path = Path(path)
-    meta = read_json(meta_path(path), "decoded images header")
+    # the header lists every image's name: ~30 bytes each, so a large set passes 1 MB
+    meta = read_json(meta_path(path), "decoded images header", max_bytes=256 * 2**20)
     n, r, c = meta.get("count"), meta.get("resolution"), meta.get("channels")
     if meta.get("format_version") != FORMAT_VERSION or not all(isinstance(v, int) for v in (n, r, c)):
         raise UserError(f"{meta_path(path).name}: not a decoded-images header this version can read")

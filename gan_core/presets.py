@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from .config import ModelConfig, TrainConfig, options_on
 from .errors import UserError
+from .bases import base_for, base_label, resolve
+from .checkpoint import read_json
 
 PRESETS: dict[str, dict] = {
     "quick": dict(
@@ -92,10 +94,11 @@ def explain_choice(name: str, dataset_info: dict) -> str:
     if extras:
         base += ", " + ", ".join(extras)
     choices = data_choices(name, res, ch, n)
+    start = describe_start(cfg)
     if not choices:
-        return f"{base}. For {what} the preset keeps its own settings."
+        return f"{base}. For {what} the preset keeps its own settings. {start}"
     picked = "; ".join(f"{', '.join(_setting(k, v) for k, v in c.items())}: {why}" for c, why in choices)
-    return f"{base}. Picked for {what}: {picked}."
+    return f"{base}. Picked for {what}: {picked}. {start}"
 
 
 # (test on (resolution, channels, count), presets, overrides, why) -- see data_choices.
@@ -150,5 +153,49 @@ def preset(name: str, resolution: int | None = None, channels: int | None = None
     for changes, _ in data_choices(name, res, ch, count):
         for k, v in changes.items():
             (model if k in ModelConfig.__dataclass_fields__ else train)[k] = v
-    cfg = TrainConfig(model=ModelConfig(**model), preset=name, **train)
+    start = overrides.pop("start", None)
+    if start is None:  # the preset's own choice: the base for this data, when there is one
+        start = "base" if name in FINE_TUNED and base_for(res, ch) is not None else ""
+    if start:  # a start point brings its architecture (its config.json), and the fine-tuning recipe
+        model.update({k: v for k, v in start_architecture(start, res, ch).items() if k not in ("resolution", "channels")})
+        train.update(FINE_TUNE)
+    cfg = TrainConfig(model=ModelConfig(**model), preset=name, start=start, **train)
     return cfg.replace(**overrides) if overrides else cfg
+
+
+# Presets that start from a base model when one matches the data (classic is the post's recipe, kept as is).
+FINE_TUNED = ("quick", "balanced", "quality")
+# What fine-tuning changes from a preset's recipe (benchmarks/ABLATIONS.md, "Fine-tuning from a base").
+FINE_TUNE: dict = {}
+
+
+def start_architecture(start: str, resolution: int, channels: int) -> dict:
+    """The model section of a start point's config.json ({} when it cannot be read: the run then
+    fails at its start with the start point's own, specific message)."""
+    try:
+        path = resolve(start, ModelConfig(resolution=resolution, channels=channels))
+        info = read_json(path / "config.json", "start point config.json") if path is not None else {}
+    except UserError:
+        return {}
+    model = info.get("model")
+    return dict(model) if isinstance(model, dict) else {}
+
+
+def describe_start(cfg: TrainConfig) -> str:
+    """The Train tab's sentence on where a run starts, and why."""
+    m = cfg.model
+    if not cfg.start:
+        base = base_for(m.resolution, m.channels)
+        if base is None:
+            return (f"Starts from random weights: there is no base model for {'colour' if m.channels == 3 else 'grayscale'} "
+                    f"{m.resolution} px yet.")
+        return f"Starts from random weights (from scratch); the base model {base.name} is one choice away."
+    try:
+        path = resolve(cfg.start, m)
+    except UserError as e:
+        return str(e)
+    label = base_label(path.name) if path is not None else None
+    why = ("it has already learnt to draw from tens of thousands of licence-clean icons and emoji, so a few "
+           "minutes teach it your designs instead of drawing from zero")
+    return f"Starts from {label or path.name} ({path.name}): {why}." if label else \
+        f"Starts from {path.name}: fine-tuning its G and D on your pictures."

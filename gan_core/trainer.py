@@ -20,6 +20,7 @@ import numpy as np
 import torch
 
 from .augment import diff_augment
+from .bases import freeze_critic, start_from
 from .checkpoint import write_json
 from .config import FORMAT_VERSION, TrainConfig
 from . import datastore
@@ -124,10 +125,16 @@ class Trainer(TrainingStep, TrainingState):
         with torch.random.fork_rng(devices=[]):  # seed the init without touching other threads' RNG
             torch.manual_seed(config.seed)
             G, D = Generator(m), Critic(m)
+        # a start point's G and D (gan_core.bases); on resume the checkpoint has them, and the record
+        self.start_record = (self.run.read_config().get("start") if resume and self.run.config.is_file()
+                             else start_from(G, D, config))
+        if config.freeze_d:
+            freeze_critic(D, config.freeze_d)
         if self.dist.enabled and cuda:  # statistics over the global batch (gan_core.distributed)
             G, D = convert_sync_batchnorm(G), convert_sync_batchnorm(D)
         self.G = G.to(self.device, memory_format=self.fmt)
         self.D = D.to(self.device, memory_format=self.fmt)
+        self.d_trainable = [p for p in self.D.parameters() if p.requires_grad]
         self.dist.broadcast_parameters(self.G, self.D)
         self.G_ema = copy.deepcopy(self.G).eval().requires_grad_(False)
         self._calibrated: tuple[int, int] | None = None  # (step, samples) of G_ema's last BatchNorm calibration
@@ -274,7 +281,7 @@ class Trainer(TrainingStep, TrainingState):
             self.run.create()
             write_json({"format_version": FORMAT_VERSION, "model": c.model.to_dict(), "train": c.to_dict(),
                         "dataset": {**self.dataset_info, "images": self.n},
-                        "world_size": self.dist.world_size}, self.run.config)
+                        "start": self.start_record, "world_size": self.dist.world_size}, self.run.config)
         t0 = time.perf_counter()
         self.start_step, self.start_images = self.step, self.images_seen
         self.start_recoveries, self.fail_message = self.recoveries, ""

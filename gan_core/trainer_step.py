@@ -77,7 +77,8 @@ class TrainingStep:
         """n_critic critic updates, then one generator update; returns detached losses."""
         c, b = self.cfg, self.cfg.batch_size
         self.G.train()
-        self.D.requires_grad_(True)
+        for p in self.d_trainable:  # FreezeD's frozen blocks stay frozen
+            p.requires_grad_(True)
         if c.n_critic == 1:
             # one G forward serves both updates (the PyTorch DCGAN example's trick)
             real, z = self._real_batch(), self._z(b)
@@ -105,7 +106,8 @@ class TrainingStep:
                 loss_d = self._d_loss(batch, fake, self.step * k + i)
                 self._d_update(loss_d)
             fake = fake_g
-        self.D.requires_grad_(False)  # G's backward need not fill D's grads
+        for p in self.d_trainable:  # G's backward need not fill D's grads
+            p.requires_grad_(False)
         loss_g = self._g_loss(fake, z)
         self.opt_g.zero_grad(set_to_none=True)
         loss_g.backward()

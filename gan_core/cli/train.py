@@ -51,14 +51,15 @@ def _prepare_data(a, cfg, run, dist, cleanup):
 
 def cmd_train(a) -> int:
     from ..distributed import init_from_env, shutdown
-    from ..presets import default_preset_name, preset
+    from ..presets import default_preset_name, describe_start, preset
     from ..runfolder import RunFolder
     from ..resume import resume_config
     from ..trainer import train
     run = RunFolder(a.out)
     overrides = {k: v for k, v in dict(
         loss=a.loss, batch_size=a.batch_size, n_critic=a.n_critic, augment=a.augment, device=a.device,
-        seed=a.seed, minutes=a.minutes, steps=a.steps, data_memory_gb=a.data_memory_gb).items() if v is not None}
+        seed=a.seed, minutes=a.minutes, steps=a.steps, data_memory_gb=a.data_memory_gb,
+        start=a.start, freeze_d=a.freeze_d).items() if v is not None}
     if a.lr is not None:
         overrides.update(lr_g=a.lr, lr_d=a.lr)
     request = None
@@ -69,6 +70,9 @@ def cmd_train(a) -> int:
         if isinstance(given, dict) and "train" in given and "loss" not in given:  # a run's config.json
             given = train_section(given, a.config)
         request = TrainConfig.from_dict(given)
+    if a.resume and (a.start is not None or a.freeze_d is not None):
+        raise UserError("--from and --freeze-d choose how a new run starts; a resumed run continues from "
+                        "its own checkpoint (drop them, or start a new run with --out)")
     if a.resume:  # --steps means this many more steps (gan_core.resume's rule)
         flags = a.minutes is not None or a.steps is not None or request is None
         cfg = resume_config(a.out, minutes=a.minutes if flags else request.minutes,
@@ -85,6 +89,8 @@ def cmd_train(a) -> int:
         else:
             cfg = preset(a.preset or default_preset_name(), resolution=a.resolution, channels=a.channels,
                          **overrides)
+    if not a.resume:
+        print(describe_start(cfg), file=sys.stderr)
     cleanup = cleanup_from_args(a) if a.clean else None
     dataset_info = {"name": Path(a.data).stem, "source": str(Path(a.data).resolve())}
     if cleanup is not None:
@@ -162,6 +168,11 @@ def register(sub) -> None:
     _flag(q, "--augment", TrainConfig, "augment")
     _flag(q, "--device", TrainConfig, "device")
     _flag(q, "--seed", TrainConfig, "seed")
+    q.add_argument("--from", dest="start", metavar="base|scratch|PATH", default=None,
+                   help="start point: base = the base model for the data's channels and resolution (the "
+                        "presets' default when one exists), scratch = random weights, or the folder of a base, "
+                        "a model or a run to fine-tune")
+    _flag(q, "--freeze-d", TrainConfig, "freeze_d")
     budget = q.add_mutually_exclusive_group()
     _flag(budget, "--minutes", TrainConfig, "minutes", "time budget in minutes (this session's, on --resume)")
     _flag(budget, "--steps", TrainConfig, "steps", "generator-step budget; more steps on --resume")

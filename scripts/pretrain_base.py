@@ -1,0 +1,145 @@
+"""Pretrain a base model on its corpus, in resumable segments, and export it into weights/.
+
+    python scripts/build_corpus.py                          # once: the corpora (~10 min)
+    python scripts/pretrain_base.py colour-64 --minutes 120  # train (or continue) for 2 hours
+    python scripts/pretrain_base.py colour-64 --export      # write weights/base-colour-64
+
+Pretraining on a 2-core CPU takes many hours, so it runs in segments:
+- within a machine, the run folder ($DESIGN_STUDIO_PRETRAIN_DIR or
+  ~/.cache/design-studio/pretrain/<base>) is resumed exactly from its checkpoint;
+- on a fresh machine, where that folder is gone, a new segment starts from the exported base in
+  weights/ (its EMA generator and its critic; the optimiser state starts again).
+The export adds each segment's steps and time to the base's record, so its card says how long it
+has trained in all, and on what. Ctrl-C (or a STOP file in the run folder) stops a segment with a
+checkpoint.
+
+The architecture is `quick`'s for the data's channels and resolution (the preset's own data rules):
+a base is only useful if fine-tuning on a laptop runs `quick` from it at the same speed.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import signal
+import sys
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import torch  # noqa: E402
+
+from gan_core.bases import export_base, weights_dir  # noqa: E402
+from gan_core.checkpoint import read_json, read_metadata  # noqa: E402
+from gan_core.cli.common import ProgressBar  # noqa: E402
+from gan_core.datastore import open_store  # noqa: E402
+from gan_core.presets import preset  # noqa: E402
+from gan_core.runfolder import RunFolder  # noqa: E402
+from gan_core.trainer import train  # noqa: E402
+
+BASES = {"gray-64": (64, 1), "colour-64": (64, 3), "gray-128": (128, 1), "colour-128": (128, 3)}
+# What pretraining changes from quick (the fine-tuning preset), and why:
+PRETRAIN = dict(
+    ema_decay=0.999,           # a ~1,000-step horizon: a long run, not 10 minutes
+    augment="translation",     # tens of thousands of images: colour and cutout would only teach D noise
+    checkpoint_minutes=5.0,
+    sample_every=1000, sample_seconds=120.0,
+    seed=0,
+)
+
+
+def corpus_dir() -> Path:
+    return Path(os.environ.get("DESIGN_STUDIO_CORPUS_DIR") or Path.home() / ".cache/design-studio/corpus")
+
+
+def run_dir(base: str) -> Path:
+    root = os.environ.get("DESIGN_STUDIO_PRETRAIN_DIR") or Path.home() / ".cache/design-studio/pretrain"
+    return Path(root) / base
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return f"{cpu}, {torch.get_num_threads()} thread(s)"
+
+
+def segment(base: str, minutes: float, threads: int) -> int:
+    res, ch = BASES[base]
+    kind = "gray" if ch == 1 else "colour"
+    store = corpus_dir() / f"{kind}-{res}.u8"
+    if not store.is_file():
+        print(f"error: {store} is missing; build it first: python scripts/build_corpus.py --kind {kind}",
+              file=sys.stderr)
+        return 2
+    data = open_store(store)
+    run = RunFolder(run_dir(base))
+    exported = weights_dir() / f"base-{base}"
+    resume = run.checkpoint.is_file()
+    if resume:
+        from gan_core.resume import resume_config
+        cfg = resume_config(run.path, minutes=minutes).replace(threads=threads)
+        print(f"resuming {run.path} at step {run.checkpoint_step()}", file=sys.stderr)
+    else:
+        cfg = preset("quick", resolution=res, channels=ch, **PRETRAIN, minutes=minutes, threads=threads)
+        if (exported / "model.safetensors").is_file():  # a fresh machine: continue from the export
+            cfg = cfg.replace(start=str(exported))
+            print(f"new segment from {exported}", file=sys.stderr)
+        if run.path.exists():
+            shutil.rmtree(run.path)  # a folder without a checkpoint holds nothing to keep
+    stop = threading.Event()
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    result = train(cfg, data, ProgressBar(), lambda: stop.is_set() or (run.path / "STOP").exists(),
+                   run_dir=run.path, resume=resume,
+                   dataset_info={"name": f"corpus-{kind}", "source": f"scripts/build_corpus.py ({store.name})"})
+    print(f"{result.state} at step {result.step} in {result.seconds:.0f} s: {run.path}")
+    return 0 if result.state != "failed" else 1
+
+
+def export(base: str) -> int:
+    """weights/base-<base> from the run folder, with the pretraining's running record."""
+    run = RunFolder(run_dir(base))
+    if not run.checkpoint.is_file():
+        print(f"error: {run.path} holds no checkpoint; pretrain first", file=sys.stderr)
+        return 2
+    out = weights_dir() / f"base-{base}"
+    meta = read_metadata(run.checkpoint) or {}
+    previous = read_json(out / "config.json", "base config.json") if (out / "config.json").is_file() else {}
+    history = list((previous.get("pretraining") or {}).get("segments", []))
+    this = {"run": str(run.path), "steps": meta.get("step"), "seconds": round(meta.get("seconds", 0)),
+            "images_seen": meta.get("images_seen"), "machine": machine(), "exported": time.strftime("%Y-%m-%d"),
+            "started_from": (run.read_config().get("start") or {}).get("name")}
+    if history and history[-1]["run"] == this["run"] and history[-1]["started_from"] == this["started_from"]:
+        history[-1] = this  # the same segment exported again
+    else:
+        history.append(this)
+    record = {"segments": history, "steps": sum(s["steps"] for s in history),
+              "seconds": sum(s["seconds"] for s in history)}
+    export_base(run.path, out, {"pretraining": record})
+    print(json.dumps(record, indent=1))
+    print(f"exported {out}")
+    return 0
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("base", choices=sorted(BASES))
+    ap.add_argument("--minutes", type=float, default=60.0, help="length of this segment (default 60)")
+    ap.add_argument("--threads", type=int, default=0, help="CPU threads (0 = one per core)")
+    ap.add_argument("--export", action="store_true", help="write weights/base-<base> from the run folder")
+    a = ap.parse_args(argv)
+    return export(a.base) if a.export else segment(a.base, a.minutes, a.threads)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
