@@ -75,10 +75,11 @@ def data_choices(name: str, resolution: int, channels: int, count: int | None) -
     return rules
 
 
-def explain_choice(name: str, dataset_info: dict) -> str:
+def explain_choice(name: str, dataset_info: dict, start: str | None = None) -> str:
     """A sentence or two for the Train tab: which settings the preset picked for this data, and why.
 
-    ``dataset_info`` holds resolution, channels and the image count ("count" or "images").
+    ``dataset_info`` holds resolution, channels and the image count ("count" or "images");
+    ``start`` a start point other than the preset's own choice ("scratch", a folder).
     """
     if name not in PRESETS:
         raise UserError(f"preset must be one of {', '.join(PRESETS)}; got {name!r}")
@@ -87,7 +88,7 @@ def explain_choice(name: str, dataset_info: dict) -> str:
     n = dataset_info.get("count", dataset_info.get("images"))
     what = f"{n} {'colour' if ch == 3 else 'grayscale'} images at {res} px" if n else \
         f"{'colour' if ch == 3 else 'grayscale'} images at {res} px"
-    cfg = preset(name, resolution=res, channels=ch, count=n)
+    cfg = preset(name, resolution=res, channels=ch, count=n, **({} if start is None else {"start": start}))
     base = (f"{name}: width {cfg.model.width}, batch {cfg.batch_size}, {cfg.loss} loss, "
             f"{_setting('augment', cfg.augment or 'off')}")
     extras = options_on(cfg.to_dict())

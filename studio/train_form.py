@@ -10,13 +10,14 @@ import gradio as gr
 
 from gan_core.config import ModelConfig, TrainConfig, field_spec
 from gan_core.errors import UserError
+from gan_core.runfolder import RunFolder
 from gan_core.presets import PRESETS, data_choices, default_preset_name, explain_choice, preset
 
 from . import estimate, fields, train_view
 from .context import Studio
 from .gpus import gpu_count_choices, gpus_markdown
 from .ui import handler
-from .workspace import env_number
+from .workspace import check_name, env_number
 
 SAMPLE_SECONDS = 3.0     # a fresh sample grid at least this often
 ENV_CHECKPOINT_MINUTES = "STUDIO_CHECKPOINT_MINUTES"
@@ -59,19 +60,39 @@ def budget_overrides(budget_kind: str, budget) -> dict:
     raise UserError(f"Budget in must be minutes or steps; got {budget_kind!r}")
 
 
+START_CHOICES = [("Base model (when one matches the data)", "base"), ("From scratch (random weights)", "scratch")]
+
+
+def start_override(start_from: str | None, visitor=None) -> dict:
+    """The preset override for the page's (and API's) start choice: "base" (the preset's own
+    choice), "scratch", or "run:NAME", one of this visitor's own runs (never a server path)."""
+    value = (start_from or "base").strip()
+    if value == "base":
+        return {}
+    if value == "scratch":
+        return {"start": "scratch"}
+    if value.startswith("run:") and visitor is not None:
+        run = visitor.run_dir(check_name(value[4:], "run"))
+        if not RunFolder(run).checkpoint.is_file():
+            raise UserError(f"Start from: run {value[4:]!r} has no checkpoint to start from")
+        return {"start": str(run)}
+    raise UserError(f"Start from must be base, scratch or run:NAME (one of your runs); got {start_from!r}")
+
+
 def build_config(preset_name, loss, resolution, width, batch_size, learning_rate, critic_steps, augment,
-                 budget_kind, budget, channels: int = 1, count: int | None = None) -> TrainConfig:
+                 budget_kind, budget, channels: int = 1, count: int | None = None,
+                 start: dict | None = None) -> TrainConfig:
     """A TrainConfig from the Train tab's fields (validated by gan_core). ``count`` (the dataset's
     images) lets the preset pick the settings the form has no field for (gan_core.presets.data_choices)."""
     try:
         return _build_config(preset_name, loss, resolution, width, batch_size, learning_rate, critic_steps,
-                             augment, budget_kind, budget, channels, count)
+                             augment, budget_kind, budget, channels, count, start or {})
     except UserError as e:
         raise labelled(e) from None
 
 
 def _build_config(preset_name, loss, resolution, width, batch_size, learning_rate, critic_steps, augment,
-                  budget_kind, budget, channels: int, count: int | None) -> TrainConfig:
+                  budget_kind, budget, channels: int, count: int | None, start: dict) -> TrainConfig:
     base = preset(preset_name)
     lr = fields.number("Learning rate", learning_rate)
     augments = field_spec(TrainConfig, "augment").choices
@@ -83,7 +104,7 @@ def _build_config(preset_name, loss, resolution, width, batch_size, learning_rat
     if overrides["steps"] is not None:  # short runs still get a few grids for the progress GIF
         overrides["sample_every"] = max(1, min(base.sample_every, overrides["steps"] // 20))
     cfg = preset(preset_name, resolution=fields.number("Resolution", resolution, whole=True),
-                 channels=channels, count=count, **overrides)
+                 channels=channels, count=count, **start, **overrides)
     return with_checkpoint_minutes(cfg)
 
 
@@ -104,6 +125,8 @@ class TrainForm:
         cfg = preset(name)
         lr = field_spec(TrainConfig, "lr_g")
         self.preset = fields.Dropdown(preset_choices(), value=name, label="Preset", elem_id="preset")
+        self.start = fields.Radio(START_CHOICES, value="base", label="Start from", elem_id="start_from",
+                                  info="a base model has already learnt to draw: minutes teach it your designs")
         # which settings the preset picked for the chosen dataset, and why (gan_core.presets.explain_choice)
         self.preset_md = gr.Markdown(explain_choice(name, {"resolution": DEFAULT_RESOLUTION}), elem_id="preset_why",
                                      elem_classes=["hint"])
@@ -145,15 +168,18 @@ class TrainForm:
 
     # ---- handlers ----------------------------------------------------------------------
     @handler
-    def apply_preset(self, preset_name, dataset, visitor_id: str = "", request: gr.Request = None):
+    def apply_preset(self, preset_name, dataset, start_from="base", visitor_id: str = "", request: gr.Request = None):
         """Fill the fields with a preset's settings for the dataset (its resolution, and what the
-        preset picks for its size, channels and image count), and say what was picked and why."""
+        preset picks for its size, channels and image count, and the start point's architecture),
+        and say what was picked and why."""
         info = self._dataset(dataset, visitor_id, request)
-        cfg = preset(preset_name, resolution=info["resolution"], channels=info["channels"], count=info["count"])
+        start = start_override(start_from, self.studio.visitor(visitor_id, request))
+        cfg = preset(preset_name, resolution=info["resolution"], channels=info["channels"], count=info["count"],
+                     **start)
         kind = "minutes" if cfg.minutes is not None else "steps"
         return {**{comp: value for comp, value in self._fields_of(cfg).values()}, self.resolution: info["resolution"],
                 self.budget_kind: kind, self.budget: getattr(cfg, kind),
-                self.preset_md: explain_choice(preset_name, info)}
+                self.preset_md: explain_choice(preset_name, info, start.get("start"))}
 
     def _fields_of(self, cfg) -> dict:
         """config field name -> (the form's component, cfg's value) for the settings the form shows."""
@@ -174,14 +200,17 @@ class TrainForm:
                 "count": info.get("count") or None}
 
     @handler
-    def dataset_changed(self, preset_name, dataset, visitor_id: str = "", request: gr.Request = None):
+    def dataset_changed(self, preset_name, dataset, start_from="base", visitor_id: str = "",
+                        request: gr.Request = None):
         """Another dataset: its resolution, the fields the preset picks differently for it (the
         rest of the form keeps what the designer set) and the explanation."""
         info = self._dataset(dataset, visitor_id, request)
-        cfg = preset(preset_name, resolution=info["resolution"], channels=info["channels"], count=info["count"])
+        start = start_override(start_from, self.studio.visitor(visitor_id, request))
+        cfg = preset(preset_name, resolution=info["resolution"], channels=info["channels"], count=info["count"],
+                     **start)
         picked = {k for changes, _ in data_choices(preset_name, info["resolution"], info["channels"], info["count"])
                   for k in changes}
-        out = {self.resolution: info["resolution"], self.preset_md: explain_choice(preset_name, info)}
+        out = {self.resolution: info["resolution"], self.preset_md: explain_choice(preset_name, info, start.get("start"))}
         out.update({comp: value for k, (comp, value) in self._fields_of(cfg).items() if k in picked})
         return out
 
@@ -197,10 +226,13 @@ class TrainForm:
 
     # ---- events ------------------------------------------------------------------------
     def wire(self, visitor, dataset) -> None:
-        self.preset.change(self.apply_preset, [self.preset, dataset, visitor],
+        self.start.change(self.apply_preset, [self.preset, dataset, self.start, visitor],
+                          [self.loss, self.resolution, self.width, self.batch_size, self.lr, self.n_critic,
+                           self.augment, self.budget_kind, self.budget, self.preset_md], api_visibility="private")
+        self.preset.change(self.apply_preset, [self.preset, dataset, self.start, visitor],
                            [self.loss, self.resolution, self.width, self.batch_size, self.lr, self.n_critic,
                             self.augment, self.budget_kind, self.budget, self.preset_md], api_visibility="private")
-        dataset.change(self.dataset_changed, [self.preset, dataset, visitor],
+        dataset.change(self.dataset_changed, [self.preset, dataset, self.start, visitor],
                        [self.resolution, self.preset_md, self.width, self.batch_size, self.loss, self.n_critic,
                         self.lr, self.augment], api_visibility="private")
         gr.on([c.change for c in self.inputs], self.estimate_time, self.inputs, [self.estimate_md],

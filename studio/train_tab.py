@@ -25,7 +25,8 @@ from .context import AppParts, Studio
 from .hub_panel import HubPanel
 from .jobs import Job
 from .runs import list_runs, run_info
-from .train_form import TrainForm, budget_overrides, build_config, labelled, with_checkpoint_minutes
+from .train_form import (TrainForm, budget_overrides, build_config, labelled, start_override,
+                         with_checkpoint_minutes)
 from .ui import handler
 from .workspace import Visitor, check_name
 
@@ -162,9 +163,12 @@ class TrainTab:
 
     @handler
     def train(self, dataset, preset_name, loss, resolution, width, batch_size, learning_rate, critic_steps,
-              augment, budget_kind, budget, visitor_id: str = "", gpus=1, request: gr.Request = None):
+              augment, budget_kind, budget, visitor_id: str = "", gpus=1, start_from="base",
+              request: gr.Request = None):
         """Start a run on a saved dataset and stream its progress until it ends. ``gpus`` > 1 trains
-        data-parallel on that many GPUs (torch.distributed, batch size per GPU).
+        data-parallel on that many GPUs (torch.distributed, batch size per GPU). ``start_from``:
+        "base" (the base model that matches the data, when there is one), "scratch", or
+        "run:NAME" (fine-tune one of the visitor's runs).
 
         Yields (status HTML, sample grid, losses, log, progress GIF, final grid, metrics, run name).
         The run belongs to the server: if this stream is closed, training goes on.
@@ -176,7 +180,7 @@ class TrainTab:
         info = visitor.dataset_info(dataset)
         cfg = build_config(preset_name, loss, resolution, width, batch_size, learning_rate, critic_steps,
                            augment, budget_kind, budget, channels=int(info["channels"] or 1),
-                           count=info.get("count") or None)
+                           count=info.get("count") or None, start=start_override(start_from, visitor))
         name = visitor.new_run_name(info["name"])
         job = self._job(visitor, name, cfg, info["name"], preset=preset_name)
         job.gpus = check_gpus(gpus)
@@ -336,7 +340,8 @@ class TrainTab:
         self.form.wire(v, self.dataset)
         start = self.start.click(self.begin, None, [self.timer, self.results, self.notice],
                                  api_visibility="private", queue=False)
-        self.train_event = start.then(self.train, [self.dataset] + self.form.inputs + [v, self.form.gpus],
+        self.train_event = start.then(self.train, [self.dataset] + self.form.inputs + [v, self.form.gpus,
+                                                                                   self.form.start],
                                       self.stream_outputs,
                                       api_name="train", show_progress="hidden", concurrency_id="train_watch",
                                       concurrency_limit=32)

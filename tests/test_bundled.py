@@ -1,15 +1,20 @@
 """The generator shipped in weights/: Explore opens on it, so it must load fast and be complete."""
+import json
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from gan_core.bases import CRITIC_PREFIX, base_label
+from gan_core.checkpoint import load_tensors
 from gan_core.generate import load_generator
 from gan_core.runfolder import RunFolder
 from studio.models_cache import bundled_models
 
 WEIGHTS = Path(__file__).resolve().parents[1] / "weights"
 BUNDLED = bundled_models(WEIGHTS)  # what Explore lists
+BASES = [p for p in BUNDLED if base_label(p.name)]
+DESIGN_MODELS = [p for p in BUNDLED if not base_label(p.name)]
 
 
 def test_there_is_a_bundled_64px_model():
@@ -26,7 +31,7 @@ def test_bundled_model_loads_and_generates_on_cpu(folder):
     np.testing.assert_array_equal(model.generate([3])[0], pics[3])
 
 
-@pytest.mark.parametrize("folder", BUNDLED, ids=lambda p: p.name)
+@pytest.mark.parametrize("folder", DESIGN_MODELS, ids=lambda p: p.name)
 def test_bundled_model_is_small_and_documented(folder):
     assert (folder / "model.safetensors").stat().st_size < 8 * 2**20  # a few MB
     card = (folder / "README.md").read_text(encoding="utf-8")
@@ -38,3 +43,17 @@ def test_bundled_model_is_small_and_documented(folder):
     assert not list(folder.glob("checkpoint*")) and not list(folder.glob("*.pt"))
     pictures = RunFolder(folder).read_training_images()  # for Explore's nearest-training-image view
     assert pictures is not None and pictures.shape[1:3] == (64, 64)
+
+
+@pytest.mark.parametrize("folder", BASES, ids=lambda p: p.name)
+def test_base_model_holds_G_and_D_and_its_card_names_corpus_licences_and_time(folder):
+    tensors, _ = load_tensors(folder / "model.safetensors")
+    assert any(k.startswith(CRITIC_PREFIX) for k in tensors)  # fine-tuning needs D too
+    assert (folder / "model.safetensors").stat().st_size < 16 * 2**20
+    card = (folder / "README.md").read_text(encoding="utf-8")
+    for needle in ("## Training data", "CORPUS.md", "CC-BY", "hardware", "scripts/pretrain_base.py",
+                   "final_grid.png", "steps"):
+        assert needle in card, needle
+    info = json.loads((folder / "config.json").read_text())
+    assert info["pretraining"]["steps"] > 0 and info["pretraining"]["seconds"] > 0
+    assert (folder / "final_grid.png").is_file() and not list(folder.glob("checkpoint*"))

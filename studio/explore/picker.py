@@ -11,6 +11,7 @@ import json
 
 import gradio as gr
 
+from gan_core.bases import base_label
 from gan_core.design import Design
 from gan_core.errors import UserError
 from gan_core.generate import DesignModel
@@ -31,7 +32,13 @@ class ModelPicker:
 
     def model_choices(self, visitor=None) -> list[tuple[str, str]]:
         choices = []
-        for folder in bundled_models(self.studio.weights_dir):
+        # the bundled designs first, then the base models ("base: icons (64 px)"), which draw
+        # the whole corpus's variety: a visitor with no data of their own sees designs at once
+        for folder in sorted(bundled_models(self.studio.weights_dir), key=lambda f: base_label(f.name) is not None):
+            label = base_label(folder.name)
+            if label:
+                choices.append((f"{label} · bundled", f"bundled/{folder.name}"))
+                continue
             try:
                 res = json.loads((folder / "config.json").read_text())["model"]["resolution"]
                 choices.append((f"{folder.name} · bundled · {res} px", f"bundled/{folder.name}"))
