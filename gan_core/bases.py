@@ -79,8 +79,9 @@ class StartPoint:
     D: dict[str, torch.Tensor]      # critic weights
 
     def record(self) -> dict:
-        """What a run writes into its config.json about where it started."""
-        return {"name": self.name, "path": str(self.path), "sha256": self.sha256}
+        """What a run writes into its config.json about where it started (no server path: a
+        run's config.json goes to the Hub with its model)."""
+        return {"name": self.name, "sha256": self.sha256}
 
 
 def _mismatch(theirs: ModelConfig, ours: ModelConfig) -> list[str]:

@@ -73,6 +73,11 @@ def _training_rows(config: dict, extra: dict) -> list[tuple[str, str]]:
             rows.append((label, value if isinstance(value, str) else _fmt(value)))
 
     add("preset", train.get("preset"))
+    start = config.get("start") if isinstance(config.get("start"), dict) else None
+    add("started from", f"{start.get('name')} (weights sha256 {start.get('sha256')}…), fine-tuned"
+        if start else ("random weights (from scratch)" if "start" in config else None))
+    if train.get("freeze_d"):
+        add("frozen D blocks (FreezeD)", train["freeze_d"])
     add("loss", train.get("loss"))
     if model.get("resolution"):
         add("resolution", f"{model['resolution']}×{model['resolution']} px, "

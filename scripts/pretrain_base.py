@@ -32,8 +32,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-import torch  # noqa: E402
-
 from gan_core.bases import export_base, weights_dir  # noqa: E402
 from gan_core.checkpoint import read_json, read_metadata  # noqa: E402
 from gan_core.cli.common import ProgressBar  # noqa: E402
@@ -62,7 +60,7 @@ def run_dir(base: str) -> Path:
     return Path(root) / base
 
 
-def machine() -> str:
+def machine(threads: int) -> str:
     cpu = platform.processor() or platform.machine()
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -71,7 +69,7 @@ def machine() -> str:
                 break
     except OSError:
         pass
-    return f"{cpu}, {torch.get_num_threads()} thread(s)"
+    return f"{cpu} ({os.cpu_count()} cores), {threads or os.cpu_count()} training thread(s)"
 
 
 def segment(base: str, minutes: float, threads: int) -> int:
@@ -117,7 +115,8 @@ def export(base: str) -> int:
     previous = read_json(out / "config.json", "base config.json") if (out / "config.json").is_file() else {}
     history = list((previous.get("pretraining") or {}).get("segments", []))
     this = {"run": str(run.path), "steps": meta.get("step"), "seconds": round(meta.get("seconds", 0)),
-            "images_seen": meta.get("images_seen"), "machine": machine(), "exported": time.strftime("%Y-%m-%d"),
+            "images_seen": meta.get("images_seen"),
+            "machine": machine(run.train_config().threads), "exported": time.strftime("%Y-%m-%d"),
             "started_from": (run.read_config().get("start") or {}).get("name")}
     if history and history[-1]["run"] == this["run"] and history[-1]["started_from"] == this["started_from"]:
         history[-1] = this  # the same segment exported again
@@ -126,9 +125,70 @@ def export(base: str) -> int:
     record = {"segments": history, "steps": sum(s["steps"] for s in history),
               "seconds": sum(s["seconds"] for s in history)}
     export_base(run.path, out, {"pretraining": record})
+    from gan_core.export import save_grid
+    from gan_core.generate import load_generator
+    save_grid(load_generator(out).generate(range(16)), out / "final_grid.png", nrow=4)  # seeds 0-15, EMA G
+    (out / "README.md").write_text(card(base, read_json(out / "config.json", "config.json")), encoding="utf-8")
     print(json.dumps(record, indent=1))
     print(f"exported {out}")
     return 0
+
+
+def card(base: str, config: dict) -> str:
+    """The base model's card: what it is, its corpus and licences, how long it trained, on what."""
+    res, ch = BASES[base]
+    kind = "gray" if ch == 1 else "colour"
+    corpus = json.loads((corpus_dir() / f"{kind}.manifest.json").read_text()) \
+        if (corpus_dir() / f"{kind}.manifest.json").is_file() else None
+    pre, m, t = config["pretraining"], config["model"], config["train"]
+    what = ("line and solid icons, pictograms, silhouettes and monochrome emoji" if ch == 1 else
+            "emoji, flat colour icons and illustrations, and logos")
+    lines = ["---", "library_name: pytorch", 'license: "mit"', "pipeline_tag: unconditional-image-generation",
+             "tags:", '- "gan"', '- "design-studio"', '- "base-model"', "---", "",
+             f"# Design Studio base model: {kind} {res} px",
+             "",
+             f"A generator **and critic** pretrained by this project on {what}, the start point of every "
+             f"`quick` / `balanced` / `quality` run on {kind} {res} px data: fine-tuning copies G and D and "
+             f"learns the designer's 100 pictures in minutes instead of drawing from zero. Explore lists it "
+             f"as a model of its own.", "", "![seeds 0-15](final_grid.png)", "",
+             "## Training data", ""]
+    if corpus:
+        sets = corpus["sets"]
+        lines += [f"The {kind} corpus: {corpus['images']:,} images from {len(sets)} icon and emoji sets of the npm "
+                  f"registry (`@iconify-json/*`), listed with versions, licences and counts in "
+                  f"[weights/CORPUS.md](../CORPUS.md) and rebuilt by `python scripts/build_corpus.py`. "
+                  f"Licences: {', '.join(sorted({s['licence'] for s in sets}))}; no share-alike, non-commercial "
+                  f"or GPL set, and none of the evaluation sets (Font Awesome, Twemoji, Noto emoji, Material).", "",
+                  "Attribution (CC-BY and every other set, as their licences ask):", ""]
+        lines += [f"- {s['prefix']} {s['version']} ({s['licence']}): {s['attribution']}" for s in sets]
+    lines += ["", "## Training", "", "| setting | value |", "| --- | --- |",
+              f"| networks | {m['arch']}, width {m['width']}, z_dim {m['z_dim']}, D norm {m['d_norm']}"
+              f"{', skip-layer excitation' if m.get('g_skip_excitation') else ''} (quick's architecture) |",
+              f"| loss | {t['loss']}, batch {t['batch_size']}, lr {t['lr_g']:g} |",
+              f"| augmentation | DiffAugment {t['augment'] or 'off'} |",
+              f"| EMA of G | {t['ema_decay']} |",
+              f"| steps trained | {pre['steps']:,} in {len(pre['segments'])} segment(s) |",
+              f"| training time | {pre['seconds'] / 3600:.1f} h |",
+              f"| hardware | {'; '.join(sorted({s['machine'] for s in pre['segments']}))} (CPU; the machine was "
+              f"shared with another pretraining run and other work, so the time is long for the steps) |", "",
+              "To continue or reproduce it (resumable segments; the export adds each segment to config.json):", "",
+              "```bash", "python scripts/build_corpus.py", f"python scripts/pretrain_base.py {base} --minutes 120",
+              f"python scripts/pretrain_base.py {base} --export", "```", "",
+              "To fine-tune from it: any preset picks it for this data; `python -m gan_core train --from base` "
+              "(or `--from weights/" + f"base-{base}`), the Train tab's Start from, `/train(..., start_from=\"base\")`.", ""]
+    metrics = out_metrics(base)
+    if metrics:
+        lines += ["## Quality (end of the last segment, against the corpus)", "", "| metric | value |", "| --- | --- |"]
+        lines += [f"| {k} | {v:.3g} |" for k, v in metrics.items() if isinstance(v, (int, float))]
+    return "\n".join(lines) + "\n"
+
+
+def out_metrics(base: str) -> dict:
+    path = weights_dir() / f"base-{base}" / "metrics.json"
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError):
+        return {}
 
 
 def main(argv=None) -> int:

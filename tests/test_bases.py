@@ -142,3 +142,16 @@ def test_presets_start_from_the_matching_base_and_scratch_is_one_choice_away(sou
     assert preset("classic", resolution=16, channels=1).start == ""  # the post's recipe stays as it was
     with pytest.raises(UserError, match="needs a start point"):
         preset("quick", resolution=16, channels=1, start="", freeze_d=2).replace(freeze_d=2)
+
+
+def test_the_model_card_of_a_fine_tuned_run_names_its_start_point(source, tmp_path):
+    from gan_core.modelcard import model_card
+    base = source / "weights" / "base-gray-16"
+    train(tiny_train(start=str(base), freeze_d=1, steps=2), DATA, run_dir=tmp_path / "ft", evaluate=False)
+    config = RunFolder(tmp_path / "ft").read_config()
+    assert str(tmp_path) not in json.dumps(config["start"])  # no server path goes to the Hub
+    card = model_card(config)
+    assert f"started from | base-gray-16 (weights sha256 {weights_hash(base / 'model.safetensors')}" in card
+    assert "FreezeD) | 1" in card
+    train(tiny_train(steps=2), DATA, run_dir=tmp_path / "scratch", evaluate=False)
+    assert "random weights (from scratch)" in model_card(RunFolder(tmp_path / "scratch").read_config())
