@@ -97,9 +97,9 @@ def explain_choice(name: str, dataset_info: dict, start: str | None = None) -> s
     choices = data_choices(name, res, ch, n)
     start = describe_start(cfg)
     if not choices:
-        return f"{base}. For {what} the preset keeps its own settings. {start}"
+        return f"{start}\n\n{base}. For {what} the preset keeps its own settings."
     picked = "; ".join(f"{', '.join(_setting(k, v) for k, v in c.items())}: {why}" for c, why in choices)
-    return f"{base}. Picked for {what}: {picked}. {start}"
+    return f"{start}\n\n{base}. Picked for {what}: {picked}."
 
 
 # (test on (resolution, channels, count), presets, overrides, why) -- see data_choices.
@@ -188,9 +188,9 @@ def describe_start(cfg: TrainConfig) -> str:
     if not cfg.start:
         base = base_for(m.resolution, m.channels)
         if base is None:
-            return (f"Starts from random weights: there is no base model for {'colour' if m.channels == 3 else 'grayscale'} "
+            return (f"**Starts from random weights**: there is no base model for {'colour' if m.channels == 3 else 'grayscale'} "
                     f"{m.resolution} px yet.")
-        return f"Starts from random weights (from scratch); the base model {base.name} is one choice away."
+        return f"**Starts from random weights** (from scratch); the base model {base.name} is one choice away."
     try:
         path = resolve(cfg.start, m)
     except UserError as e:
@@ -198,5 +198,5 @@ def describe_start(cfg: TrainConfig) -> str:
     label = base_label(path.name) if path is not None else None
     why = ("it has already learnt to draw from tens of thousands of licence-clean icons and emoji, so a few "
            "minutes teach it your designs instead of drawing from zero")
-    return f"Starts from {label or path.name} ({path.name}): {why}." if label else \
-        f"Starts from {path.name}: fine-tuning its G and D on your pictures."
+    return f"**Starts from the base model {path.name}** ({label}): {why}." if label else \
+        f"**Starts from {path.name}**: fine-tuning its G and D on your pictures."

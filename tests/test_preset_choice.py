@@ -67,5 +67,7 @@ def test_the_sentence_names_each_setting_one_way():
     """What the preset has and what it picked use the same words (SETTING_NAMES), so a designer
     reading "augment ..." and then "DiffAugment ..." does not look for two settings."""
     text = explain_choice("quick", {"resolution": 64, "channels": 1, "images": 100})
-    assert text.startswith("quick: width 32, batch 32, dcgan loss, DiffAugment translation,color")
+    start, settings = text.split("\n\n")  # where the run starts first (gan_core.presets.describe_start)
+    assert start.startswith("**Starts from")
+    assert settings.startswith("quick: width 32, batch 32, dcgan loss, DiffAugment translation,color")
     assert " augment " not in text.lower().replace("diffaugment", "")
