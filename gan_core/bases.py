@@ -11,7 +11,8 @@ A base model's folder (``weights/base-<corpus>-<res>``) holds, like any model:
     README.md            its card: the corpus, licences, steps, time, metrics, a grid
 
 so Explore lists and draws it like any other model, and fine-tuning finds both networks.
-A run's folder works too (its checkpoint holds G, D and the EMA G). Only safetensors are read.
+A run's folder works too (its checkpoint holds G, D and the EMA G), and so does a Hub id
+(owner/name: only config.json and model.safetensors are fetched). Only safetensors are read.
 A run records what it started from (name and a hash of the weights) in its config.json.
 """
 from __future__ import annotations
@@ -27,6 +28,7 @@ import torch
 from .checkpoint import load_tensors, read_json, save_tensors, write_json
 from .config import ModelConfig
 from .errors import UserError
+from .hub import check_repo_id, download_model
 from .runfolder import RunFolder
 
 CRITIC_PREFIX = "critic."         # D's tensors inside a base's model.safetensors
@@ -106,8 +108,12 @@ def resolve(start: str, model: ModelConfig, folder: Path | None = None) -> Path 
         named = (folder or weights_dir()) / start
         if named.exists():  # a bundled model by name ("base-gray-64", "rims-64")
             return named
-        raise UserError(f"start point {start!r}: no such folder; give 'base', 'scratch', a run's folder "
-                        f"or a model folder with config.json and model.safetensors")
+        try:
+            repo = check_repo_id(start)
+        except UserError:
+            raise UserError(f"start point {start!r}: no such folder; give 'base', 'scratch', a run's folder, "
+                            f"a model folder with config.json and model.safetensors, or a Hub id") from None
+        return download_model(repo)  # config.json + model.safetensors only: never a pickle
     return path
 
 

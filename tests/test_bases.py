@@ -17,6 +17,7 @@ from gan_core.runfolder import RunFolder
 from gan_core.trainer import Trainer, train
 
 from helpers import shapes_dataset, tiny_train
+from test_hub import cached_repo, hf_home  # noqa: F401 (a fixture)
 
 DATA = shapes_dataset(16)
 
@@ -155,3 +156,16 @@ def test_the_model_card_of_a_fine_tuned_run_names_its_start_point(source, tmp_pa
     assert "FreezeD) | 1" in card
     train(tiny_train(steps=2), DATA, run_dir=tmp_path / "scratch", evaluate=False)
     assert "random weights (from scratch)" in model_card(RunFolder(tmp_path / "scratch").read_config())
+
+
+def test_a_hub_id_start_point_is_read_from_safetensors_in_the_hub_cache(source, tmp_path, hf_home):
+    base = source / "weights" / "base-gray-16"
+    cached_repo(hf_home / "hub", "org/base", {"config.json": base / "config.json",
+                                             "model.safetensors": base / "model.safetensors"})
+    t = Trainer(tiny_train(start="org/base"), DATA, tmp_path / "ft", evaluate=False)
+    d = _tensors(base / "model.safetensors", CRITIC_PREFIX)
+    assert all(torch.equal(v, d[k]) for k, v in t.D.state_dict().items())
+    cached_repo(hf_home / "hub", "org/generator-only", {"config.json": source / "run" / "config.json",
+                                                       "model.safetensors": source / "run" / "model.safetensors"})
+    with pytest.raises(UserError, match="no critic"):
+        load_start_point("org/generator-only", tiny_train().model)
