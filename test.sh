@@ -15,10 +15,10 @@ if [ ! -x /usr/bin/chromium ]; then
     echo "installing Chromium for the browser tests (apt-get, about a minute, once)" >&2
     export DEBIAN_FRONTEND=noninteractive
     if ! { "${sudo[@]}" apt-get update -q && "${sudo[@]}" apt-get install -y -q chromium; } >&2; then
-      echo "warning: could not install Chromium; the browser tests will not run" >&2
+      echo "warning: could not install Chromium; the browser tests will fail" >&2
     fi
   else
-    echo "warning: /usr/bin/chromium is missing and there is no apt-get; the browser tests will not run" >&2
+    echo "warning: /usr/bin/chromium is missing and there is no apt-get; the browser tests will fail" >&2
   fi
 fi
 

@@ -18,8 +18,8 @@ import pytest
 # huggingface_hub reads this once, at import (gradio_client imports it): set it before any test module
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-SAMPLE_PHOTOS = Path("/work/shared/data/fa-icons-raw")
 REPO = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "fixtures"  # real pictures the repository ships (its LICENSE.md)
 
 
 def free_port() -> int:
@@ -61,12 +61,18 @@ def link_bundled_models(target: Path) -> list[str]:
     return names
 
 
+def fixture_files(folder: str, pattern: str = "*", count: int | None = None) -> list[Path]:
+    """The files of tests/fixtures/<folder> that match ``pattern``, sorted (the first ``count``).
+    A missing fixture fails the test: it never skips."""
+    files = sorted((FIXTURES / folder).glob(pattern))
+    assert files and len(files) >= (count or 1), \
+        f"tests/fixtures/{folder}/{pattern}: {len(files)} file(s), {count or 1} needed"
+    return files[:count] if count else files
+
+
 def photos(n: int = 8) -> list[Path]:
-    """A few raw 'product photos' (light icons on a dark background)."""
-    files = sorted(SAMPLE_PHOTOS.glob("*.jpg"))[:n]
-    if len(files) < n:
-        pytest.skip(f"needs {SAMPLE_PHOTOS}")
-    return files
+    """A few raw 'product photos' (light icons on a dark background), from tests/fixtures."""
+    return fixture_files("fa-icons-raw", "*.jpg", n)
 
 
 @pytest.fixture(scope="session")

@@ -9,7 +9,6 @@ import numpy as np
 
 REPO = Path(__file__).resolve().parent.parent
 BUNDLED = REPO / "weights" / "rims-64"
-ICONS = Path("/work/shared/data/fa-icons-100")
 
 
 @lru_cache(maxsize=1)
@@ -34,12 +33,11 @@ def ring(size: int = 64, r0: float = 12, r1: float = 24, centre=None, ink: int =
 
 
 def icon(name_part: str = "", size: int = 64) -> np.ndarray:
+    """The first Font Awesome icon of tests/fixtures/fa-icons-train whose name holds ``name_part``."""
     from PIL import Image
-    files = sorted(ICONS.glob(f"*{name_part}*.png"))
-    if not files:
-        import pytest
-        pytest.skip(f"needs {ICONS}")
-    return np.asarray(Image.open(files[0]).convert("L").resize((size, size), Image.LANCZOS))
+    from conftest import fixture_files
+    path = fixture_files("fa-icons-train", f"*{name_part}*.png")[0]
+    return np.asarray(Image.open(path).convert("L").resize((size, size), Image.LANCZOS))
 
 
 def ink_mask(picture: np.ndarray) -> np.ndarray:

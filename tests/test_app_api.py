@@ -11,12 +11,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PIL import Image
+from gradio_client import handle_file
+from gradio_client.exceptions import AppError
 
 from conftest import make_tiny_model, photos
-
-gradio_client = pytest.importorskip("gradio_client")
-from gradio_client import handle_file  # noqa: E402
-from gradio_client.exceptions import AppError  # noqa: E402
 
 CLEANUP = ["corner", 0, 50, False, False, True, 0.1, 16, "binary"]  # background … mode; 16 px output
 TINY = dict(preset_name="quick", loss="dcgan", resolution=16, width=4, batch_size=8, learning_rate=2e-4,

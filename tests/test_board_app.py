@@ -17,12 +17,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PIL import Image
+from gradio_client import handle_file
+from gradio_client.exceptions import AppError
 
-gradio_client = pytest.importorskip("gradio_client")
-from gradio_client import handle_file  # noqa: E402
-from gradio_client.exceptions import AppError  # noqa: E402
-
-from conftest import free_port  # noqa: E402
+from conftest import free_port
 
 MODEL = "bundled/tiny-64"
 

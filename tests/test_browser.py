@@ -17,11 +17,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PIL import Image
+from playwright import sync_api as playwright
 
 from conftest import photos
 
 pytestmark = pytest.mark.browser
-playwright = pytest.importorskip("playwright.sync_api")
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -108,7 +108,7 @@ def wait_idle_toasts(page):
 @pytest.fixture(scope="module")
 def browser():
     if not Path(CHROMIUM).exists():
-        pytest.skip("needs Chromium at /usr/bin/chromium (apt-get install -y chromium)")
+        pytest.fail("needs Chromium at /usr/bin/chromium (apt-get install -y chromium; ./test.sh does it)")
     with playwright.sync_playwright() as p:
         b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         yield b

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from PIL import Image
+from PIL import Image, ImageSequence
 
 from gan_core.datasets import load_dataset, save_dataset
 from gan_core.export import save_gif
@@ -12,6 +12,7 @@ from gan_core.generate import load_generator
 from gan_core.images import save_png
 from gan_core.metrics import format_report
 from gan_core.preprocess import CleanupConfig
+from gan_core.runfolder import RunFolder
 from gan_core.trainer import train
 
 from helpers import tiny_train
@@ -40,22 +41,30 @@ def test_three_channel_train_generate_morph_export(tmp_path, upsample):
     result = train(cfg, again, run_dir=tmp_path / "run")
     assert result.state == "finished"
     grid = np.asarray(Image.open(result.run_dir / "final_grid.png"))
-    assert grid.ndim == 3 and grid.shape[2] == 3
-    assert Image.open(result.run_dir / "progress.gif").n_frames >= 1
+    assert grid.ndim == 3 and grid.shape[2] == 3 and _is_colour(grid)
+    # the progress GIF: one frame per saved grid (steps 3 and 6), each that grid, in colour
+    saved = [np.asarray(Image.open(p).convert("RGB")).astype(int) for p in RunFolder(result.run_dir).grid_files()]
+    frames = [np.asarray(f.convert("RGB")).astype(int)
+              for f in ImageSequence.Iterator(Image.open(result.run_dir / "progress.gif"))]
+    shown = [f for i, f in enumerate(frames) if i == 0 or not np.array_equal(f, frames[i - 1])]  # less the hold
+    assert len(saved) == 2 and len(shown) == len(saved)
+    for frame, saved_grid in zip(shown, saved):
+        assert _is_colour(saved_grid) and _is_colour(frame) and np.abs(frame - saved_grid).mean() < 3
     assert result.metrics["channels"] == 3 and result.metrics["palette"] > 0
     assert "Palette" in format_report(result.metrics)
 
     model = load_generator(result.run_dir)
     assert model.config.g_upsample == upsample
     designs = model.generate([1, 2, 3])
-    assert designs.shape == (3, 16, 16, 3)
+    assert designs.shape == (3, 16, 16, 3) and all(_is_colour(d) for d in designs)
     np.testing.assert_array_equal(designs[0], model.design(1))
     png = Image.open(save_png(designs[0], tmp_path / "d.png", upscale_factor=2))
-    assert png.mode == "RGB" and png.size == (32, 32)
+    assert png.mode == "RGB" and png.size == (32, 32) and _is_colour(np.asarray(png))
     frames = model.morph([1, 2], frames=6)
-    assert frames.shape == (6, 16, 16, 3)
+    assert frames.shape == (6, 16, 16, 3) and all(_is_colour(f) for f in frames)
     gif = Image.open(save_gif(frames, tmp_path / "m.gif"))
     assert gif.n_frames == 6
     gif.seek(0)
     first = np.asarray(gif.convert("RGB")).astype(int)
     assert first.shape == (16, 16, 3) and np.abs(first - frames[0]).mean() < 3  # the frame, in RGB
+    assert _is_colour(first)

@@ -1,7 +1,6 @@
 import json
 import shutil
 import zipfile
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -9,6 +8,7 @@ import torch
 from PIL import Image
 
 from badfiles import design, make_bad_corpus, make_good_corpus, png_bytes, zip_bytes
+from conftest import photos
 from gan_core.datasets import (Dataset, ImageReadError, collect_images, cleanup_folder,
                                load_dataset, read_image, save_dataset)
 from gan_core.errors import UserError
@@ -193,10 +193,7 @@ def test_cleanup_folder_writes_same_stems(tmp_path):
 
 
 def test_real_raw_icons_load_with_cleanup(tmp_path):
-    raw = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "fa-icons-raw"
-    if not raw.is_dir():
-        pytest.skip("shared fa-icons-raw data not present")
-    files = sorted(raw.glob("*.jpg"))[:4]
+    files = photos(4)
     z = tmp_path / "raw.zip"
     with zipfile.ZipFile(z, "w") as zf:
         for f in files:

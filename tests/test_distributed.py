@@ -116,9 +116,12 @@ def test_a_killed_rank_makes_the_other_exit_with_a_message(tmp_path):
     assert len(results) == 1  # rank 1 was killed with SIGKILL and wrote nothing
     r0 = results[0]
     assert r0["kind"] == "RankLostError" and "lost the other processes" in r0["error"], r0
-    killed_at = float((run_dir.parent / "out-die-0" / "killed_at").read_text())
-    assert "--resume" in r0["error"] and r0["ended_at"] - killed_at < 15 + 30  # gloo timeout + a loaded CPU
+    assert "--resume" in r0["error"]
+    # counted, not timed: rank 1 died before its 4th step, and rank 0 gave up at the first collective
+    # of that step (no step, no retry after the loss; the spawn above fails on a hang)
+    assert "during the stop/budget check" in r0["error"], r0["error"]
     run = RunFolder(run_dir)
+    assert [r["step"] for r in run.read_log()] == [1, 2, 3]
     _, meta = load_tensors(run.checkpoint)  # the last checkpoint (step 0) is intact
     assert meta["step"] == 0
     assert run.read_status()["state"] == "failed"

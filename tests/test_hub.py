@@ -15,19 +15,18 @@ import numpy as np
 import pytest
 import torch
 
-pytest.importorskip("huggingface_hub")
-import httpx2  # noqa: E402  (huggingface_hub 2.x's HTTP client)
-import yaml  # noqa: E402
-from huggingface_hub import constants as hf_constants  # noqa: E402
-from huggingface_hub.utils import _http as hf_http  # noqa: E402
+import httpx2  # huggingface_hub 2.x's HTTP client
+import yaml
+from huggingface_hub import constants as hf_constants
+from huggingface_hub.utils import _http as hf_http
 
-from gan_core import hub  # noqa: E402
-from gan_core.checkpoint import save_tensors, write_json  # noqa: E402
-from gan_core.config import ModelConfig  # noqa: E402
-from gan_core.errors import UserError  # noqa: E402
-from gan_core.generate import load_generator, save_generator  # noqa: E402
-from gan_core.modelcard import model_card  # noqa: E402
-from gan_core.models import Generator  # noqa: E402
+from gan_core import hub
+from gan_core.checkpoint import save_tensors, write_json
+from gan_core.config import ModelConfig
+from gan_core.errors import UserError
+from gan_core.generate import load_generator, save_generator
+from gan_core.modelcard import model_card
+from gan_core.models import Generator
 
 TOKEN = "hf_TESTtokenDoNotLeak1234567890abcdef"
 SHA = "0123456789abcdef0123456789abcdef01234567"
@@ -93,12 +92,12 @@ def test_repo_id_rejected_with_example(text):
 
 # ----------------------------------------------------------------------------- download
 
-def test_download_from_offline_cache_loads_and_generates(hf_home, tmp_path):
+def test_download_from_offline_cache_loads_and_generates(hf_home, tmp_path, hub_recorder):
     G = tiny_generator()
     snap = cached_repo(hf_home / "hub", "org/name", generator_files(tmp_path))
-    t0 = time.perf_counter()
+    recorder = hub_recorder(FakeHub())
     folder = hub.download_model("org/name")
-    assert time.perf_counter() - t0 < 5
+    assert recorder.api_calls() == [] and recorder.sleeps == []  # offline: the cache, no request
     assert folder.resolve() == snap.resolve()
     model = load_generator(folder)
     pics = model.generate([0, 1, 2])
@@ -111,11 +110,11 @@ def test_download_from_offline_cache_loads_and_generates(hf_home, tmp_path):
     assert hub.download_model("org/name", revision=SHA).resolve() == snap.resolve()
 
 
-def test_download_missing_repo_offline_is_quick_and_clear(hf_home):
-    t0 = time.perf_counter()
+def test_download_missing_repo_offline_is_quick_and_clear(hf_home, hub_recorder):
+    recorder = hub_recorder(FakeHub(raise_exc=httpx2.ConnectError))
     with pytest.raises(UserError, match=r"not in the local cache and the Hub cannot be reached \(offline\?\)"):
         hub.download_model("org/missing")
-    assert time.perf_counter() - t0 < 5  # no 20 s of retries
+    assert recorder.api_calls() == [] and recorder.sleeps == []  # offline: no request, no 20 s of retries
 
 
 def test_download_missing_weights_file(hf_home, tmp_path):
@@ -147,6 +146,7 @@ class FakeHub:
 
     def __init__(self, status: int | None = None, error_code: str | None = None, raise_exc=None):
         self.requests: list[httpx2.Request] = []
+        self.sleeps: list[float] = []  # back-off pauses asked for while it was installed (not slept)
         self.status, self.error_code, self.raise_exc = status, error_code, raise_exc
 
     def __call__(self, request: httpx2.Request) -> httpx2.Response:
@@ -178,6 +178,10 @@ class FakeHub:
                                               "commitOid": SHA, "pullRequestUrl": None})
         return httpx2.Response(404, json={"error": f"unexpected {request.method} {path}"})
 
+    def api_calls(self) -> list[str]:
+        """The paths of the Hub API requests made, in order (huggingface_hub's telemetry left out)."""
+        return [r.url.path for r in self.requests if r.url.path != "/api/agent-harnesses"]
+
     def committed_files(self) -> dict[str, bytes]:
         commits = [r for r in self.requests if "/commit/" in r.url.path]
         assert len(commits) == 1, [str(r.url) for r in self.requests]
@@ -192,21 +196,27 @@ class FakeHub:
 
 
 @pytest.fixture
-def fake_hub(hf_home, monkeypatch):
-    """Online as far as huggingface_hub knows; every request goes to a FakeHub."""
-    monkeypatch.setenv("HF_HUB_OFFLINE", "0")
-    monkeypatch.setattr(hf_constants, "HF_HUB_OFFLINE", False)
-    installed = []
-
+def hub_recorder(hf_home, monkeypatch):
+    """Every request huggingface_hub makes goes to the FakeHub given (offline or not), and every
+    time.sleep (a back-off) is recorded there instead of slept: tests count requests and retries,
+    not seconds, so a loaded machine cannot fail them."""
     def install(fake: FakeHub) -> FakeHub:
         hf_http.set_client_factory(lambda: httpx2.Client(
             transport=httpx2.MockTransport(fake), event_hooks={"request": [hf_http.hf_request_event_hook]},
             follow_redirects=True))
-        installed.append(fake)
+        monkeypatch.setattr(time, "sleep", fake.sleeps.append)
         return fake
 
     yield install
     hf_http.set_client_factory(hf_http.default_client_factory)
+
+
+@pytest.fixture
+def fake_hub(hub_recorder, monkeypatch):
+    """Online as far as huggingface_hub knows; every request goes to a FakeHub."""
+    monkeypatch.setenv("HF_HUB_OFFLINE", "0")
+    monkeypatch.setattr(hf_constants, "HF_HUB_OFFLINE", False)
+    return hub_recorder
 
 
 @pytest.mark.parametrize("error_code, status, expected", [
@@ -221,22 +231,21 @@ def test_download_hub_errors_are_clear(fake_hub, error_code, status, expected):
 
 
 def test_download_without_network_is_quick_and_clear(fake_hub):
-    fake_hub(FakeHub(raise_exc=httpx2.ConnectError))
-    t0 = time.perf_counter()
+    fake = fake_hub(FakeHub(raise_exc=httpx2.ConnectError))
     with pytest.raises(UserError, match=r"Hub cannot be reached \(offline\?\)"):
         hub.download_model("org/name")
-    assert time.perf_counter() - t0 < 5
+    assert fake.api_calls() == ["/api/models/org/name"] and fake.sleeps == []  # one question, no retries
 
 
 def test_download_cached_model_while_the_network_is_down(fake_hub, hf_home, tmp_path):
     """Not in offline mode, but no connection: the cached copy is used at once (no back-off)."""
     fake = fake_hub(FakeHub(raise_exc=httpx2.ConnectError))
     snap = cached_repo(hf_home / "hub", "org/name", generator_files(tmp_path))
-    t0 = time.perf_counter()
     for revision in (None, SHA):  # a commit hash once made huggingface_hub retry for ~23 s
         assert hub.download_model("org/name", revision=revision).resolve() == snap.resolve()
-    assert time.perf_counter() - t0 < 5
-    assert fake.requests  # it did ask the (unreachable) Hub first
+    # it asked the (unreachable) Hub once per download, then read the cache: no retries
+    assert fake.api_calls() == ["/api/models/org/name", f"/api/models/org/name/revision/{SHA}"]
+    assert fake.sleeps == []
 
 
 # ----------------------------------------------------------------------------- push folder and card
@@ -365,8 +374,13 @@ def test_push_uploads_the_folder(tmp_path, fake_hub, hf_home):
 def test_push_uses_hf_token_env(tmp_path, fake_hub, monkeypatch):
     fake = fake_hub(FakeHub())
     monkeypatch.setenv("HF_TOKEN", TOKEN)
-    hub.push_run(make_run(tmp_path / "run"), "org/name")
-    assert all(r.headers.get("authorization") == f"Bearer {TOKEN}" for r in fake.requests)
+    run = make_run(tmp_path / "run")
+    assert hub.push_run(run, "org/name") == "https://huggingface.co/org/name"
+    calls = fake.api_calls()
+    assert calls[0] == "/api/repos/create" and calls[-1] == "/api/models/org/name/commit/main", calls
+    assert fake.committed_files()["model.safetensors"] == (run / "model.safetensors").read_bytes()
+    for r in fake.requests:  # every request of the push, the upload included, carries it
+        assert r.headers.get("authorization") == f"Bearer {TOKEN}", r.url.path
 
 
 @pytest.mark.parametrize("status, expected", [
@@ -382,11 +396,10 @@ def test_push_http_errors_are_clear(tmp_path, fake_hub, status, expected):
 
 
 def test_push_without_network_is_quick_and_clear(tmp_path, fake_hub):
-    fake_hub(FakeHub(raise_exc=httpx2.ConnectError))
-    t0 = time.perf_counter()
+    fake = fake_hub(FakeHub(raise_exc=httpx2.ConnectError))
     with pytest.raises(UserError, match=r"cannot be reached \(offline\?\)"):
         hub.push_run(make_run(tmp_path / "run"), "org/name", token=TOKEN)
-    assert time.perf_counter() - t0 < 5
+    assert fake.api_calls() == ["/api/repos/create"] and fake.sleeps == []  # the first request fails; no retries
 
 
 def test_push_offline_mode_says_so(tmp_path, hf_home):

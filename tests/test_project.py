@@ -100,6 +100,19 @@ def test_a_run_with_its_critic_uses_it(tmp_path):
     train(tiny_train("dcgan", steps=2), shapes_dataset(), run_dir=tmp_path / "run", evaluate=False)
     assert load_critic(tmp_path / "run") is not None
     model = load_generator(tmp_path / "run")
-    r = project(model, model.design(0), steps=3, starts=1, candidates=20)
+    target = model.design(7)
+
+    def losses(critic):
+        seen = []
+        r = project(model, target, steps=3, starts=1, candidates=20, critic=critic, on_progress=seen.append)
+        return r, [p.loss for p in seen if p.step > 0]
+
+    r, auto = losses("auto")
     assert not any("no critic" in n for n in r.notes)
+    # "auto" takes the run's own critic: step for step the losses of passing that critic, and
+    # above the pixel-only ones from the same start (the critic's feature term is added)
+    _, given = losses(load_critic(tmp_path / "run"))
+    _, pixels = losses(None)
+    assert auto == given
+    assert auto[0] > pixels[0]
     assert load_critic(tmp_path) is None  # a folder without checkpoint.safetensors

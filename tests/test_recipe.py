@@ -28,10 +28,14 @@ def test_lecam_pulls_outputs_towards_the_other_sets_average():
     assert penalty.item() == pytest.approx(16 + 16)
     penalty.backward()
     assert (real.grad > 0).all() and (fake.grad < 0).all()  # descent brings them together
-    same = lecam.penalty(torch.zeros(2), torch.zeros(2))
+    # uneven outputs: anchors [2, 0]; (1-0)^2 and (3-0)^2 average 5, (0-2)^2 averages 4
+    assert lecam.penalty(torch.tensor([1.0, 3.0]), torch.zeros(2)).item() == pytest.approx(5 + 4)
+    assert lecam.penalty(torch.zeros(2), torch.zeros(2)).item() == 0  # both at the other's average
+    # decay 0.99: the anchors move 1% of the way to this batch's means, then the penalty uses them
     slow = LeCam(decay=0.99, device=torch.device("cpu"))
-    slow.penalty(torch.ones(2), -torch.ones(2))
-    assert same.item() >= 0 and slow.anchors.abs().max() < 0.02
+    penalty = slow.penalty(torch.ones(2), -torch.ones(2))
+    assert slow.anchors.tolist() == pytest.approx([0.01, -0.01])
+    assert penalty.item() == pytest.approx(2 * 1.01 ** 2)
 
 
 def test_ada_probability_follows_the_overfitting_signal():

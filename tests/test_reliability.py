@@ -33,14 +33,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PIL import Image
+from gradio_client import Client, handle_file
+from gradio_client.exceptions import AppError
 
 from bad_inputs import CASES, CLEANUP, TRAIN, Ctx
 from badfiles import png_bytes, zip_bytes
 from conftest import free_port, make_tiny_model
-
-gradio_client = pytest.importorskip("gradio_client")
-from gradio_client import Client, handle_file  # noqa: E402
-from gradio_client.exceptions import AppError  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 MODEL = "bundled/tiny-64"
@@ -491,6 +489,7 @@ def test_on_a_public_space_the_model_box_loads_only_own_runs_bundled_models_and_
 
 def test_explore_shows_the_nearest_training_image_and_flags_near_copies(client_factory, studio_app):
     from gan_core.generate import load_generator
+    from gan_core.metrics import nearest_training
     from gan_core.runfolder import RunFolder
     client = client_factory()
     vid = "near-visitor-0001-k7f3a9c0d"
@@ -506,15 +505,16 @@ def test_explore_shows_the_nearest_training_image_and_flags_near_copies(client_f
     for ref in ("run/near-run", "bundled/zz-near-16", str(run)):
         image, text = client.predict(ref, 4, 1.0, vid, api_name="/nearest_training")
         assert "nearest of the 10 training images is **#4**" in text and "distance 0.00" in text
-        assert "near-copy of a training image" in text
+        assert "**⚠ near-copy of a training image**" in text and "a new design" not in text
         shown = np.asarray(Image.open(image).convert("L"))
         assert shown.shape == (160, 160)
         np.testing.assert_array_equal(shown[::10, ::10], pictures[4])  # #4, upscaled 10x
+    # a design far from every training picture (by the engine's own rule): no flag
+    new = nearest_training(model.generate([123456]), pictures)[0]
+    assert new["memorised"] is False and new["distance"] > 0
     image, text = client.predict("run/near-run", 123456, 1.0, vid, api_name="/nearest_training")
-    near = int(re.search(r"\*\*#(\d+)\*\*", text).group(1))
-    distance = float(re.search(r"distance ([\d.]+)", text).group(1))
-    assert 0 <= near < 10 and distance > 0
-    assert ("near-copy" in text) == (distance < 1e-6) or "a new design" in text
+    assert f"is **#{new['index']}**, distance {new['distance']:.2f}" in text
+    assert "a new design, not a near-copy of a training image" in text and "⚠" not in text
     # a model without training pictures: nothing to compare
     assert client.predict(MODEL, 4, 1.0, vid, api_name="/nearest_training") == (None, "")
 

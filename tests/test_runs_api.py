@@ -6,12 +6,10 @@ import json
 import shutil
 
 import pytest
+from gradio_client.exceptions import AppError
 
 from conftest import photos
 from test_app_api import CLEANUP, files, state_of, train, wait_for
-
-gradio_client = pytest.importorskip("gradio_client")
-from gradio_client.exceptions import AppError  # noqa: E402
 
 VID = "runs-api-visitor-7c1e9b24d0"
 

@@ -1,14 +1,11 @@
-from pathlib import Path
-
 import numpy as np
-import pytest
 from PIL import Image
 
 from gan_core.preprocess import clean_image
 from gan_core.samples import (SAMPLE_CLEANUP, SAMPLE_COLOUR_CLEANUP, make_sample_rims, render_colour_rim, render_rim,
                                write_sample_rims)
 
-RAW = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "fa-icons-raw"
+from conftest import FIXTURES, fixture_files
 
 
 def test_same_seed_same_pixels_different_seeds_differ():
@@ -50,11 +47,9 @@ def test_sample_cleanup_gives_a_centred_black_rim_on_white():
 
 
 def test_sample_cleanup_also_works_on_real_raw_icons():
-    if not RAW.is_dir():
-        pytest.skip("shared fa-icons-raw data not present")
     errors = []
-    for raw in sorted(RAW.glob("*.jpg"))[:40:4]:
-        clean = RAW.parent / "fa-icons" / (raw.stem + ".png")
+    for raw in fixture_files("fa-icons-raw", "*.jpg", 10):  # every 4th of the first 40 icons
+        clean = FIXTURES / "fa-icons" / (raw.stem + ".png")
         ref = np.asarray(Image.open(clean).convert("L").resize((64, 64), Image.BOX)).astype(float)
         out = np.asarray(clean_image(Image.open(raw), SAMPLE_CLEANUP)).astype(float)
         errors.append(np.abs(out - ref).mean())

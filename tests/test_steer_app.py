@@ -12,16 +12,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PIL import Image
+from gradio_client import handle_file
+from gradio_client.exceptions import AppError
 
 from conftest import photos
 
-gradio_client = pytest.importorskip("gradio_client")
-from gradio_client import handle_file  # noqa: E402
-from gradio_client.exceptions import AppError  # noqa: E402
-
-from gan_core.design import Design, render  # noqa: E402
-from gan_core.generate import load_generator  # noqa: E402
-from gan_core.project import picture_error  # noqa: E402
+from gan_core.design import Design, render
+from gan_core.generate import load_generator
+from gan_core.project import picture_error
 
 MODEL = "bundled/tiny-64"
 

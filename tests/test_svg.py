@@ -108,7 +108,16 @@ def test_cli_generate_writes_svg_and_print_png(tmp_path):
 
 
 def test_cli_rejects_a_bad_print_size(tmp_path, capsys):
+    """A real model, so only the size can be at fault; refused before anything is drawn, whatever
+    --format asks for (an SVG-only export too, which never uses the size)."""
     from gan_core.cli import main
-    assert main(["generate", "--model", "nowhere", "--seeds", "0", "--size", "4096", "--out", str(tmp_path)]) == 2
-    assert "print size must be a whole number of pixels from 64 to 2048" in capsys.readouterr().err
-    assert main(["generate", "--model", "nowhere", "--seeds", "0", "--format", "svg", "--out", str(tmp_path)]) == 2
+    from pictures import BUNDLED
+    for fmt in ("png", "svg", "both"):
+        out = tmp_path / fmt
+        assert main(["generate", "--model", str(BUNDLED), "--seeds", "0", "--size", "4096", "--format", fmt,
+                     "--out", str(out)]) == 2, fmt
+        assert "print size must be a whole number of pixels from 64 to 2048" in capsys.readouterr().err, fmt
+        assert not out.exists() or not any(out.iterdir()), fmt
+    assert main(["generate", "--model", str(BUNDLED), "--seeds", "0", "--size", "256", "--format", "svg",
+                 "--out", str(tmp_path / "good")]) == 0  # the same command with a good size works
+    assert [p.name for p in (tmp_path / "good").iterdir()] == ["seed000000.svg"]
