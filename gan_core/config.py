@@ -31,12 +31,15 @@ def _check_range(name: str, value, lo, hi) -> None:
         raise UserError(f"{name} must be a number between {lo} and {hi}; got {value!r}")
 
 
-def _f(default, help: str, range=None, choices=None, many: bool = False, also=(), **kw):
+def _f(default, help: str, range=None, choices=None, many: bool = False, also=(), ui=None, **kw):
     """A dataclass field whose metadata holds its range/choices/help: the one place they live.
-    ``also``: further values that validation accepts but a UI need not offer (rot5, rot7...)."""
+    ``also``: further values that validation accepts but a UI need not offer (rot5, rot7...).
+    ``ui``: the (lo, hi) a page's slider offers, inside ``range``: what a designer would pick."""
     meta = {"help": help, "also": tuple(also)}
     if range is not None:
         meta["range"] = range
+    if ui is not None:
+        meta["ui"] = ui
     if choices is not None:
         meta["choices"] = choices
     if many:
@@ -57,6 +60,8 @@ class FieldSpec:
     many: bool = False        # comma-separated list of ``choices`` ("" = none)
     also: tuple = ()          # accepted besides ``choices``, not offered by a UI
     optional: bool = False    # None is allowed (a budget that is not used)
+    ui_lo: float | None = None  # what a slider offers (inside lo..hi); values outside it stay valid
+    ui_hi: float | None = None
 
 
 def field_spec(cls, name: str) -> FieldSpec:
@@ -67,6 +72,7 @@ def field_spec(cls, name: str) -> FieldSpec:
     else:
         raise KeyError(f"{cls.__name__} has no field {name!r}")
     lo, hi = f.metadata.get("range", (None, None))
+    ui_lo, ui_hi = f.metadata.get("ui", (lo, hi))
     default = f.default if f.default is not dataclasses.MISSING else None
     kind = str(f.type).replace(" ", "")
     choices = f.metadata.get("choices")
@@ -74,7 +80,7 @@ def field_spec(cls, name: str) -> FieldSpec:
                      choices=tuple(choices) if choices is not None else None,
                      help=f.metadata.get("help", ""), whole=kind in ("int", "int|None"),
                      many=bool(f.metadata.get("many")), optional="None" in kind.split("|"),
-                     also=tuple(f.metadata.get("also", ())))
+                     also=tuple(f.metadata.get("also", ())), ui_lo=ui_lo, ui_hi=ui_hi)
 
 
 def field_specs(cls) -> dict[str, FieldSpec]:
@@ -112,7 +118,8 @@ class ModelConfig:
     resolution: int = _f(64, "square output size in pixels", choices=RESOLUTIONS)  # 16 is for tests
     channels: int = _f(1, "1 = grayscale, 3 = colour", choices=(1, 3))
     z_dim: int = _f(128, "latent size; the classic recipe uses 100", range=(2, 1024))
-    width: int = _f(32, "feature maps of the widest-resolution layer (DCGAN's ngf/ndf)", range=(1, 256))
+    width: int = _f(32, "feature maps of the widest-resolution layer (DCGAN's ngf/ndf)", range=(1, 256),
+                    ui=(8, 128))
     arch: str = _f("compact", "classic = car-rim post networks, compact = fast CPU networks", choices=ARCHS)
     d_norm: str = _f("none", "critic normalisation; WGAN-GP forbids batch", choices=D_NORMS)
     spectral_norm: bool = _f(False, "spectral normalisation on D (hinge loss turns it on)")
@@ -145,12 +152,12 @@ class TrainConfig:
     """Everything a training run needs besides the data."""
     model: ModelConfig = field(default_factory=ModelConfig)
     loss: str = _f("dcgan", "training loss", choices=LOSSES)
-    batch_size: int = _f(32, "real images per critic step", range=(1, 4096))
+    batch_size: int = _f(32, "real images per critic step", range=(1, 4096), ui=(4, 256))
     lr_g: float = _f(2e-4, "generator learning rate", range=(1e-7, 1.0))
     lr_d: float = _f(2e-4, "critic/discriminator learning rate", range=(1e-7, 1.0))
     beta1: float = _f(0.5, "Adam beta1 (unused by RMSprop)", range=(0.0, 0.9999))
     beta2: float = _f(0.999, "Adam beta2", range=(0.0, 0.99999))
-    n_critic: int = _f(1, "critic steps per generator step", range=(1, 20))
+    n_critic: int = _f(1, "critic steps per generator step", range=(1, 20), ui=(1, 5))
     gp_lambda: float = _f(10.0, "gradient penalty weight (wgan-gp)", range=(0.0, 1000.0))
     clip: float = _f(0.01, "weight clipping bound (wgan-clip)", range=(1e-5, 10.0))
     r1_gamma: float = _f(0.0, "R1 penalty weight on real images (0 = off)", range=(0.0, 1000.0))

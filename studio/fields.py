@@ -72,6 +72,24 @@ class Slider(_NamedErrors, gr.Slider):
     pass
 
 
+class RangeSlider(Slider):
+    """A slider that offers a designer's range (``minimum``..``maximum``, a field's UI range) but
+    accepts any value the engine validates (``valid``), typed in its box or sent through the API."""
+
+    def __init__(self, minimum, maximum, *, valid: tuple, **kw):
+        super().__init__(minimum, maximum, **kw)
+        self.valid = valid
+
+    def preprocess(self, payload):
+        try:
+            gr.Number.raise_if_out_of_bounds(payload, *self.valid)
+            return gr.Number.round_to_precision(payload, self.precision)
+        except Exception:
+            lo, hi = self.valid
+            raise gr.Error(f"{self.label or 'This value'} must be between {_fmt(lo)} and {_fmt(hi)}; "
+                           f"got {payload!r}.", print_exception=False) from None
+
+
 class Number(_NamedErrors, gr.Number):
     pass
 
