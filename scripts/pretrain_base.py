@@ -95,6 +95,7 @@ def segment(base: str, minutes: float, threads: int) -> int:
             print(f"new segment from {exported}", file=sys.stderr)
         if run.path.exists():
             shutil.rmtree(run.path)  # a folder without a checkpoint holds nothing to keep
+    (run.path / "STOP").unlink(missing_ok=True)  # an old request must not stop this segment
     stop = threading.Event()
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     result = train(cfg, data, ProgressBar(), lambda: stop.is_set() or (run.path / "STOP").exists(),
