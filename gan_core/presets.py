@@ -155,8 +155,8 @@ def preset(name: str, resolution: int | None = None, channels: int | None = None
         for k, v in changes.items():
             (model if k in ModelConfig.__dataclass_fields__ else train)[k] = v
     start = overrides.pop("start", None)
-    if start is None:  # the preset's own choice: the base for this data, when there is one
-        start = "base" if name in FINE_TUNED and base_for(res, ch) is not None else ""
+    if start is None:  # the preset's own choice: the base for this data, where it measured better
+        start = "base" if name in FINE_TUNED and (res, ch) in BASE_DEFAULTS and base_for(res, ch) is not None else ""
     if start:  # a start point brings its architecture (its config.json), and the fine-tuning recipe
         model.update({k: v for k, v in start_architecture(start, res, ch).items() if k not in ("resolution", "channels")})
         train.update(FINE_TUNE)
@@ -166,6 +166,12 @@ def preset(name: str, resolution: int | None = None, channels: int | None = None
 
 # Presets that start from a base model when one matches the data (classic is the post's recipe, kept as is).
 FINE_TUNED = ("quick", "balanced", "quality")
+# (resolution, channels) whose shipped base beat training from scratch at 10 minutes' steps; only there
+# do the presets start from it by themselves (the Train tab's "Start from", --from base, offer it anywhere).
+# benchmarks/ABLATIONS.md, 2026-12-05: colour 64 px, 3,058 steps, seed 0: SWD 37.1 vs 64.8 (floor 49.9),
+# HOG coverage 0.90 vs 0.80, coarsest 0.97x vs 1.10x; palette 16.5 vs 14.9, memorised 5.1% vs 3.7%.
+# Gray 64 px lost (SWD 38.0 vs 33.1, coarsest 43.6 vs 30.8): its first-segment base is not good enough yet.
+BASE_DEFAULTS = {(64, 3): "measured on 100 colour objects at 10 minutes' steps: SWD 37 vs 65 from scratch"}
 # What fine-tuning changes from a preset's recipe (benchmarks/ABLATIONS.md, "Fine-tuning from a base").
 FINE_TUNE: dict = {}
 
@@ -198,5 +204,7 @@ def describe_start(cfg: TrainConfig) -> str:
     label = base_label(path.name) if path is not None else None
     why = ("it has already learnt to draw from tens of thousands of licence-clean icons and emoji, so a few "
            "minutes teach it your designs instead of drawing from zero")
+    measured = BASE_DEFAULTS.get((m.resolution, m.channels))
+    why += f" ({measured})" if measured else ""
     return f"**Starts from the base model {path.name}** ({label}): {why}." if label else \
         f"**Starts from {path.name}**: fine-tuning its G and D on your pictures."

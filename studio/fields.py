@@ -80,6 +80,9 @@ class RangeSlider(Slider):
         super().__init__(minimum, maximum, **kw)
         self.valid = valid
 
+    def get_block_name(self) -> str:
+        return "slider"  # the page draws it with Gradio's own slider
+
     def preprocess(self, payload):
         try:
             gr.Number.raise_if_out_of_bounds(payload, *self.valid)

@@ -60,15 +60,18 @@ def budget_overrides(budget_kind: str, budget) -> dict:
     raise UserError(f"Budget in must be minutes or steps; got {budget_kind!r}")
 
 
-START_CHOICES = [("Base model (when one matches the data)", "base"), ("From scratch (random weights)", "scratch")]
+START_CHOICES = [("The preset's choice", "auto"), ("Base model", "base"), ("From scratch (random weights)", "scratch")]
 
 
 def start_override(start_from: str | None, visitor=None) -> dict:
-    """The preset override for the page's (and API's) start choice: "base" (the preset's own
-    choice), "scratch", or "run:NAME", one of this visitor's own runs (never a server path)."""
-    value = (start_from or "base").strip()
-    if value == "base":
+    """The preset override for the page's (and API's) start choice: "auto" (the preset's own
+    choice), "base" (the base model for the data), "scratch", or "run:NAME", one of this
+    visitor's own runs (never a server path)."""
+    value = (start_from or "auto").strip()
+    if value == "auto":  # the preset's own choice (gan_core.presets.BASE_DEFAULTS)
         return {}
+    if value == "base":
+        return {"start": "base"}
     if value == "scratch":
         return {"start": "scratch"}
     if value.startswith("run:") and visitor is not None:
@@ -76,7 +79,7 @@ def start_override(start_from: str | None, visitor=None) -> dict:
         if not RunFolder(run).checkpoint.is_file():
             raise UserError(f"Start from: run {value[4:]!r} has no checkpoint to start from")
         return {"start": str(run)}
-    raise UserError(f"Start from must be base, scratch or run:NAME (one of your runs); got {start_from!r}")
+    raise UserError(f"Start from must be auto, base, scratch or run:NAME (one of your runs); got {start_from!r}")
 
 
 def build_config(preset_name, loss, resolution, width, batch_size, learning_rate, critic_steps, augment,
@@ -126,7 +129,7 @@ class TrainForm:
         cfg = preset(name)
         lr = field_spec(TrainConfig, "lr_g")
         self.preset = fields.Dropdown(preset_choices(), value=name, label="Preset", elem_id="preset")
-        self.start = fields.Radio(START_CHOICES, value="base", label="Start from", elem_id="start_from",
+        self.start = fields.Radio(START_CHOICES, value="auto", label="Start from", elem_id="start_from",
                                   info="a base model has already learnt to draw: minutes teach it your designs")
         # which settings the preset picked for the chosen dataset, and why (gan_core.presets.explain_choice)
         self.preset_md = gr.Markdown(explain_choice(name, {"resolution": DEFAULT_RESOLUTION}), elem_id="preset_why",
@@ -169,7 +172,7 @@ class TrainForm:
 
     # ---- handlers ----------------------------------------------------------------------
     @handler
-    def apply_preset(self, preset_name, dataset, start_from="base", visitor_id: str = "", request: gr.Request = None):
+    def apply_preset(self, preset_name, dataset, start_from="auto", visitor_id: str = "", request: gr.Request = None):
         """Fill the fields with a preset's settings for the dataset (its resolution, and what the
         preset picks for its size, channels and image count, and the start point's architecture),
         and say what was picked and why."""
@@ -201,7 +204,7 @@ class TrainForm:
                 "count": info.get("count") or None}
 
     @handler
-    def dataset_changed(self, preset_name, dataset, start_from="base", visitor_id: str = "",
+    def dataset_changed(self, preset_name, dataset, start_from="auto", visitor_id: str = "",
                         request: gr.Request = None):
         """Another dataset: its resolution, the fields the preset picks differently for it (the
         rest of the form keeps what the designer set) and the explanation."""

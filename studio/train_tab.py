@@ -163,12 +163,12 @@ class TrainTab:
 
     @handler
     def train(self, dataset, preset_name, loss, resolution, width, batch_size, learning_rate, critic_steps,
-              augment, budget_kind, budget, visitor_id: str = "", gpus=1, start_from="base",
+              augment, budget_kind, budget, visitor_id: str = "", gpus=1, start_from="auto",
               request: gr.Request = None):
         """Start a run on a saved dataset and stream its progress until it ends. ``gpus`` > 1 trains
         data-parallel on that many GPUs (torch.distributed, batch size per GPU). ``start_from``:
-        "base" (the base model that matches the data, when there is one), "scratch", or
-        "run:NAME" (fine-tune one of the visitor's runs).
+        "auto" (the preset's choice), "base" (the base model for the data's size and colour),
+        "scratch", or "run:NAME" (fine-tune one of the visitor's runs).
 
         Yields (status HTML, sample grid, losses, log, progress GIF, final grid, metrics, run name).
         The run belongs to the server: if this stream is closed, training goes on.

@@ -131,9 +131,13 @@ def test_a_base_folder_is_a_model_explore_can_draw_and_holds_the_critic(source):
 
 
 def test_presets_start_from_the_matching_base_and_scratch_is_one_choice_away(source, monkeypatch):
+    from gan_core import presets
     monkeypatch.setenv("STUDIO_WEIGHTS_DIR", str(source / "weights"))
+    assert preset("quick", resolution=16, channels=1).start == ""  # not a measured default: scratch
+    assert preset("quick", resolution=16, channels=1, start="base").start == "base"  # one choice away
+    monkeypatch.setattr(presets, "BASE_DEFAULTS", {(16, 1): "a test measurement"})
     cfg = preset("quick", resolution=16, channels=1)
-    assert cfg.start == "base"
+    assert cfg.start == "base" and "a test measurement" in describe_start(cfg)
     assert cfg.model.width == 4 and cfg.model.z_dim == 8  # the base's architecture, not quick's 32 / 128
     assert "base-gray-16" in describe_start(cfg) and "Starts from" in explain_choice("quick", {"resolution": 16})
     scratch = preset("quick", resolution=16, channels=1, start="scratch")
