@@ -76,9 +76,9 @@ class RangeSlider(Slider):
     """A slider that offers a designer's range (``minimum``..``maximum``, a field's UI range) but
     accepts any value the engine validates (``valid``), typed in its box or sent through the API."""
 
-    def __init__(self, minimum, maximum, *, valid: tuple, **kw):
-        super().__init__(minimum, maximum, **kw)
-        self.valid = valid
+    # no __init__ of its own: Gradio sends the page the parameters of the component's __init__
+    # signature, so one with (**kw) would lose the label, value and elem_id. Build it with range_slider.
+    valid: tuple = (None, None)
 
     def get_block_name(self) -> str:
         return "slider"  # the page draws it with Gradio's own slider
@@ -107,3 +107,10 @@ class Radio(_NamedErrors, gr.Radio):
 
 class CheckboxGroup(_NamedErrors, gr.CheckboxGroup):
     pass
+
+
+def range_slider(minimum, maximum, valid: tuple, **kw) -> RangeSlider:
+    """A RangeSlider offering ``minimum``..``maximum`` that accepts anything in ``valid``."""
+    slider = RangeSlider(minimum, maximum, **kw)
+    slider.valid = valid
+    return slider

@@ -113,8 +113,8 @@ def _build_config(preset_name, loss, resolution, width, batch_size, learning_rat
 
 def _slider(cls, name: str, value, label: str, elem_id: str, info: str | None = None):
     spec = field_spec(cls, name)  # the slider offers the UI range; any valid value is accepted
-    return fields.RangeSlider(spec.ui_lo, spec.ui_hi, valid=(spec.lo, spec.hi), value=value, step=1, label=label,
-                              info=info, elem_id=elem_id)
+    return fields.range_slider(spec.ui_lo, spec.ui_hi, valid=(spec.lo, spec.hi), value=value, step=1, label=label,
+                               info=info, elem_id=elem_id)
 
 
 class TrainForm:

@@ -6,7 +6,7 @@ import gradio as gr
 import pytest
 
 from gan_core.config import ModelConfig, TrainConfig, field_spec
-from studio.fields import RangeSlider
+from studio.fields import range_slider
 
 
 @pytest.mark.parametrize("cls, name, ui, valid", [(ModelConfig, "width", (8, 128), (1, 256)),
@@ -25,8 +25,10 @@ def test_a_field_without_a_ui_range_offers_its_validation_range():
 
 def test_the_slider_offers_the_ui_range_and_accepts_any_valid_value():
     with gr.Blocks():
-        width = RangeSlider(8, 128, valid=(1, 256), value=32, step=1, label="Network width")
+        width = range_slider(8, 128, valid=(1, 256), value=32, step=1, label="Network width", elem_id="width")
     assert (width.minimum, width.maximum) == (8, 128) and width.get_block_name() == "slider"  # drawn as a slider
+    config = width.get_config()  # what the page receives: the label, value and id survive
+    assert (config["label"], config["value"], config["elem_id"]) == ("Network width", 32, "width")
     assert width.preprocess(200) == 200 and width.preprocess(4) == 4  # outside the UI range, valid
     with pytest.raises(gr.Error, match="Network width must be between 1 and 256; got 300"):
         width.preprocess(300)
