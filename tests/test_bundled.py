@@ -28,7 +28,10 @@ def test_bundled_model_loads_and_generates_on_cpu(folder):
     pics = model.generate(range(16))
     assert pics.shape[0] == 16 and pics.dtype == np.uint8
     assert len({p.tobytes() for p in pics}) == 16  # different seeds, different designs
-    np.testing.assert_array_equal(model.generate([3])[0], pics[3])
+    # the same design alone as in a batch of 16; batch and single CPU kernels may round one pixel one grey
+    # level apart (seen on base-colour-64: 1 of 12,288 values, 53 vs 54), never more
+    alone = model.generate([3])[0].astype(int)
+    assert np.abs(alone - pics[3].astype(int)).max() <= 1 and (alone != pics[3]).mean() < 0.001
 
 
 @pytest.mark.parametrize("folder", DESIGN_MODELS, ids=lambda p: p.name)

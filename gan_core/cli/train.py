@@ -89,14 +89,14 @@ def cmd_train(a) -> int:
         else:
             cfg = preset(a.preset or default_preset_name(), resolution=a.resolution, channels=a.channels,
                          **overrides)
-    if not a.resume:
-        print(describe_start(cfg), file=sys.stderr)
     cleanup = cleanup_from_args(a) if a.clean else None
     dataset_info = {"name": Path(a.data).stem, "source": str(Path(a.data).resolve())}
     if cleanup is not None:
         dataset_info["cleanup"] = asdict(cleanup)
     dist = init_from_env(cfg.device)  # torchrun: join the group (NCCL on CUDA, gloo on CPU)
     data = _prepare_data(a, cfg, run, dist, cleanup)
+    if not a.resume and dist.is_main:  # after the data: a bad --data stays a one-line message
+        print(describe_start(cfg).replace("**", ""), file=sys.stderr)
     if not dist.is_main:
         sys.stderr = open(os.devnull, "w")  # one voice: rank 0 reports for the run
     if dist.enabled:
