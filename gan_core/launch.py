@@ -65,6 +65,22 @@ def launch_distributed(config: TrainConfig, data: str | Path, run_dir: str | Pat
         log.close()  # the child holds its own copy
 
 
+def failure_summary(run_dir: str | Path, max_chars: int = 600) -> str:
+    """Why a distributed run ended badly, from its launch.log: the ranks' last error lines
+    (torchrun's "Root Cause" block names the rank and its exception), or '' when none is found."""
+    try:
+        with open(Path(run_dir) / LOG_FILE, "rb") as f:
+            f.seek(0, os.SEEK_END)
+            f.seek(max(0, f.tell() - 64_000))
+            lines = f.read().decode("utf-8", "replace").splitlines()
+    except OSError:
+        return ""
+    errors = [ln.strip() for ln in lines
+              if any(k in ln for k in ("Error", "error:", "Exception", "exitcode", "Signal", "rank"))
+              and not ln.lstrip().startswith("File ")]
+    return " | ".join(errors[-6:])[-max_chars:]
+
+
 def stop_run(run_dir: str | Path) -> None:
     """Ask every rank to stop after the current step (they save a final checkpoint)."""
     (Path(run_dir) / STOP_FILE).touch()

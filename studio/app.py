@@ -4,6 +4,7 @@ import gradio as gr
 from .context import AppParts, Studio
 from .data_tab import DataTab
 from .explore import ExploreTab
+from . import memory
 from .runs import list_runs as runs_of
 from .train_tab import TrainTab
 from .ui import CSS, PICTURES, THEME, handler, make_image_cache_atomic
@@ -18,13 +19,15 @@ def launch_options() -> dict:
     # run_history=False: the browser must not keep call inputs (the Hub token among them).
     # show_error=True: an input Gradio cannot parse (a seed of "abc" sent through the API) gets its
     # one-line reason instead of a bare "Error"; studio handlers only raise one-line gr.Errors anyway.
+    # state_session_capacity: studio.memory says why not Gradio's 10,000.
     return dict(theme=THEME, css=CSS, max_file_size=MAX_FILE_SIZE, run_history=False, show_error=True,
-                footer_links=["api", "gradio"])
+                footer_links=["api", "gradio"], state_session_capacity=memory.GRADIO_SESSIONS)
 
 
 def build_demo(studio: Studio | None = None) -> gr.Blocks:
     studio = studio or Studio()
     make_image_cache_atomic()
+    memory.fix_mmap_threshold()
     data, train, explore = DataTab(studio), TrainTab(studio), ExploreTab(studio)
 
     with gr.Blocks(title="Design Studio", delete_cache=(3600, 24 * 3600)) as demo:
@@ -98,6 +101,7 @@ def build_demo(studio: Studio | None = None) -> gr.Blocks:
                            api_visibility="private")
 
     demo.queue(default_concurrency_limit=2, max_size=256)
+    memory.bound_queue_records(demo)
     PICTURES.attach(demo)
     start_janitor(studio.ws, lambda: {j.visitor_id for j in list(studio.manager.jobs.values()) if j.active})
     return demo

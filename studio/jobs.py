@@ -243,7 +243,7 @@ def _run_job(job: Job):
 def _run_distributed(job: Job, poll_seconds: float = 1.0):
     """Several GPUs: a torchrun child process group (gan_core.launch). Its progress reaches the
     page from rank 0's run folder (``Job._read_folder``, as for ZeroGPU); Stop is the STOP file."""
-    from gan_core.launch import kill_run, launch_distributed, stop_run
+    from gan_core.launch import failure_summary, kill_run, launch_distributed, stop_run
     from gan_core.runfolder import RunFolder
     from gan_core.trainer import TrainResult
     data = job.dataset_dir if job.dataset_dir is not None else job.run_dir
@@ -262,9 +262,9 @@ def _run_distributed(job: Job, poll_seconds: float = 1.0):
     run = RunFolder(job.run_dir)
     status = run.read_status()
     if proc.returncode != 0 or status.get("state") not in ("finished", "stopped"):
+        why = status.get("message", "")[:300] or failure_summary(run.path)
         raise UserError(f"the distributed run ended with {status.get('state', 'no status')} "
-                        f"(exit code {proc.returncode}): {status.get('message', '')[:300]}; see "
-                        f"{run.path.name}/launch.log")
+                        f"(exit code {proc.returncode}): {why}; see {run.path.name}/launch.log")
     return TrainResult(run.path, int(status.get("step", 0)), time.monotonic() - t0, status["state"],
                        metrics=run.read_metrics())
 

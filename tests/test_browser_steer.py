@@ -42,13 +42,18 @@ def test_steer_project_breed(studio_app, browser, tmp_path):  # noqa: F811 - the
     SHOTS.mkdir(parents=True, exist_ok=True)
     started = time.time()
     page = browser.new_page(viewport={"width": 1360, "height": 900})
-    page.set_default_timeout(30_000)
+    page.set_default_timeout(60_000)  # a real browser on a busy 2-core CI machine (30 s once ran out there)
     page.goto(studio_app.url)
     page.wait_for_selector("#files")
     page.get_by_role("tab", name="3 · Explore").click()
     model = "rims-64" if "rims-64" in studio_app.real_models else "tiny-64"
     pick_option(page, "#model", f"{model} · bundled · 64 px")
-    page.wait_for_function("() => document.querySelectorAll('#variations img').length === 9")
+    try:
+        page.wait_for_function("() => document.querySelectorAll('#variations img').length === 9")
+    except Exception as e:  # say what the page showed instead
+        raise AssertionError(f"no 9 variations: model {page.locator('#model input').input_value()!r}, "
+                             f"{page.locator('#variations img').count()} shown, toasts "
+                             f"{page.locator('[data-testid=toast-body]').all_inner_texts()}") from e
     page.locator("#strip_0 img").wait_for()
 
     # ---- steer: drag the first direction, the design and the other strips follow -----------

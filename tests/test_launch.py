@@ -125,7 +125,8 @@ def test_a_studio_job_on_two_ranks_streams_from_the_run_folder_and_stops(tmp_pat
     finally:
         job.stop_event.set()
         stop_run(job.run_dir)
-    assert job.state == "stopped", job.error
+    log = (job.run_dir / "launch.log").read_text(errors="replace")[-4000:]
+    assert job.state == "stopped", f"{job.error}\n--- launch.log ---\n{log}"
     assert RunFolder(job.run_dir).read_status()["state"] == "stopped"
     assert json.loads((job.run_dir / "config.json").read_text())["world_size"] == 2
 
@@ -138,3 +139,18 @@ def test_more_gpus_than_visible_is_refused_with_the_count():
         check_gpus(2, gpus=[])
     with pytest.raises(UserError, match="whole number"):
         check_gpus("many", gpus=[])
+
+
+def test_a_failed_distributed_run_is_explained_from_its_launch_log(tmp_path):
+    """The page's message for a crashed rank names the rank's exception, not only "exit code 1"."""
+    from gan_core.launch import LOG_FILE, failure_summary
+    assert failure_summary(tmp_path) == ""  # no log yet
+    (tmp_path / LOG_FILE).write_text(
+        "[start] training on CPU x 2 processes\n"
+        "Traceback (most recent call last):\n"
+        '  File "/x/gan_core/trainer.py", line 3, in run_loop\n'
+        "RuntimeError: [../gloo/transport/tcp/pair.cc:534] Connection closed by peer\n"
+        "torch.distributed.elastic.multiprocessing.errors.ChildFailedError:\n"
+        "  rank      : 1 (local_rank: 1)\n  exitcode  : 1 (pid: 42)\n")
+    why = failure_summary(tmp_path)
+    assert "RuntimeError" in why and "exitcode  : 1" in why and "trainer.py" not in why
