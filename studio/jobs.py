@@ -130,7 +130,7 @@ class Job:
         """Progress from the run folder, kept only when it is ahead of the callbacks'."""
         from PIL import Image
 
-        from gan_core.runfolder import RunFolder
+        from gan_core.train.runfolder import RunFolder
         run = RunFolder(self.run_dir)
         grids = run.grid_files()
         try:
@@ -200,8 +200,8 @@ def _gpu_seconds(job: Job) -> int:
 def _training_data(job: Job):
     """A run that kept its pictures in its folder (resumed, or started again) trains on exactly
     those; a new run loads its dataset at the run's size."""
-    from gan_core.images import from_uint8
-    from gan_core.runfolder import RunFolder
+    from gan_core.data.images import from_uint8
+    from gan_core.train.runfolder import RunFolder
     m = job.config.model
     pictures = RunFolder(job.run_dir).read_training_images()
     if pictures is not None:
@@ -209,7 +209,7 @@ def _training_data(job: Job):
         return from_uint8(pictures, channels=m.channels)
     if job.dataset_dir is None or not (job.dataset_dir / "dataset.json").is_file():
         raise UserError("The dataset this run was trained on no longer exists.")
-    from gan_core.datasets import load_dataset
+    from gan_core.data.datasets import load_dataset
     data = load_dataset(job.dataset_dir, resolution=m.resolution, channels=m.channels)
     job._log(f"{len(data)} images at {m.resolution} px from {job.dataset_dir.name}")
     return data
@@ -220,7 +220,7 @@ def _prepare_folder(job: Job) -> None:
     while it waited leaves nothing behind), with the studio's note, and a STOP file exactly
     when a Stop came first (a stale one from an earlier session is removed). A Stop after this
     sets the event and writes the file itself."""
-    from gan_core.runfolder import RunFolder
+    from gan_core.train.runfolder import RunFolder
     if job.meta:
         RunFolder(job.run_dir).write_studio_meta(**job.meta)
     stop_file = job.run_dir / STOP_FILE
@@ -235,17 +235,17 @@ def _run_job(job: Job):
     """Train (or resume) the job's run; returns the TrainResult (on ZeroGPU in another process)."""
     if job.gpus > 1:
         return _run_distributed(job)
-    from gan_core.trainer import train
+    from gan_core.train.trainer import train
     return train(job.config, _training_data(job), job.on_progress, job.should_stop,
                  run_dir=job.run_dir, resume=job.resume, dataset_info=job.dataset_info or None)
 
 
 def _run_distributed(job: Job, poll_seconds: float = 1.0):
-    """Several GPUs: a torchrun child process group (gan_core.launch). Its progress reaches the
+    """Several GPUs: a torchrun child process group (gan_core.train.launch). Its progress reaches the
     page from rank 0's run folder (``Job._read_folder``, as for ZeroGPU); Stop is the STOP file."""
-    from gan_core.launch import kill_run, launch_distributed, stop_run
-    from gan_core.runfolder import RunFolder
-    from gan_core.trainer import TrainResult
+    from gan_core.train.launch import kill_run, launch_distributed, stop_run
+    from gan_core.train.runfolder import RunFolder
+    from gan_core.train.trainer import TrainResult
     data = job.dataset_dir if job.dataset_dir is not None else job.run_dir
     proc = launch_distributed(job.config, data, job.run_dir, job.gpus, list(range(job.gpus)), resume=job.resume)
     job._log(f"training on {job.gpus} GPUs (torch.distributed, batch size {job.config.batch_size} per GPU)")
@@ -381,7 +381,7 @@ class JobManager:
     def delete_run(self, run_dir: Path) -> None:
         """Delete a run folder unless a job of it waits or trains (checked and done under the
         lock, so no job can start on it meanwhile)."""
-        from gan_core.runfolder import RunFolder
+        from gan_core.train.runfolder import RunFolder
         with self._lock:
             job = next((j for j in self._active() if j.run_dir == run_dir), None)
             if job is not None:

@@ -14,7 +14,7 @@ ICONS = Path("/work/shared/data/fa-icons-100")
 
 @lru_cache(maxsize=1)
 def bundled_model():
-    from gan_core.generate import load_generator
+    from gan_core.design.generate import load_generator
     return load_generator(BUNDLED)
 
 

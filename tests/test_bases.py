@@ -1,4 +1,4 @@
-"""Start points (gan_core.bases): fine-tuning from a base model or a run, FreezeD, refusals."""
+"""Start points (gan_core.train.bases): fine-tuning from a base model or a run, FreezeD, refusals."""
 from __future__ import annotations
 
 import json
@@ -7,14 +7,14 @@ import numpy as np
 import pytest
 import torch
 
-from gan_core.bases import (CRITIC_PREFIX, base_label, critic_blocks, export_base, load_start_point,
-                            weights_hash)
 from gan_core.checkpoint import load_tensors
+from gan_core.design.generate import load_generator
 from gan_core.errors import UserError
-from gan_core.generate import load_generator
-from gan_core.presets import describe_start, explain_choice, preset
-from gan_core.runfolder import RunFolder
-from gan_core.trainer import Trainer, train
+from gan_core.train.bases import (CRITIC_PREFIX, base_label, critic_blocks, export_base, load_start_point,
+                                  weights_hash)
+from gan_core.train.presets import describe_start, explain_choice, preset
+from gan_core.train.runfolder import RunFolder
+from gan_core.train.trainer import Trainer, train
 
 from helpers import shapes_dataset, tiny_train
 

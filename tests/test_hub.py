@@ -21,13 +21,13 @@ import yaml  # noqa: E402
 from huggingface_hub import constants as hf_constants  # noqa: E402
 from huggingface_hub.utils import _http as hf_http  # noqa: E402
 
-from gan_core import hub  # noqa: E402
 from gan_core.checkpoint import save_tensors, write_json  # noqa: E402
 from gan_core.config import ModelConfig  # noqa: E402
+from gan_core.design.generate import load_generator, save_generator  # noqa: E402
 from gan_core.errors import UserError  # noqa: E402
-from gan_core.generate import load_generator, save_generator  # noqa: E402
-from gan_core.modelcard import model_card  # noqa: E402
-from gan_core.models import Generator  # noqa: E402
+from gan_core.hub import transfer as hub  # noqa: E402
+from gan_core.hub.modelcard import model_card  # noqa: E402
+from gan_core.nets.models import Generator  # noqa: E402
 
 TOKEN = "hf_TESTtokenDoNotLeak1234567890abcdef"
 SHA = "0123456789abcdef0123456789abcdef01234567"

@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 
 from gan_core.checkpoint import load_tensors
-from gan_core.datasets import save_dataset
+from gan_core.data.datasets import save_dataset
 from gan_core.device import list_gpus
-from gan_core.launch import kill_run, launch_distributed, stop_run
-from gan_core.runfolder import RunFolder
+from gan_core.train.launch import kill_run, launch_distributed, stop_run
+from gan_core.train.runfolder import RunFolder
 
 from helpers import shapes_dataset, tiny_train
 from studio.gpus import gpu_count_choices, gpus_markdown

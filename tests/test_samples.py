@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from gan_core.preprocess import clean_image
-from gan_core.samples import (SAMPLE_CLEANUP, SAMPLE_COLOUR_CLEANUP, make_sample_rims, render_colour_rim, render_rim,
-                               write_sample_rims)
+from gan_core.data.preprocess import clean_image
+from gan_core.data.samples import (SAMPLE_CLEANUP, SAMPLE_COLOUR_CLEANUP, make_sample_rims, render_colour_rim,
+                                   render_rim, write_sample_rims)
 
 RAW = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "fa-icons-raw"
 

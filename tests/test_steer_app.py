@@ -19,9 +19,9 @@ gradio_client = pytest.importorskip("gradio_client")
 from gradio_client import handle_file  # noqa: E402
 from gradio_client.exceptions import AppError  # noqa: E402
 
-from gan_core.design import Design, render  # noqa: E402
-from gan_core.generate import load_generator  # noqa: E402
-from gan_core.project import picture_error  # noqa: E402
+from gan_core.design.generate import load_generator  # noqa: E402
+from gan_core.design.project import picture_error  # noqa: E402
+from gan_core.design.record import Design, render  # noqa: E402
 
 MODEL = "bundled/tiny-64"
 

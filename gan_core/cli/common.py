@@ -12,7 +12,7 @@ MAX_SEEDS = 10_000
 
 def parse_seeds(text: str, limit: int = MAX_SEEDS) -> list[int]:
     """'0-99', '3,7,11', '0-4,10' -> list of seeds."""
-    from ..latent import check_seed
+    from ..design.latent import check_seed
     seeds: list[int] = []
     for part in str(text).replace(" ", "").split(","):
         if not part:
@@ -93,7 +93,7 @@ def cleanup_flags(q, default_threshold=None):
 
 
 def cleanup_from_args(a):
-    from ..preprocess import CleanupConfig
+    from ..data.preprocess import CleanupConfig
     if a.classic:
         return CleanupConfig.classic(threshold=a.threshold if a.threshold is not None else 50)
     return CleanupConfig(background=a.background, tolerance=a.tolerance,
@@ -109,8 +109,8 @@ def looks_like_repo_id(spec: str) -> bool:
 
 def load_model_arg(spec: str):
     """A run folder, a generator folder/file, or a Hub repository id."""
-    from ..generate import load_generator
+    from ..design.generate import load_generator
     if Path(spec).exists() or not looks_like_repo_id(spec):
         return load_generator(spec)  # says "no such folder" for a mistyped path
-    from .. import hub
+    from ..hub import transfer as hub
     return load_generator(hub.download_model(spec))
