@@ -12,7 +12,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from gan_core.design.record import Design, render
+from gan_core.design.record import Design
+from gan_core.design.render import render
 from gan_core.errors import UserError
 from gan_core.export.board import Board, export_board, import_designs
 

@@ -4,7 +4,8 @@ import pytest
 
 from gan_core.design.breed import breed
 from gan_core.design.generate import load_generator
-from gan_core.design.record import Design, effective_latent
+from gan_core.design.record import Design
+from gan_core.design.render import effective_latent
 from gan_core.errors import UserError
 
 from conftest import make_tiny_model

@@ -10,7 +10,8 @@ from gan_core.design.generate import load_generator
 from gan_core.design.latent import z_from_seeds
 from gan_core.design.project import (CLOSE_ERROR, iter_projection, load_critic, picture_error, prepare_target,
                                      project)
-from gan_core.design.record import Design, render
+from gan_core.design.record import Design
+from gan_core.design.render import render
 from gan_core.errors import UserError
 from gan_core.train.runfolder import RunFolder
 

@@ -21,7 +21,8 @@ from gradio_client.exceptions import AppError  # noqa: E402
 
 from gan_core.design.generate import load_generator  # noqa: E402
 from gan_core.design.project import picture_error  # noqa: E402
-from gan_core.design.record import Design, render  # noqa: E402
+from gan_core.design.record import Design  # noqa: E402
+from gan_core.design.render import render  # noqa: E402
 
 MODEL = "bundled/tiny-64"
 

@@ -33,7 +33,8 @@ def cmd_generate(a) -> int:
     if (a.seeds is None) == (a.design is None):
         raise UserError("give either --seeds (e.g. 0-99) or --design FILE.json")
     if a.design is not None:  # a saved design, drawn exactly (its latent, truncation, edits, symmetry)
-        from ..design.record import Design, render
+        from ..design.record import Design
+        from ..design.render import render
         design = Design.load(a.design)
         stem = Path(a.out) / Path(a.design).stem
         write_design_files(render(design, load_model_arg(a.model)), stem, a.format, a.size, a.upscale)

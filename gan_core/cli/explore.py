@@ -26,8 +26,9 @@ def cmd_directions(a) -> int:
     import json
     from ..checkpoint import write_json
     from ..data.images import save_png
-    from ..design.directions import direction_strips, ganspace_directions, sefa_directions, strips_picture
+    from ..design.directions import ganspace_directions, sefa_directions
     from ..design.record import Design
+    from ..design.render import direction_strips, strips_picture
     model = load_model_arg(a.model)
     find = sefa_directions if a.method == "sefa" else ganspace_directions
     dirs, values = find(model.G, a.count)
@@ -70,7 +71,8 @@ def cmd_project(a) -> int:
 def cmd_breed(a) -> int:
     from ..data.images import save_png
     from ..design.breed import breed
-    from ..design.record import Design, render_many
+    from ..design.record import Design
+    from ..design.render import render_many
     from ..export.animation import save_grid
     paths = [p for p in str(a.parents).split(",") if p.strip()]
     parents = [Design.load(p.strip()) for p in paths]

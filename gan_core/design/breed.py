@@ -21,7 +21,8 @@ import torch
 
 from ..errors import UserError
 from .latent import check_seed, slerp
-from .record import Design, effective_latent
+from .record import Design
+from .render import effective_latent
 
 CROSSOVERS = ("slerp", "mask")
 MAX_CHILDREN = 64

@@ -20,7 +20,8 @@ unit step along it redraws the rim while ±9 along the fifth barely shows). A sl
 end (±3) moves the latent by whatever distance changes the picture by ``FULL_SLIDER_CHANGE``
 grey levels on average over a few fixed seeds, so every slider does something visible and
 none destroys the design. The steps depend on the weights only (fixed seeds, rounded), so a
-saved edit draws the same pixels again.
+saved edit draws the same pixels again. The sliders' preview strips are drawn by
+``gan_core.design.render.direction_strips``.
 """
 from __future__ import annotations
 
@@ -30,10 +31,11 @@ import numpy as np
 import torch
 
 from ..errors import UserError
+from .latent import z_from_seeds
 
+EDIT_RANGE = 3.0            # a direction slider runs from -EDIT_RANGE to +EDIT_RANGE (slider units)
 MAX_DIRECTIONS = 32
 GANSPACE_SAMPLES = 2000
-AMOUNTS = (-3.0, 0.0, 3.0)  # a preview strip: the design at -3, 0, +3 along one direction
 FULL_SLIDER_CHANGE = 22.0   # mean |pixel change| (of 255) at a slider's end, per direction
 CALIBRATION_SEEDS = 4       # latents the change is averaged over
 MAX_STEP = 4.0              # z units per slider unit at most (±12 at the ends: far, but on the prior)
@@ -55,7 +57,7 @@ def _fix_signs(vectors: torch.Tensor) -> torch.Tensor:
     return vectors * torch.sign(vectors.gather(1, idx)).clamp_min(0).mul(2).sub(1)
 
 
-def _check_count(count, z_dim: int) -> int:
+def check_count(count, z_dim: int) -> int:
     if isinstance(count, bool) or not isinstance(count, (int, np.integer)) or not 1 <= count <= MAX_DIRECTIONS:
         raise UserError(f"directions: count must be a whole number from 1 to {MAX_DIRECTIONS}; got {count!r}")
     return min(int(count), z_dim)
@@ -65,7 +67,7 @@ def _check_count(count, z_dim: int) -> int:
 def sefa_directions(G, count: int = MAX_DIRECTIONS) -> tuple[torch.Tensor, torch.Tensor]:
     """(directions (count, z_dim) orthonormal rows, eigenvalues (count,)), largest first."""
     first = _first_layer(G)  # ConvTranspose2d(z_dim, C, 4): weight [z_dim, C, 4, 4]
-    count = _check_count(count, G.cfg.z_dim)
+    count = check_count(count, G.cfg.z_dim)
     w = first.weight.detach().double().cpu().reshape(first.weight.shape[0], -1)  # [z_dim, rest]
     w = w / w.norm(dim=0, keepdim=True).clamp_min(1e-12)   # normalise each column
     values, vectors = torch.linalg.eigh(w @ w.T)           # ascending; float64 for stable order
@@ -78,7 +80,7 @@ def ganspace_directions(G, count: int = MAX_DIRECTIONS, samples: int = GANSPACE_
                         seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
     """(directions (count, z_dim) orthonormal rows, explained variances (count,)), largest first."""
     _first_layer(G)
-    count = _check_count(count, G.cfg.z_dim)
+    count = check_count(count, G.cfg.z_dim)
     device = next(G.parameters()).device
     z = torch.randn(samples, G.cfg.z_dim, generator=torch.Generator().manual_seed(seed))
     head = G.net[:3]  # first block: ConvTranspose2d, BatchNorm, activation -> (N, C, 4, 4)
@@ -127,8 +129,6 @@ def _calibrate(model, all_dirs: torch.Tensor, iterations: int = 7) -> torch.Tens
     mean pixel change is FULL_SLIDER_CHANGE, divided by the slider's end (3). Only the first
     CALIBRATED directions are measured (sliders show at most 10); the rest, whose eigenvalues are
     close together, take the median of the measured ones after the first."""
-    from .latent import z_from_seeds
-    from .record import EDIT_RANGE
     z = z_from_seeds(range(CALIBRATION_SEEDS), model.z_dim)
     base = model.from_latents(z).astype(np.float32)
     dirs = all_dirs[:CALIBRATED]
@@ -147,30 +147,3 @@ def _calibrate(model, all_dirs: torch.Tensor, iterations: int = 7) -> torch.Tens
         rest = steps[1:].median() if k > 1 else steps[0]
         steps = torch.cat([steps, rest.repeat(all_dirs.shape[0] - k)])
     return (steps * 100).round().clamp_min(1) / 100  # rounded: float noise never changes a saved edit
-
-
-def direction_strips(model, base, count: int = 10, amounts=AMOUNTS) -> np.ndarray:
-    """Preview strips: (count, len(amounts), H, W[, 3]) uint8, row k = ``base`` with direction k
-    set to each amount (the slider's position; the base's other edits stay)."""
-    from .record import Design, render_many
-    if not isinstance(base, Design):
-        raise UserError("direction strips need a design to start from")
-    dirs = directions_for(model, base.directions)
-    count = min(_check_count(count, model.z_dim), dirs.shape[0])
-    amounts = [float(a) for a in amounts]
-    if not amounts:
-        raise UserError("direction strips need at least one amount")
-    designs = [base.replace(edits={**base.edits, k: a}) for k in range(count) for a in amounts]
-    pictures = render_many(designs, model)
-    return pictures.reshape(count, len(amounts), *pictures.shape[1:])
-
-
-def strips_picture(strips: np.ndarray, gap: int = 6) -> np.ndarray:
-    """One picture of the strips: a row per direction, ``gap`` white pixels between rows."""
-    from ..data.images import make_grid
-    rows = [make_grid(row, nrow=len(row), padding=2) for row in strips]
-    spacer = np.full((gap, *rows[0].shape[1:]), 255, np.uint8)
-    parts = []
-    for r in rows:
-        parts += [r, spacer]
-    return np.concatenate(parts[:-1])

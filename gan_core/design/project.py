@@ -87,7 +87,8 @@ def picture_error(a: np.ndarray, b: np.ndarray) -> float:
 def _as_pil(image, model):
     from PIL import Image
     from ..data.datasets import _to_rgb_or_l, read_image
-    from .record import Design, render
+    from .record import Design
+    from .render import render
     if isinstance(image, Design):
         return Image.fromarray(render(image, model))
     if isinstance(image, (str, Path)):

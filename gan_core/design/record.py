@@ -1,16 +1,10 @@
-"""The design record: one owner for what a design *is* and how it becomes pixels.
+"""The design record: one owner for what a design *is*, and its file (``design.json``).
 
 A design is (model, latent, truncation, edits, symmetry) plus the designer's own
 fields (name, note, star, time). The latent is stored exactly (float32 values),
 so re-opening a design, exporting it or sending it through the API gives the same
-pixels, whether it came from a seed, a projection or a breeding.
-
-Rendering, the one pipeline every caller uses::
-
-    z  = truncate(latent, truncation)                  # pull towards the mean
-    z += sum(amount * step[k] * direction[k] for k, amount in edits)   # steer (gan_core.design.directions)
-    picture = G(z)                                     # uint8 (H, W[, 3])
-    picture = symmetrize(picture, symmetry)            # gan_core.design.symmetry
+pixels, whether it came from a seed, a projection or a breeding. How a design becomes
+pixels is ``gan_core.design.render``.
 
 ``design.json`` (CLI) and the board (gan_core.export.board) hold ``Design.to_dict()``.
 """
@@ -23,14 +17,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-import torch
 
 from ..checkpoint import read_json, write_json
 from ..errors import UserError
-from .latent import check_seed, truncate, z_from_seed
+from .directions import EDIT_RANGE
+from .latent import check_seed, z_from_seed
+from .symmetry import parse_symmetry
 
 DESIGN_FORMAT = 1
-EDIT_RANGE = 3.0          # a direction slider runs from -EDIT_RANGE to +EDIT_RANGE
 MAX_EDITS = 32            # directions a design may carry edits for
 DIRECTION_METHODS = ("sefa", "ganspace")
 MAX_NAME, MAX_NOTE = 120, 2000
@@ -67,7 +61,6 @@ class Design:
         if self.directions not in DIRECTION_METHODS:
             raise UserError(f"design: directions must be one of {', '.join(DIRECTION_METHODS)}; "
                             f"got {self.directions!r}")
-        from .symmetry import parse_symmetry
         self.symmetry = parse_symmetry(self.symmetry).spec
         if self.seed is not None:
             self.seed = check_seed(self.seed)
@@ -158,52 +151,3 @@ def check_edits(edits) -> dict[int, float]:
         if a != 0.0:
             out[i] = a
     return out
-
-
-# ---- rendering ---------------------------------------------------------------------------
-def effective_latent(design: Design, model) -> torch.Tensor:
-    """The z (z_dim,) that ``model`` (a gan_core.design.generate.DesignModel) draws for ``design``."""
-    if design.latent.shape[0] != model.z_dim:
-        raise UserError(f"this design has a latent of {design.latent.shape[0]} numbers but the model "
-                        f"expects {model.z_dim}; it was made with another model")
-    z = truncate(torch.from_numpy(design.latent.copy()), design.truncation)
-    if design.edits:
-        from .directions import directions_for, edit_steps
-        dirs = directions_for(model, design.directions)  # (K, z_dim) orthonormal rows, cached per model
-        steps = edit_steps(model, design.directions)     # latent distance per slider unit, per direction
-        for i, amount in design.edits.items():
-            if i >= dirs.shape[0]:
-                raise UserError(f"edits: direction {i} does not exist; this model has {dirs.shape[0]}")
-            z = z + (amount * float(steps[i])) * dirs[i]
-    return z
-
-
-def render(design: Design, model) -> np.ndarray:
-    """The design's picture (H, W[, 3]) uint8: the same pixels every time."""
-    return render_many([design], model)[0]
-
-
-def render_many(designs: list[Design], model) -> np.ndarray:
-    """Pictures of several designs of one model, generated in one batch."""
-    if not designs:
-        raise UserError("no designs to draw")
-    z = torch.stack([effective_latent(d, model) for d in designs])
-    pictures = model.from_latents(z)
-    return apply_symmetries(pictures, [d.symmetry for d in designs])
-
-
-def apply_symmetries(pictures: np.ndarray, specs) -> np.ndarray:
-    from .symmetry import symmetrize
-    return np.stack([symmetrize(p, s) if s != "none" else p for p, s in zip(pictures, specs)])
-
-
-def morph_designs(designs: list[Design], model, frames: int = 48, loop: bool = False,
-                  easing: str = "linear") -> np.ndarray:
-    """(frames, H, W[, 3]): a slerp morph through the designs' effective (edited) latents.
-    The first design's symmetry applies to every frame."""
-    from .latent import morph_path
-    if len(designs) < 2:
-        raise UserError("a morph needs at least two designs")
-    keys = torch.stack([effective_latent(d, model) for d in designs])
-    pictures = model.from_latents(morph_path(keys, frames, loop=loop, easing=easing))
-    return apply_symmetries(pictures, [designs[0].symmetry] * len(pictures))

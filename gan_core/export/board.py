@@ -25,7 +25,8 @@ from pathlib import Path
 from typing import Callable
 
 from ..checkpoint import atomic_write_bytes
-from ..design.record import Design, render_many
+from ..design.record import Design
+from ..design.render import render_many
 from ..errors import UserError
 
 BOARD_FORMAT = 1

@@ -14,7 +14,8 @@ import time
 import gradio as gr
 import numpy as np
 
-from gan_core.design.record import Design, render, render_many
+from gan_core.design.record import Design
+from gan_core.design.render import render, render_many
 from gan_core.errors import UserError
 from gan_core.export.board import Board, export_board, import_designs
 from gan_core.export.printpng import MAX_SIZE, MIN_SIZE

@@ -14,7 +14,7 @@ import gradio as gr
 
 from gan_core.design.breed import CROSSOVERS, MAX_CHILDREN, breed
 from gan_core.design.latent import MAX_SEED
-from gan_core.design.record import render_many
+from gan_core.design.render import render_many
 from gan_core.errors import UserError
 
 from .. import fields

@@ -25,7 +25,7 @@ import numpy as np
 
 from gan_core.data.images import to_pil
 from gan_core.design import project as engine
-from gan_core.design.record import render
+from gan_core.design.render import render
 from gan_core.errors import UserError
 
 from .. import fields

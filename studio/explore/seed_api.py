@@ -9,7 +9,8 @@ import gradio as gr
 
 from gan_core.data.images import upscale
 from gan_core.design.generate import DesignModel
-from gan_core.design.record import Design, render, render_many
+from gan_core.design.record import Design
+from gan_core.design.render import render, render_many
 from gan_core.export.vector import to_svg
 
 from ..models_cache import training_pictures

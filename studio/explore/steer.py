@@ -15,8 +15,9 @@ import gradio as gr
 import numpy as np
 
 from gan_core.data.images import make_grid, upscale
-from gan_core.design.directions import MAX_DIRECTIONS, direction_strips, directions_for, sefa_directions
-from gan_core.design.record import EDIT_RANGE, Design, check_edits, render
+from gan_core.design.directions import EDIT_RANGE, MAX_DIRECTIONS, directions_for, sefa_directions
+from gan_core.design.record import Design, check_edits
+from gan_core.design.render import direction_strips, render
 from gan_core.errors import UserError
 
 from .. import fields

@@ -25,7 +25,8 @@ import random
 import gradio as gr
 
 from gan_core.design.latent import MAX_SEED
-from gan_core.design.record import Design, render, render_many
+from gan_core.design.record import Design
+from gan_core.design.render import render, render_many
 from gan_core.design.symmetry import MAX_FOLD, MIN_FOLD, parse_symmetry
 from gan_core.errors import UserError
 from gan_core.export.printpng import MAX_SIZE, MIN_SIZE, check_print_size, print_png
