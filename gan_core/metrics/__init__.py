@@ -1,7 +1,7 @@
 """Quality numbers for a generated set against the training set, with no downloads.
 
 ``quality`` (SWD, coverage/density, memorisation, ``evaluate`` and the report), ``features``
-(palette distance, HOG descriptors).
+(palette distance, HOG descriptors), ``wasserstein`` (the exact 1-D W1 both use).
 
 Imports the foundations and ``data``.
 """

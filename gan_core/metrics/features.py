@@ -15,6 +15,7 @@ import torch
 import torch.nn.functional as F
 
 from ..data.images import resize_tensor
+from .wasserstein import quantile_steps, wasserstein_1d  # one exact W1, shared with SWD
 
 PALETTE_SIZE = 32        # pictures are area-downsampled to this side before their pixels are pooled
 PALETTE_DIRS = 64        # random unit directions in colour space
@@ -48,7 +49,6 @@ def palette_distance(real: torch.Tensor, fake: torch.Tensor, seed: int = 0) -> f
     objects blurred (sigma 3 px) ≈ 38, uniform noise ≈ 250. Grayscale works too (one
     channel: the distance between the grey-level histograms).
     """
-    from .quality import _quantile_steps, _wasserstein_1d  # one exact W1, shared with SWD
     pr, pf = _pixels(real), _pixels(fake.to(real.device))
     if pr.shape[1] != pf.shape[1]:
         raise ValueError(f"real has {pr.shape[1]} channels but fake has {pf.shape[1]}")
@@ -56,11 +56,11 @@ def palette_distance(real: torch.Tensor, fake: torch.Tensor, seed: int = 0) -> f
     dirs = torch.randn(pr.shape[1], PALETTE_DIRS, generator=gen)
     dirs = (dirs / dirs.norm(dim=0, keepdim=True)).to(pr.device)
     # a few directions at a time: 1,000 colour designs are 1 M pixels, (64 directions x 1 M) at once is 0.5 GB
-    steps = _quantile_steps(pr.shape[0], pf.shape[0], pr.device) if pr.shape[0] != pf.shape[0] else None
+    steps = quantile_steps(pr.shape[0], pf.shape[0], pr.device) if pr.shape[0] != pf.shape[0] else None
     total, k = 0.0, 8
     for i in range(0, PALETTE_DIRS, k):
         d = dirs[:, i:i + k]
-        total += float(_wasserstein_1d((pr @ d).T.contiguous(), (pf @ d).T.contiguous(), steps)) * d.shape[1]
+        total += float(wasserstein_1d((pr @ d).T.contiguous(), (pf @ d).T.contiguous(), steps)) * d.shape[1]
     return total / PALETTE_DIRS * 1000.0
 
 

@@ -23,6 +23,7 @@ import torch.nn.functional as F
 
 from ..data import images
 from .features import hog, palette_distance
+from .wasserstein import quantile_steps, wasserstein_1d
 
 # SWD settings (ProGAN uses 128 patches per image; 64 keeps 500 fakes CPU-fast).
 PATCH_SIZE = 7           # side of the square patch descriptors
@@ -157,56 +158,6 @@ def _patches(level: torch.Tensor, ys: torch.Tensor, xs: torch.Tensor) -> torch.T
     return p.permute(0, 1, 4, 2, 3).reshape(n * ys.shape[1], -1)
 
 
-def _sort_rows(x: torch.Tensor) -> torch.Tensor:
-    """Each row sorted; numpy on CPU, where it is several times faster than torch.sort."""
-    if x.device.type == "cpu":
-        return torch.from_numpy(np.sort(x.numpy(), axis=1))
-    return torch.sort(x, dim=1).values
-
-
-def _quantile_steps(na: int, nb: int, device) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """The merged steps of two empirical quantile functions with na and nb points.
-
-    Each quantile function is a step function with breaks at i/na (resp. j/nb); on
-    every piece between merged breaks both are constant, at sorted indices ia and ib.
-    """
-    breaks = torch.cat([torch.arange(na + 1, dtype=torch.float64) / na,
-                        torch.arange(nb + 1, dtype=torch.float64) / nb]).sort().values
-    width = breaks[1:] - breaks[:-1]
-    mid = (breaks[1:] + breaks[:-1]) / 2
-    ia = (mid * na).floor().long().clamp_max(na - 1)
-    ib = (mid * nb).floor().long().clamp_max(nb - 1)
-    return ia.to(device), ib.to(device), width.float().to(device)
-
-
-W1_CHUNK_ELEMENTS = 2 ** 22   # values per row chunk in _wasserstein_1d (memory, not results)
-
-
-def _wasserstein_1d(a: torch.Tensor, b: torch.Tensor, steps=None) -> torch.Tensor:
-    """Mean over rows of the exact 1-D W1 between the empirical rows of a and b.
-
-    a (D, na) and b (D, nb) hold D projections of two sets. W1 is the L1 distance
-    between the quantile functions; summing over their merged steps (``steps`` from
-    ``_quantile_steps``) is exact for any two counts, so no set is subsampled, and it
-    equals ProGAN's mean |sort(a) - sort(b)| when na == nb.
-    """
-    if a.shape[1] != b.shape[1] and steps is None:
-        steps = _quantile_steps(a.shape[1], b.shape[1], a.device)
-    # a few rows at a time: the gathered (rows, na + nb) copies stay small (1,000 colour designs'
-    # palette: 64 x 1.1 M pixels, 1.1 GB at once, ~50 MB in chunks); each row's W1 is unchanged
-    rows = max(1, W1_CHUNK_ELEMENTS // (a.shape[1] + b.shape[1]))
-    return torch.cat([_w1_rows(a[i:i + rows], b[i:i + rows], steps) for i in range(0, a.shape[0], rows)]).mean()
-
-
-def _w1_rows(a: torch.Tensor, b: torch.Tensor, steps) -> torch.Tensor:
-    """The exact 1-D W1 of each row of a and b, (rows,)."""
-    a, b = _sort_rows(a), _sort_rows(b)
-    if a.shape[1] == b.shape[1]:
-        return (a - b).abs().mean(1)
-    ia, ib, width = steps
-    return (a[:, ia] - b[:, ib]).abs() @ width
-
-
 def swd_per_level(real, fake, seed: int = 0) -> dict[int, float]:
     """Sliced Wasserstein distance x 1000 at each Laplacian-pyramid level, keyed by size.
 
@@ -220,7 +171,7 @@ def swd_per_level(real, fake, seed: int = 0) -> dict[int, float]:
       normalises each set by its own per-channel statistics, which hides such shifts
       (on fa-icons that variant gives a floor of ~24 and noise ~190).
     * The sets may differ in size: the exact W1 between the two empirical distributions
-      is used (see ``_wasserstein_1d``), which is ProGAN's mean |sorted difference| when
+      is used (see ``wasserstein_1d``), which is ProGAN's mean |sorted difference| when
       the counts are equal; no patches are thrown away.
 
     The score has a floor set by sampling: two independent sets of real designs do not
@@ -248,12 +199,12 @@ def swd_per_level(real, fake, seed: int = 0) -> dict[int, float]:
         mean = pr.mean(0, keepdim=True)
         std = pr.std(0, keepdim=True).clamp_min(1e-8)
         pr, pf = (pr - mean) / std, (pf - mean) / std
-        steps = _quantile_steps(pr.shape[0], pf.shape[0], pr.device)
+        steps = quantile_steps(pr.shape[0], pf.shape[0], pr.device)
         results = []
         for _ in range(DIR_REPEATS):
             dirs = torch.randn(pr.shape[1], DIRS_PER_REPEAT, generator=gen)
             dirs = (dirs / dirs.norm(dim=0, keepdim=True)).to(pr.device)
-            results.append(_wasserstein_1d((pr @ dirs).T.contiguous(),
+            results.append(wasserstein_1d((pr @ dirs).T.contiguous(),
                                            (pf @ dirs).T.contiguous(), steps))
         out[size] = float(torch.stack(results).mean()) * 1000.0
     return out
