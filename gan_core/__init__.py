@@ -16,7 +16,7 @@ _EXPORTS = {
     "ModelConfig": "config", "TrainConfig": "config",
     "PRESETS": "train.presets", "preset": "train.presets",
     "CleanupConfig": "data.preprocess", "clean_image": "data.preprocess",
-    "Dataset": "data.datasets", "load_dataset": "data.datasets", "SkippedFile": "data.datasets",
+    "Dataset": "data.datasets", "load_dataset": "data.datasets", "SkippedFile": "data.safezip",
     "Generator": "nets.models", "Critic": "nets.models",
     "train": "train.trainer", "Trainer": "train.trainer", "Progress": "train.trainer", "TrainResult": "train.trainer",
     "z_from_seed": "design.latent", "slerp": "design.latent", "morph_path": "design.latent", "truncate": "design.latent",

@@ -9,7 +9,8 @@ from PIL import Image, ImageDraw
 
 from gan_core.config import RESOLUTIONS
 from gan_core.data import samples
-from gan_core.data.datasets import iter_images, load_dataset, save_dataset
+from gan_core.data.collect import iter_images
+from gan_core.data.datasets import load_dataset, save_dataset
 from gan_core.data.preprocess import BACKGROUNDS, MODES, CleanupConfig, clean_image
 from gan_core.errors import UserError
 

@@ -9,8 +9,9 @@ import torch
 from PIL import Image
 
 from badfiles import design, make_bad_corpus, make_good_corpus, png_bytes, zip_bytes
-from gan_core.data.datasets import (Dataset, ImageReadError, collect_images, cleanup_folder, load_dataset,
-                                    read_image, save_dataset)
+from gan_core.data.collect import collect_images
+from gan_core.data.datasets import Dataset, cleanup_folder, load_dataset, save_dataset
+from gan_core.data.imagefile import ImageReadError, read_image
 from gan_core.data.preprocess import CleanupConfig
 from gan_core.errors import UserError
 

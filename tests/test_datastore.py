@@ -7,7 +7,8 @@ import torch
 from PIL import Image
 
 from gan_core.data import datastore
-from gan_core.data.datasets import POOL_MIN_FILES, cleanup_folder, load_dataset
+from gan_core.data.collect import POOL_MIN_FILES
+from gan_core.data.datasets import cleanup_folder, load_dataset
 from gan_core.data.images import from_uint8
 from gan_core.data.preprocess import CleanupConfig
 from gan_core.train.runfolder import RunFolder

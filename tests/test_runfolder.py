@@ -196,8 +196,9 @@ def test_hinge_turns_spectral_norm_on_in_one_place():
 
 
 def test_hidden_files_and_saved_dataset_info(tmp_path):
-    from gan_core.data.datasets import dataset_info, is_hidden, save_dataset
+    from gan_core.data.datasets import dataset_info, save_dataset
     from gan_core.data.preprocess import CleanupConfig
+    from gan_core.data.safezip import is_hidden
     assert is_hidden(".DS_Store") and is_hidden("__MACOSX/a.png") and is_hidden("a/.thumbs/b.png")
     assert is_hidden(("x", "__MACOSX", "y.png")) and not is_hidden("rims/a.png")
     pictures = np.full((3, 16, 16), 255, np.uint8)

@@ -86,7 +86,7 @@ def picture_error(a: np.ndarray, b: np.ndarray) -> float:
 # ---- the target --------------------------------------------------------------------------------
 def _as_pil(image, model):
     from PIL import Image
-    from ..data.datasets import _to_rgb_or_l, read_image
+    from ..data.imagefile import _to_rgb_or_l, read_image
     from .record import Design
     from .render import render
     if isinstance(image, Design):
