@@ -245,7 +245,7 @@ def _run_distributed(job: Job, poll_seconds: float = 1.0):
     page from rank 0's run folder (``Job._read_folder``, as for ZeroGPU); Stop is the STOP file."""
     from gan_core.train.launch import kill_run, launch_distributed, stop_run
     from gan_core.train.runfolder import RunFolder
-    from gan_core.train.trainer import TrainResult
+    from gan_core.train.trainer_report import TrainResult
     data = job.dataset_dir if job.dataset_dir is not None else job.run_dir
     proc = launch_distributed(job.config, data, job.run_dir, job.gpus, list(range(job.gpus)), resume=job.resume)
     job._log(f"training on {job.gpus} GPUs (torch.distributed, batch size {job.config.batch_size} per GPU)")

@@ -287,7 +287,7 @@ def test_resume_after_a_crash_logs_each_step_once(tmp_path):
 
 
 def test_live_grids_keep_to_their_share_of_the_time():
-    from gan_core.train.trainer import GRID_TIME_SHARE, grid_interval
+    from gan_core.train.trainer_report import GRID_TIME_SHARE, grid_interval
     assert grid_interval(5.0, 0.01) == 5.0            # cheap grids: the configured cadence
     assert grid_interval(5.0, 0.5) == pytest.approx(0.5 / GRID_TIME_SHARE)  # dear ones: spaced out
     assert grid_interval(0.0, 0.0) == 0.0
