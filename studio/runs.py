@@ -6,7 +6,8 @@ import time
 from gan_core.design.generate import WEIGHTS_NAME
 from gan_core.train.runfolder import RunFolder
 
-from .jobs import Job, JobManager
+from .jobs import Job
+from .run_queue import JobManager
 from .workspace import Visitor
 
 

@@ -16,7 +16,8 @@ from gan_core.data.datasets import save_dataset
 from gan_core.train.runfolder import RunFolder
 from helpers import tiny_train
 from studio import jobs
-from studio.jobs import Job, JobManager
+from studio.jobs import Job
+from studio.run_queue import JobManager
 
 
 @pytest.fixture()

@@ -83,7 +83,8 @@ def test_gpu_listing_and_choices_without_a_gpu():
 def test_a_studio_job_on_two_ranks_streams_from_the_run_folder_and_stops(tmp_path, data):
     """The studio's path for "GPUs for this run" > 1 (studio.jobs._run_distributed), with two gloo
     ranks on the CPU: the page's snapshot follows rank 0's run folder and a Stop ends both ranks."""
-    from studio.jobs import Job, JobManager
+    from studio.jobs import Job
+    from studio.run_queue import JobManager
     cfg = tiny_train("dcgan", steps=100_000, log_every=1, device="cpu", threads=1, sample_every=1000)
     job = Job("visitor-for-launch-test-01", "run", tmp_path / "runs" / "run", cfg, data,
               dataset_info={"name": "data"}, meta={"dataset": "data"}, gpus=2)
