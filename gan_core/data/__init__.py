@@ -1,4 +1,4 @@
-"""Pictures in: cleanup, reading files, datasets, the uint8 training store, sample sets.
+"""Pictures in: reading files, cleanup, datasets, the uint8 training store, sample sets.
 
 ``imagefile`` (one file read defensively), ``collect`` (the files of a folder, zip or upload,
 on every core when there are many), ``safezip`` (a user's zip, extracted without trust),
@@ -7,5 +7,5 @@ a Dataset; saved datasets), ``datastore`` (the training pictures as uint8, on th
 memory-mapped), ``samples`` (synthetic rim photos), ``images`` (the one place that converts
 between tensors and pictures).
 
-The first stage: imports only gan_core's foundations (errors, config, checkpoint, device).
+The first stage: may import only the foundations (errors, config, checkpoint, device).
 """

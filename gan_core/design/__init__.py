@@ -1,9 +1,10 @@
-"""A generator and what it draws: seeds and latents, loading generators, the design record.
+"""A generator and what it draws: seeds and latents, a generator's folder, the design record.
 
 ``latent`` (a seed is the latent API; truncation, slerp, morph paths), ``generate`` (a
-generator's folder: save, load, DesignModel), ``record`` (the design record and render),
-``directions`` (SeFa/GANSpace steering), ``project`` (projection: a picture -> a latent),
-``breed``, ``symmetry``, ``tones`` (background, ink, two-tone: what a design picture is made of).
+generator's folder: save, load, ``DesignModel``), ``record`` (the design record and its file),
+``render`` (a design -> pixels, morphs, direction strips), ``directions`` (SeFa/GANSpace
+steering), ``project`` (a picture -> the closest design), ``breed``, ``symmetry``, ``tones``
+(background, ink, two-tone: what a design picture is made of).
 
-Imports the foundations, ``data`` and ``nets``.
+May import the foundations (errors, config, checkpoint, device), ``data`` and ``nets``.
 """

@@ -1,4 +1,4 @@
 """The Hugging Face Hub: ``transfer`` (download a generator, push a finished run), ``modelcard``.
 
-Imports the foundations and every earlier stage.
+May import the foundations (errors, config, checkpoint, device), ``data``, ``design`` and ``export``.
 """

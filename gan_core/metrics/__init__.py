@@ -3,5 +3,5 @@
 ``quality`` (SWD, coverage/density, memorisation, ``evaluate`` and the report), ``features``
 (palette distance, HOG descriptors), ``wasserstein`` (the exact 1-D W1 both use).
 
-Imports the foundations and ``data``.
+May import the foundations (errors, config, checkpoint, device) and ``data``.
 """

@@ -1,4 +1,5 @@
-"""The networks: generator G and critic D (``models``), BatchNorm recalibration.
+"""The networks: ``models`` holds generator G and critic D (DCGAN family, classic and compact),
+their layers, and BatchNorm recalibration of a generator's statistics.
 
-Imports only gan_core's foundations (errors, config, checkpoint, device).
+May import only the foundations (errors, config, checkpoint, device).
 """
