@@ -89,8 +89,6 @@ def cmd_train(a) -> int:
         else:
             cfg = preset(a.preset or default_preset_name(), resolution=a.resolution, channels=a.channels,
                          **overrides)
-    if not a.resume:
-        print(describe_start(cfg), file=sys.stderr)
     cleanup = cleanup_from_args(a) if a.clean else None
     dataset_info = {"name": Path(a.data).stem, "source": str(Path(a.data).resolve())}
     if cleanup is not None:
@@ -99,6 +97,8 @@ def cmd_train(a) -> int:
     data = _prepare_data(a, cfg, run, dist, cleanup)
     if not dist.is_main:
         sys.stderr = open(os.devnull, "w")  # one voice: rank 0 reports for the run
+    if not a.resume:  # after the data: a user mistake there stays one line (error: ...)
+        print(describe_start(cfg), file=sys.stderr)
     if dist.enabled:
         print(f"distributed: {dist.world_size} processes ({dist.backend}); batch size {cfg.batch_size} per "
               f"process = {cfg.batch_size * dist.world_size} per step", file=sys.stderr)
