@@ -3,10 +3,10 @@
     python benchmarks/bench_big_dataset.py [--images 20000] [--steps 50] [--memory-gb 0]
         [--work /tmp/design-studio-big] [--batch-size 16]
 
-1. renders ``--images`` sample rim photos (gan_core.samples, 256 px JPEGs; kept in --work
+1. renders ``--images`` sample rim photos (gan_core.data.samples, 256 px JPEGs; kept in --work
    and reused by the next run), on every core;
 2. prepares them once into the run folder's memory-mapped store of decoded pictures
-   (gan_core.datastore.prepare_store: a process pool, with progress);
+   (gan_core.data.datastore.prepare_store: a process pool, with progress);
 3. trains the ``quick`` preset at 256 px colour for ``--steps`` steps: the store is copied to
    memory as uint8 when it fits the budget (--memory-gb, default half the free memory), else
    every batch is a slice of the memory-mapped file.
@@ -30,7 +30,7 @@ sys.path[:0] = [str(ROOT)]
 
 
 def _render(args) -> None:
-    from gan_core.samples import render_rim
+    from gan_core.data.samples import render_rim
     folder, i = args
     render_rim(i, 256).save(Path(folder) / f"rim_{i:05d}.jpg", format="JPEG", quality=92)
 
@@ -50,10 +50,10 @@ def main(argv=None) -> None:
     import shutil
 
     import torch
-    from gan_core.datastore import open_store, prepare_store
-    from gan_core.presets import preset
-    from gan_core.runfolder import RunFolder
-    from gan_core.trainer import Trainer
+    from gan_core.data.datastore import open_store, prepare_store
+    from gan_core.train.presets import preset
+    from gan_core.train.runfolder import RunFolder
+    from gan_core.train.trainer import Trainer
 
     photos = Path(a.work) / f"rims-{a.images}"
     cores = len(os.sched_getaffinity(0))

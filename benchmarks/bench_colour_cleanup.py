@@ -32,7 +32,7 @@ from PIL import Image
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from gan_core.preprocess import CleanupConfig, clean_image  # noqa: E402
+from gan_core.data.preprocess import CleanupConfig, clean_image  # noqa: E402
 
 METHODS = {
     # the colour mode before the backdrop model: the grey border median +- tolerance
@@ -44,7 +44,7 @@ METHODS = {
 
 def old_colour(image: Image.Image, cfg: CleanupConfig) -> np.ndarray:
     """The old colour mode: RGB where the grey mask says object, white elsewhere."""
-    from gan_core.preprocess import crop_centred, detail_mask, object_box, pad_to_square, resize_square
+    from gan_core.data.preprocess import crop_centred, detail_mask, object_box, pad_to_square, resize_square
     rgb = np.asarray(image.convert("RGB"))
     mask = detail_mask(np.asarray(image.convert("L")), cfg)
     out = np.where(mask[..., None], rgb, np.uint8(255))

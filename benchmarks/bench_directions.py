@@ -18,9 +18,9 @@ import numpy as np
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from gan_core.directions import ganspace_directions, sefa_directions  # noqa: E402
-from gan_core.generate import load_generator  # noqa: E402
-from gan_core.latent import z_from_seeds  # noqa: E402
+from gan_core.design.directions import ganspace_directions, sefa_directions  # noqa: E402
+from gan_core.design.generate import load_generator  # noqa: E402
+from gan_core.design.latent import z_from_seeds  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -20,10 +20,10 @@ sys.path.insert(0, str(ROOT))
 
 import torch  # noqa: E402
 
-from gan_core.export import save_gif, save_mp4  # noqa: E402
-from gan_core.generate import DesignModel, load_generator  # noqa: E402
-from gan_core.models import Generator  # noqa: E402
-from gan_core.presets import preset  # noqa: E402
+from gan_core.design.generate import DesignModel, load_generator  # noqa: E402
+from gan_core.export.animation import save_gif, save_mp4  # noqa: E402
+from gan_core.nets.models import Generator  # noqa: E402
+from gan_core.train.presets import preset  # noqa: E402
 from studio.models_cache import bundled_models  # noqa: E402
 
 

@@ -12,8 +12,8 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from gan_core.preprocess import CleanupConfig, clean_image  # noqa: E402
-from gan_core.samples import render_rim  # noqa: E402
+from gan_core.data.preprocess import CleanupConfig, clean_image  # noqa: E402
+from gan_core.data.samples import render_rim  # noqa: E402
 
 SETTINGS = {
     "classic": CleanupConfig.classic(),

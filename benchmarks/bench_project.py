@@ -17,10 +17,10 @@ import numpy as np
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from gan_core.generate import load_generator  # noqa: E402
-from gan_core.latent import z_from_seeds  # noqa: E402
-from gan_core.project import CLOSE_ERROR, picture_error, project  # noqa: E402
-from gan_core.runfolder import RunFolder  # noqa: E402
+from gan_core.design.generate import load_generator  # noqa: E402
+from gan_core.design.latent import z_from_seeds  # noqa: E402
+from gan_core.design.project import CLOSE_ERROR, picture_error, project  # noqa: E402
+from gan_core.train.runfolder import RunFolder  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -22,10 +22,10 @@ sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks")]
 
 from bench_generate import timeit  # noqa: E402
 
-from gan_core.breed import breed  # noqa: E402
-from gan_core.design import Design, render, render_many  # noqa: E402
-from gan_core.directions import direction_strips  # noqa: E402
-from gan_core.generate import load_generator  # noqa: E402
+from gan_core.design.breed import breed  # noqa: E402
+from gan_core.design.generate import load_generator  # noqa: E402
+from gan_core.design.record import Design  # noqa: E402
+from gan_core.design.render import direction_strips, render, render_many  # noqa: E402
 
 
 def in_process(folder: Path) -> None:

@@ -21,10 +21,10 @@ from PIL import Image
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from gan_core.generate import load_generator  # noqa: E402
-from gan_core.printpng import print_png  # noqa: E402
-from gan_core.symmetry import symmetrize  # noqa: E402
-from gan_core.vector import to_svg  # noqa: E402
+from gan_core.design.generate import load_generator  # noqa: E402
+from gan_core.design.symmetry import symmetrize  # noqa: E402
+from gan_core.export.printpng import print_png  # noqa: E402
+from gan_core.export.vector import to_svg  # noqa: E402
 
 ICONS = ROOT.parent / "shared" / "data" / "fa-icons-100"
 

@@ -20,7 +20,8 @@ import torch.nn.functional as F
 from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from gan_core import images, metrics  # noqa: E402
+from gan_core.data import images  # noqa: E402
+from gan_core.metrics import quality as metrics  # noqa: E402
 
 
 def load(paths: list[Path]) -> torch.Tensor:

@@ -21,13 +21,13 @@ import torch
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from gan_core import metrics  # noqa: E402
-from gan_core.datasets import load_dataset  # noqa: E402
-from gan_core.images import make_grid, save_png, to_uint8  # noqa: E402
-from gan_core.models import RECALIBRATION_SAMPLES, recalibrate_batchnorm  # noqa: E402
-from gan_core.presets import preset  # noqa: E402
-from gan_core.trainer import Trainer  # noqa: E402
-from gan_core.trainer_step import ema_decay_at  # noqa: E402
+from gan_core.data.datasets import load_dataset  # noqa: E402
+from gan_core.data.images import make_grid, save_png, to_uint8  # noqa: E402
+from gan_core.metrics import quality as metrics  # noqa: E402
+from gan_core.nets.models import RECALIBRATION_SAMPLES, recalibrate_batchnorm  # noqa: E402
+from gan_core.train.presets import preset  # noqa: E402
+from gan_core.train.trainer import Trainer  # noqa: E402
+from gan_core.train.trainer_step import ema_decay_at  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data"
 FULL = {"fa-icons-100": "fa-icons", "twemoji-objects-100": "twemoji-objects"}  # floor references
@@ -71,7 +71,7 @@ def _designs(G, count: int, z_dim: int) -> torch.Tensor:
 
 
 def _evaluate(t: Trainer, G, count: int, grid: Path, seed: int) -> dict:
-    """``count`` designs of G against the training images (gan_core.metrics.evaluate); the first
+    """``count`` designs of G against the training images (gan_core.metrics.quality.evaluate); the first
     16 (the same latents for every generator) are saved as a grid."""
     designs = _designs(G, count, t.cfg.model.z_dim)
     save_png(make_grid(to_uint8(designs[:16]), nrow=4), grid)

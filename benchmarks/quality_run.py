@@ -4,7 +4,7 @@
         [--data ../shared/data/twemoji-objects-100] [--channels 3] [--resolution 128] \
         [--set lecam_weight=0.1 --set width=16] [--count 1000] [--out RUN_DIR] [--also-g] [--also-ema 0.99 ...]
 
-Metrics (gan_core.metrics) compare ``--count`` generated designs with the training set:
+Metrics (gan_core.metrics.quality) compare ``--count`` generated designs with the training set:
 multi-scale SWD and its coarsest (16 px, overall shape) level, each against the
 real-vs-real floor measured on the same data at the same size (the training images vs
 the rest of the full folder: fa-icons for fa-icons-100, twemoji-objects for

@@ -2,12 +2,12 @@
 
     python benchmarks/symmetry_aug.py --minutes 2 [--extra rot4,flip] [--threads 0]
 
-Both arms train the ``quick`` preset on the same 100 sample rims (gan_core.samples, cleaned
+Both arms train the ``quick`` preset on the same 100 sample rims (gan_core.data.samples, cleaned
 with SAMPLE_CLEANUP to 64 px black-on-white) for the same wall-clock minutes, one after
 the other; arm B adds ``--extra`` to quick's DiffAugment policies. The sample rims are drawn
 at random orientations with random twist direction, so their distribution is invariant
 under turns and mirrors, which is what makes rot/flip legitimate for them.
-Prints each arm's steps and SWD (x1000, lower is better; gan_core.metrics, 500 designs vs the
+Prints each arm's steps and SWD (x1000, lower is better; gan_core.metrics.quality, 500 designs vs the
 training set). Short runs on a shared CPU are noisy: read a difference of a few SWD points as none.
 """
 from __future__ import annotations
@@ -21,10 +21,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from gan_core.datasets import load_dataset  # noqa: E402
-from gan_core.presets import preset  # noqa: E402
-from gan_core.samples import SAMPLE_CLEANUP, write_sample_rims  # noqa: E402
-from gan_core.trainer import train  # noqa: E402
+from gan_core.data.datasets import load_dataset  # noqa: E402
+from gan_core.data.samples import SAMPLE_CLEANUP, write_sample_rims  # noqa: E402
+from gan_core.train.presets import preset  # noqa: E402
+from gan_core.train.trainer import train  # noqa: E402
 
 
 def main():

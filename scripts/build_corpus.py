@@ -6,8 +6,8 @@
 
 Sources are icon and emoji sets from the npm registry (`@iconify-json/*`, one JSON file of
 SVG bodies per set), fetched with `npm pack` at pinned versions, rendered with resvg and
-cleaned with the Data tab's own `gan_core.preprocess.clean_image`, then written as the
-memory-mapped stores the trainer reads (`gan_core.datastore.write_store`):
+cleaned with the Data tab's own `gan_core.data.preprocess.clean_image`, then written as the
+memory-mapped stores the trainer reads (`gan_core.data.datastore.write_store`):
 
     <cache>/gray-64.u8  gray-128.u8  colour-64.u8  colour-128.u8   (+ .json headers)
 
@@ -42,9 +42,9 @@ from PIL import Image
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from gan_core.datastore import write_store  # noqa: E402
-from gan_core.preprocess import (CleanupConfig, clean_image, crop_centred, object_box,  # noqa: E402
-                                 pad_to_square, resize_square)
+from gan_core.data.datastore import write_store  # noqa: E402
+from gan_core.data.preprocess import (CleanupConfig, clean_image, crop_centred, object_box, pad_to_square,  # noqa: E402
+                                      resize_square)
 
 RENDER = 256          # px the SVG is drawn at before cleanup (4x the 64 px store)
 SIZES = (64, 128)     # the stores written per corpus
@@ -293,7 +293,7 @@ def manifest_markdown(entries: list[dict]) -> str:
              "Built by `python scripts/build_corpus.py` from icon and emoji sets of the npm registry",
              "(`@iconify-json/*`, pinned versions), rendered with resvg at "
              f"{RENDER} px. Gray: cleaned with the Data tab's cleanup",
-             "(`gan_core.preprocess.clean_image`, light-on-dark recipe). Colour: composited on white and framed",
+             "(`gan_core.data.preprocess.clean_image`, light-on-dark recipe). Colour: composited on white and framed",
              "by the same crop (10% margin), with the render's alpha as the mask. None of the images is in git; the script rebuilds them.",
              "Left out on purpose: Font Awesome, Twemoji, Google's Noto emoji and every Material Design",
              "set (evaluation sets), and every share-alike, non-commercial or GPL set. Emoji skin-tone",

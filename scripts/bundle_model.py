@@ -3,7 +3,7 @@
     python scripts/bundle_model.py RUN_DIR weights/rims-64 --dataset "..." --reproduce "..."
 
 Copies config.json + model.safetensors + final_grid.png (+ progress.gif, metrics.json) with
-gan_core.hub.build_push_folder, adds the training pictures (dataset.safetensors) so Explore
+gan_core.hub.transfer.build_push_folder, adds the training pictures (dataset.safetensors) so Explore
 can show each design's nearest training image, and writes the model card (README.md).
 """
 from __future__ import annotations
@@ -16,8 +16,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from gan_core.hub import build_push_folder  # noqa: E402
-from gan_core.runfolder import RunFolder  # noqa: E402
+from gan_core.hub.transfer import build_push_folder  # noqa: E402
+from gan_core.train.runfolder import RunFolder  # noqa: E402
 
 
 def main():

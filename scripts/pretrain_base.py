@@ -32,13 +32,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from gan_core.bases import export_base, weights_dir  # noqa: E402
 from gan_core.checkpoint import read_json, read_metadata  # noqa: E402
 from gan_core.cli.common import ProgressBar  # noqa: E402
-from gan_core.datastore import open_store  # noqa: E402
-from gan_core.presets import preset  # noqa: E402
-from gan_core.runfolder import RunFolder  # noqa: E402
-from gan_core.trainer import train  # noqa: E402
+from gan_core.data.datastore import open_store  # noqa: E402
+from gan_core.train.bases import export_base, weights_dir  # noqa: E402
+from gan_core.train.presets import preset  # noqa: E402
+from gan_core.train.runfolder import RunFolder  # noqa: E402
+from gan_core.train.trainer import train  # noqa: E402
 
 BASES = {"gray-64": (64, 1), "colour-64": (64, 3), "gray-128": (128, 1), "colour-128": (128, 3)}
 # What pretraining changes from quick (the fine-tuning preset), and why:
@@ -85,7 +85,7 @@ def segment(base: str, minutes: float, threads: int) -> int:
     exported = weights_dir() / f"base-{base}"
     resume = run.checkpoint.is_file()
     if resume:
-        from gan_core.resume import resume_config
+        from gan_core.train.resume import resume_config
         cfg = resume_config(run.path, minutes=minutes).replace(threads=threads)
         print(f"resuming {run.path} at step {run.checkpoint_step()}", file=sys.stderr)
     else:
@@ -126,8 +126,8 @@ def export(base: str) -> int:
     record = {"segments": history, "steps": sum(s["steps"] for s in history),
               "seconds": sum(s["seconds"] for s in history)}
     export_base(run.path, out, {"pretraining": record})
-    from gan_core.export import save_grid
-    from gan_core.generate import load_generator
+    from gan_core.export.animation import save_grid
+    from gan_core.design.generate import load_generator
     save_grid(load_generator(out).generate(range(16)), out / "final_grid.png", nrow=4)  # seeds 0-15, EMA G
     (out / "README.md").write_text(card(base, read_json(out / "config.json", "config.json")), encoding="utf-8")
     print(json.dumps(record, indent=1))

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .jobs import MANAGER, JobManager
+from .run_queue import MANAGER, JobManager
 from .workspace import Visitor, Workspace, bundled_weights_dir, visitor_id_for
 
 if TYPE_CHECKING:  # the tabs import this module

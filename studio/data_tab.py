@@ -7,14 +7,15 @@ from pathlib import Path
 import gradio as gr
 from PIL import Image, ImageDraw
 
-from gan_core import samples
 from gan_core.config import RESOLUTIONS
-from gan_core.datasets import iter_images, load_dataset, save_dataset
+from gan_core.data import samples
+from gan_core.data.collect import iter_images
+from gan_core.data.datasets import load_dataset, save_dataset
+from gan_core.data.preprocess import BACKGROUNDS, MODES, CleanupConfig, clean_image
 from gan_core.errors import UserError
-from gan_core.preprocess import BACKGROUNDS, MODES, CleanupConfig, clean_image
 
-from . import fields
 from .context import Studio
+from . import fields
 from .ui import handler
 from .workspace import Visitor, check_name, unique_name
 
@@ -25,7 +26,7 @@ MAX_SKIPPED_LISTED = 15
 DEFAULTS = CleanupConfig()
 DEFAULT_SIZE = samples.SAMPLE_CLEANUP.size or 64  # a dataset needs one square size
 SAMPLE_COUNT = 100
-MAX_UPLOAD_FILES = 2000          # files in one upload (a zip holds at most as many: gan_core.safezip)
+MAX_UPLOAD_FILES = 2000          # files in one upload (a zip holds at most as many: gan_core.data.safezip)
 MAX_UPLOAD_BYTES = 500 * 2**20   # all files of one upload together (each: MAX_FILE_SIZE in app.py)
 
 

@@ -44,10 +44,10 @@ class HubPanel:
             raise UserError("Finish or stop a run first; then push it.")
         run_dir = visitor.run_dir(run)
         try:
-            from gan_core import hub
+            from gan_core.hub import transfer as hub
         except ImportError:
             raise UserError("Pushing to the Hub is not available in this installation "
-                            "(gan_core.hub is missing).") from None
+                            "(gan_core.hub.transfer is missing).") from None
         repo_id = hub.check_repo_id(repo_id)
         if not token:  # never fall back to the server's own HF_TOKEN: the visitor pushes as themselves
             raise UserError("Paste a Hugging Face write token (hf_…) to push.")

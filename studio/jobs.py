@@ -1,10 +1,9 @@
-"""Training jobs owned by the server, not by a browser tab.
+"""A training job owned by the server, not by a browser tab: its state, its progress, how it runs.
 
-One worker thread trains one job at a time (one device, one run); later requests
-wait in a visible queue of at most ``MAX_WAITING``. A page only *watches* a job:
-closing or reloading it leaves the job running, and a reopened page reads the
-job's latest snapshot again. Stop sets the job's ``threading.Event``, which the
-training loop checks between steps before it saves a final checkpoint.
+A page only *watches* a job: closing or reloading it leaves the job running, and a reopened
+page reads the job's latest snapshot again. Stop sets the job's ``threading.Event``, which the
+training loop checks between steps before it saves a final checkpoint. The queue that runs
+jobs one at a time is ``studio.run_queue``; it calls ``run_job`` here (looked up at call time).
 
 On Hugging Face ZeroGPU the function that runs a job is wrapped with
 ``spaces.GPU``; elsewhere it runs unchanged. ZeroGPU runs it in another process, so the
@@ -14,13 +13,10 @@ Stop also leaves a ``STOP`` file in the run folder that the training loop checks
 """
 from __future__ import annotations
 
-import logging
 import os
 import threading
 import time
-import traceback
 import uuid
-from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,9 +25,6 @@ import numpy as np
 from gan_core.config import TrainConfig
 from gan_core.errors import UserError
 
-log = logging.getLogger("studio.jobs")
-
-MAX_WAITING = 3          # jobs allowed to wait behind the running one
 MAX_LOSS_POINTS = 400    # per curve, for the page (the full log is in log.jsonl)
 ACTIVE = ("queued", "running", "stopping")
 FOLDER_FALLBACK_SECONDS = 5.0  # no progress callback for this long: read the run folder (ZeroGPU)
@@ -130,7 +123,7 @@ class Job:
         """Progress from the run folder, kept only when it is ahead of the callbacks'."""
         from PIL import Image
 
-        from gan_core.runfolder import RunFolder
+        from gan_core.train.runfolder import RunFolder
         run = RunFolder(self.run_dir)
         grids = run.grid_files()
         try:
@@ -200,8 +193,8 @@ def _gpu_seconds(job: Job) -> int:
 def _training_data(job: Job):
     """A run that kept its pictures in its folder (resumed, or started again) trains on exactly
     those; a new run loads its dataset at the run's size."""
-    from gan_core.images import from_uint8
-    from gan_core.runfolder import RunFolder
+    from gan_core.data.images import from_uint8
+    from gan_core.train.runfolder import RunFolder
     m = job.config.model
     pictures = RunFolder(job.run_dir).read_training_images()
     if pictures is not None:
@@ -209,18 +202,18 @@ def _training_data(job: Job):
         return from_uint8(pictures, channels=m.channels)
     if job.dataset_dir is None or not (job.dataset_dir / "dataset.json").is_file():
         raise UserError("The dataset this run was trained on no longer exists.")
-    from gan_core.datasets import load_dataset
+    from gan_core.data.datasets import load_dataset
     data = load_dataset(job.dataset_dir, resolution=m.resolution, channels=m.channels)
     job._log(f"{len(data)} images at {m.resolution} px from {job.dataset_dir.name}")
     return data
 
 
-def _prepare_folder(job: Job) -> None:
+def prepare_folder(job: Job) -> None:
     """In this process, just before training: the run folder appears only now (a job cancelled
     while it waited leaves nothing behind), with the studio's note, and a STOP file exactly
     when a Stop came first (a stale one from an earlier session is removed). A Stop after this
     sets the event and writes the file itself."""
-    from gan_core.runfolder import RunFolder
+    from gan_core.train.runfolder import RunFolder
     if job.meta:
         RunFolder(job.run_dir).write_studio_meta(**job.meta)
     stop_file = job.run_dir / STOP_FILE
@@ -235,17 +228,17 @@ def _run_job(job: Job):
     """Train (or resume) the job's run; returns the TrainResult (on ZeroGPU in another process)."""
     if job.gpus > 1:
         return _run_distributed(job)
-    from gan_core.trainer import train
+    from gan_core.train.trainer import train
     return train(job.config, _training_data(job), job.on_progress, job.should_stop,
                  run_dir=job.run_dir, resume=job.resume, dataset_info=job.dataset_info or None)
 
 
 def _run_distributed(job: Job, poll_seconds: float = 1.0):
-    """Several GPUs: a torchrun child process group (gan_core.launch). Its progress reaches the
+    """Several GPUs: a torchrun child process group (gan_core.train.launch). Its progress reaches the
     page from rank 0's run folder (``Job._read_folder``, as for ZeroGPU); Stop is the STOP file."""
-    from gan_core.launch import failure_summary, kill_run, launch_distributed, stop_run
-    from gan_core.runfolder import RunFolder
-    from gan_core.trainer import TrainResult
+    from gan_core.train.launch import failure_summary, kill_run, launch_distributed, stop_run
+    from gan_core.train.runfolder import RunFolder
+    from gan_core.train.trainer_report import TrainResult
     data = job.dataset_dir if job.dataset_dir is not None else job.run_dir
     proc = launch_distributed(job.config, data, job.run_dir, job.gpus, list(range(job.gpus)), resume=job.resume)
     job._log(f"training on {job.gpus} GPUs (torch.distributed, batch size {job.config.batch_size} per GPU)")
@@ -280,165 +273,3 @@ def _wrap_for_spaces(fn):
 
 
 run_job = _wrap_for_spaces(_run_job)
-
-
-class JobManager:
-    """The queue and the worker thread; one per process (one device).
-
-    One state machine under one lock (``_lock``): every change of a job's ``state`` happens
-    while it is held, so submit, stop and the worker always agree::
-
-        queued -> running -> stopping -> stopped | finished | failed
-        queued -> cancelled                       running -> finished | stopped | failed
-
-    The worker takes a job from the queue and marks it running in one step, so a Stop finds
-    the job either waiting (it is cancelled) or running (its stop event is set before the
-    trainer's first step, which checks it).
-    """
-
-    def __init__(self, max_waiting: int = MAX_WAITING):
-        self.max_waiting = max_waiting
-        self.jobs: dict[str, Job] = {}
-        self.waiting: deque[Job] = deque()
-        self.current: Job | None = None
-        self._lock = threading.Condition()
-        self._thread: threading.Thread | None = None
-
-    def submit(self, job: Job) -> Job:
-        with self._lock:
-            mine = self.active_job_for(job.visitor_id)
-            if mine is not None:
-                raise UserError(f"You already have a run {'waiting' if mine.state == 'queued' else 'training'} "
-                                f"({mine.run_name}); stop it before starting another.")
-            if any(j.run_dir == job.run_dir for j in self._active()):
-                raise UserError(f"Run {job.run_name} is already training.")
-            if len(self.waiting) >= self.max_waiting:
-                raise UserError(f"The trainer is busy and {len(self.waiting)} runs are already waiting; "
-                                "try again in a few minutes.")
-            for old in [j for j in self.jobs.values() if j.visitor_id == job.visitor_id and not j.active]:
-                del self.jobs[old.id]  # a page re-attaches to a visitor's latest job only
-            job._update(state="queued")
-            self.jobs[job.id] = job
-            self.waiting.append(job)
-            self._ensure_worker()
-            self._lock.notify_all()
-        return job
-
-    def _active(self) -> list[Job]:
-        return ([self.current] if self.current is not None else []) + list(self.waiting)
-
-    def position(self, job: Job) -> int:
-        """0 while training, 1.. while waiting, -1 when done."""
-        with self._lock:
-            if job is self.current:
-                return 0
-            try:
-                return list(self.waiting).index(job) + 1
-            except ValueError:
-                return -1
-
-    def active_job_for(self, visitor_id: str) -> Job | None:
-        with self._lock:
-            for j in self._active():
-                if j.visitor_id == visitor_id:
-                    return j
-        return None
-
-    def latest_job_for(self, visitor_id: str) -> Job | None:
-        with self._lock:
-            jobs = [j for j in self.jobs.values() if j.visitor_id == visitor_id]
-        return max(jobs, key=lambda j: j.created) if jobs else None
-
-    def job_for_run(self, run_dir: Path) -> Job | None:
-        with self._lock:
-            for j in self._active():
-                if j.run_dir == run_dir:
-                    return j
-        return None
-
-    def busy(self) -> bool:
-        return self.current is not None
-
-    def stop(self, job: Job) -> str:
-        """Cancel a waiting job or ask a running one to stop; the answer says which happened."""
-        with self._lock:
-            if job.state == "queued":
-                self.waiting.remove(job)
-                job._update(state="cancelled", message="removed from the queue")
-                return "Removed your run from the queue."
-            if job.state == "stopping":
-                return "Already stopping; a final checkpoint is being saved."
-            if job.state != "running":
-                return "The run has already ended."
-            job.stop_event.set()
-            job._update(state="stopping", message="stopping: saving a final checkpoint")
-        try:  # a training loop in another process (ZeroGPU) sees the file
-            (job.run_dir / STOP_FILE).touch()
-        except OSError:
-            pass
-        return "Stopping after the current step; a final checkpoint is being saved."
-
-    def delete_run(self, run_dir: Path) -> None:
-        """Delete a run folder unless a job of it waits or trains (checked and done under the
-        lock, so no job can start on it meanwhile)."""
-        from gan_core.runfolder import RunFolder
-        with self._lock:
-            job = next((j for j in self._active() if j.run_dir == run_dir), None)
-            if job is not None:
-                what = "waiting to train" if job.state == "queued" else "training"
-                raise UserError(f"Run {job.run_name} is {what}; stop it before deleting it.")
-            RunFolder(run_dir).delete()
-
-    # ---- worker ------------------------------------------------------------------------
-    def _ensure_worker(self) -> None:
-        if self._thread is None or not self._thread.is_alive():
-            self._thread = threading.Thread(target=self._work, name="studio-trainer", daemon=True)
-            self._thread.start()
-
-    def _take(self) -> Job:
-        """The next job, taken from the queue and marked running in one step."""
-        with self._lock:
-            while not self.waiting:
-                self._lock.wait()
-            job = self.current = self.waiting.popleft()
-            job._update(state="running", message="starting")
-            return job
-
-    def _end(self, job: Job, state: str, **changes) -> None:
-        """The job's final state, and the device free, in one step."""
-        with self._lock:
-            job._update(state=state, **changes)
-            self.current = None
-            self._lock.notify_all()
-
-    def _work(self) -> None:
-        while True:
-            job = self._take()
-            try:
-                self._execute(job)
-            finally:
-                if job is self.current:  # _execute died before it could end the job
-                    self._end(job, "failed", error="training ended unexpectedly")
-
-    def _execute(self, job: Job) -> None:
-        try:
-            _prepare_folder(job)
-            result = run_job(job)
-            (job.run_dir / STOP_FILE).unlink(missing_ok=True)
-        except UserError as e:
-            job._log(f"failed: {e}")
-            self._end(job, "failed", error=str(e), message=str(e))
-            return
-        except Exception as e:  # a bug or the machine: keep the details in the server log
-            log.error("training job %s failed:\n%s", job.id, traceback.format_exc())
-            msg = f"training failed ({type(e).__name__}: {str(e)[:200]})"
-            job._log(msg)
-            self._end(job, "failed", error=msg, message=msg)
-            return
-        job._log(f"{result.state} at step {result.step}")
-        self._end(job, result.state, step=result.step, metrics=result.metrics,
-                  message=f"{result.state} at step {result.step}", eta_seconds=0.0,
-                  fraction=1.0 if result.state == "finished" else job.fraction)
-
-
-MANAGER = JobManager()

@@ -5,7 +5,7 @@ A model reference is what the Explore picker holds and what ``/generate`` takes:
     bundled/<name>    a folder under the bundled weights dir (STUDIO_WEIGHTS_DIR or ./weights)
     run/<name>        one of this visitor's runs (its model.safetensors, written at each checkpoint)
     <folder path>     a local folder with config.json + model.safetensors
-    <owner>/<name>    a Hugging Face Hub repository (gan_core.hub.download_model)
+    <owner>/<name>    a Hugging Face Hub repository (gan_core.hub.transfer.download_model)
 
 Loaded models are cached by (folder, weights mtime, size): sliders stay fast and a run
 that writes a newer checkpoint is reloaded on the next request.
@@ -21,9 +21,9 @@ import threading
 from collections import OrderedDict
 from pathlib import Path
 
+from gan_core.design.generate import WEIGHTS_NAME, DesignModel, load_generator
 from gan_core.errors import UserError
-from gan_core.generate import WEIGHTS_NAME, DesignModel, load_generator
-from gan_core.runfolder import RunFolder
+from gan_core.train.runfolder import RunFolder
 
 from .workspace import NAME, Visitor
 
@@ -95,7 +95,7 @@ def bundled_models(weights_dir: Path) -> list[Path]:
 
 def _hub():
     try:
-        from gan_core import hub
+        from gan_core.hub import transfer as hub
     except ImportError:
         return None
     return hub

@@ -3,10 +3,11 @@ from __future__ import annotations
 
 import time
 
-from gan_core.generate import WEIGHTS_NAME
-from gan_core.runfolder import RunFolder
+from gan_core.design.generate import WEIGHTS_NAME
+from gan_core.train.runfolder import RunFolder
 
-from .jobs import Job, JobManager
+from .jobs import Job
+from .run_queue import JobManager
 from .workspace import Visitor
 
 

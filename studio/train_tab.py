@@ -13,20 +13,20 @@ import gradio as gr
 import numpy as np
 from PIL import Image
 
-from gan_core.datasets import dataset_info
+from gan_core.data.datasets import dataset_info
 from gan_core.device import describe_device, pick_device
 from gan_core.errors import UserError
-from gan_core.resume import resume_config
-from gan_core.runfolder import RunFolder
+from gan_core.train.resume import resume_config
+from gan_core.train.runfolder import RunFolder
 
-from . import train_view as view
-from .gpus import check_gpus
 from .context import AppParts, Studio
+from .gpus import check_gpus
 from .hub_panel import HubPanel
 from .jobs import Job
 from .runs import list_runs, run_info
 from .train_form import (TrainForm, budget_overrides, build_config, labelled, start_override,
                          with_checkpoint_minutes)
+from . import train_view as view
 from .ui import handler
 from .workspace import Visitor, check_name
 

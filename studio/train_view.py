@@ -10,7 +10,7 @@ import html
 import numpy as np
 import pandas as pd
 
-from gan_core.metrics import format_report
+from gan_core.metrics.quality import format_report
 
 from .estimate import format_duration
 
@@ -71,7 +71,7 @@ def status_html(snap: dict | None, position: int = -1) -> str:
 
 
 def metrics_markdown(metrics: dict | None, state: str) -> str:
-    """The quality numbers of a finished run (gan_core.metrics' report), or why there are none."""
+    """The quality numbers of a finished run (gan_core.metrics.quality.format_report), or why there are none."""
     if not metrics:
         if state == "finished":
             return "Quality metrics were not computed for this run."

@@ -2,9 +2,9 @@
 
     <workspace>/visitors/<visitor id>/uploads/    the photos of the current upload (or the sample set)
     <workspace>/visitors/<visitor id>/previews/   small thumbnails for the live cleanup preview
-    <workspace>/visitors/<visitor id>/datasets/   saved datasets (gan_core.datasets.save_dataset)
-    <workspace>/visitors/<visitor id>/runs/       training runs (gan_core.runfolder layout + studio.json)
-    <workspace>/visitors/<visitor id>/board/      saved designs (gan_core.board.Board: board.json)
+    <workspace>/visitors/<visitor id>/datasets/   saved datasets (gan_core.data.datasets.save_dataset)
+    <workspace>/visitors/<visitor id>/runs/       training runs (gan_core.train.runfolder layout + studio.json)
+    <workspace>/visitors/<visitor id>/board/      saved designs (gan_core.export.board.Board: board.json)
 
 Files the page downloads (morphs, PNGs, zips) go to a per-visitor folder under the
 system temp directory, which Gradio serves by default; the workspace itself is never
@@ -188,7 +188,7 @@ class Visitor:
 
     @property
     def board(self) -> Path:
-        """The design board's folder (gan_core.board.Board; created on the first save)."""
+        """The design board's folder (gan_core.export.board.Board; created on the first save)."""
         return self.root / "board"
 
     @property

@@ -36,8 +36,8 @@ def make_tiny_model(folder: Path, resolution: int = 64, width: int = 4, seed: in
     """
     import torch
     from gan_core.config import ModelConfig
-    from gan_core.generate import save_generator
-    from gan_core.models import Generator
+    from gan_core.design.generate import save_generator
+    from gan_core.nets.models import Generator
     torch.manual_seed(seed)
     G = Generator(ModelConfig(resolution=resolution, width=width, z_dim=32))
     for m in G.modules():

@@ -13,7 +13,7 @@ BUNDLED = REPO / "weights" / "rims-64"
 
 @lru_cache(maxsize=1)
 def bundled_model():
-    from gan_core.generate import load_generator
+    from gan_core.design.generate import load_generator
     return load_generator(BUNDLED)
 
 

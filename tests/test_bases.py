@@ -1,4 +1,4 @@
-"""Start points (gan_core.bases): fine-tuning from a base model or a run, FreezeD, refusals."""
+"""Start points (gan_core.train.bases): fine-tuning from a base model or a run, FreezeD, refusals."""
 from __future__ import annotations
 
 import json
@@ -7,14 +7,14 @@ import numpy as np
 import pytest
 import torch
 
-from gan_core.bases import (CRITIC_PREFIX, base_label, critic_blocks, export_base, load_start_point,
-                            weights_hash)
 from gan_core.checkpoint import load_tensors
+from gan_core.design.generate import load_generator
 from gan_core.errors import UserError
-from gan_core.generate import load_generator
-from gan_core.presets import describe_start, explain_choice, preset
-from gan_core.runfolder import RunFolder
-from gan_core.trainer import Trainer, train
+from gan_core.train.bases import (CRITIC_PREFIX, base_label, critic_blocks, export_base, load_start_point,
+                                  weights_hash)
+from gan_core.train.presets import describe_start, explain_choice, preset
+from gan_core.train.runfolder import RunFolder
+from gan_core.train.trainer import Trainer, train
 
 from helpers import shapes_dataset, tiny_train
 from test_hub import cached_repo, hf_home  # noqa: F401 (a fixture)
@@ -131,7 +131,7 @@ def test_a_base_folder_is_a_model_explore_can_draw_and_holds_the_critic(source):
 
 
 def test_presets_start_from_the_matching_base_and_scratch_is_one_choice_away(source, monkeypatch):
-    from gan_core import presets
+    from gan_core.train import presets
     monkeypatch.setenv("STUDIO_WEIGHTS_DIR", str(source / "weights"))
     assert preset("quick", resolution=16, channels=1).start == ""  # not a measured default: scratch
     assert preset("quick", resolution=16, channels=1, start="base").start == "base"  # one choice away
@@ -150,7 +150,7 @@ def test_presets_start_from_the_matching_base_and_scratch_is_one_choice_away(sou
 
 
 def test_the_model_card_of_a_fine_tuned_run_names_its_start_point(source, tmp_path):
-    from gan_core.modelcard import model_card
+    from gan_core.hub.modelcard import model_card
     base = source / "weights" / "base-gray-16"
     train(tiny_train(start=str(base), freeze_d=1, steps=2), DATA, run_dir=tmp_path / "ft", evaluate=False)
     config = RunFolder(tmp_path / "ft").read_config()

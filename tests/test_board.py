@@ -12,9 +12,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from gan_core.board import Board, export_board, import_designs
-from gan_core.design import Design, render
+from gan_core.design.record import Design
+from gan_core.design.render import render
 from gan_core.errors import UserError
+from gan_core.export.board import Board, export_board, import_designs
 
 from pictures import REPO, bundled_model
 
@@ -81,8 +82,8 @@ def test_concurrent_saves_from_threads_lose_nothing(tmp_path):
 SAVER = """
 import os, sys, time, numpy as np
 sys.path.insert(0, {repo!r})
-from gan_core.board import Board
-from gan_core.design import Design
+from gan_core.export.board import Board
+from gan_core.design.record import Design
 b = Board({folder!r})
 print("ready", flush=True)
 while not os.path.exists({go!r}):   # start together, so the saves really interleave
@@ -107,8 +108,8 @@ def test_concurrent_saves_from_two_processes_lose_nothing(tmp_path):
 FULL_DISK = """
 import resource, signal, sys, numpy as np
 sys.path.insert(0, {repo!r})
-from gan_core.board import Board
-from gan_core.design import Design
+from gan_core.export.board import Board
+from gan_core.design.record import Design
 from gan_core.errors import UserError
 signal.signal(signal.SIGXFSZ, signal.SIG_IGN)          # a write past the limit fails with EFBIG
 resource.setrlimit(resource.RLIMIT_FSIZE, (2000, 2000)) # smaller than the board: the disk is "full"
@@ -180,7 +181,7 @@ def test_import_round_trips_and_skips_missing_models(tmp_path):
     designs = [design(3, name="a", star=True), design(4, symmetry="mirror-lr", note="n")]
     gone = Design(model="run/deleted", latent=np.ones(8, np.float32), name="orphan")
     # (an export needs every model, so build the designs.json the way export_board writes it)
-    from gan_core.board import designs_json
+    from gan_core.export.board import designs_json
     data = designs_json(designs + [gone])
     fresh = Board(tmp_path / "restored")
     added, skipped = import_designs(data, fresh, model_available=lambda ref: ref == MODEL)

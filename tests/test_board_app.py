@@ -127,9 +127,10 @@ def test_export_zip_holds_what_it_says(client, studio_app):
     rows = list(csv.DictReader(io.StringIO(z.read("designs.csv").decode())))
     assert [(r["name"], r["symmetry"]) for r in rows] == [("ring", "none"), ("", "mirror-lr")]
     # the mirrored design's PNG is the engine's print PNG of the symmetrized design, pixel for pixel
-    from gan_core.design import Design, render
-    from gan_core.generate import load_generator
-    from gan_core.printpng import print_png
+    from gan_core.design.generate import load_generator
+    from gan_core.design.record import Design
+    from gan_core.design.render import render
+    from gan_core.export.printpng import print_png
     model = load_generator(studio_app.weights / "tiny-64")
     expected = print_png(render(Design.from_dict(b), model), 256)
     got = Image.open(io.BytesIO(z.read("png/002_seed22.png")))

@@ -2,10 +2,11 @@
 import numpy as np
 import pytest
 
-from gan_core.breed import breed
-from gan_core.design import Design, effective_latent
+from gan_core.design.breed import breed
+from gan_core.design.generate import load_generator
+from gan_core.design.record import Design
+from gan_core.design.render import effective_latent
 from gan_core.errors import UserError
-from gan_core.generate import load_generator
 
 from conftest import make_tiny_model
 

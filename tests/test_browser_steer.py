@@ -66,7 +66,7 @@ def test_steer_project_breed(studio_app, browser, tmp_path):  # noqa: F811 - the
     shot(page, "steer.png", "#model", "#steer_box")
 
     # ---- start from your design: upload, watch it stream, it becomes the current design ----
-    from gan_core.generate import load_generator
+    from gan_core.design.generate import load_generator
     target = tmp_path / "my-design.png"
     Image.fromarray(load_generator(studio_app.weights / model).design(123)).save(target)
     page.locator("#project_upload input[type=file]").set_input_files(str(target))

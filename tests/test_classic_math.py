@@ -13,9 +13,9 @@ from pathlib import Path
 
 import torch
 
-from gan_core.models import count_parameters
-from gan_core.presets import preset
-from gan_core.trainer import Trainer
+from gan_core.nets.models import count_parameters
+from gan_core.train.presets import preset
+from gan_core.train.trainer import Trainer
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 import reference_loop as ref  # noqa: E402
@@ -29,7 +29,7 @@ def _copy_weights(src: torch.nn.Module, dst: torch.nn.Module) -> None:
 
 def test_reference_networks_are_the_classic_networks():
     cfg = preset("classic").model
-    from gan_core.models import Critic, Generator
+    from gan_core.nets.models import Critic, Generator
     assert count_parameters(ref.generator()) == count_parameters(Generator(cfg)) == 12_654_337
     assert count_parameters(ref.critic()) == count_parameters(Critic(cfg))
 

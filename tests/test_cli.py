@@ -110,7 +110,7 @@ def test_recalibrate_fixes_an_old_generator_in_place(tmp_path):
     saved) gets statistics of its own weights back: its designs change, and running it again
     changes nothing more."""
     from gan_core.checkpoint import load_tensors, save_tensors
-    from gan_core.generate import load_generator
+    from gan_core.design.generate import load_generator
     raw = photos(tmp_path / "raw")
     run = tmp_path / "run"
     assert cli("train", "--data", raw, "--out", run, "--resolution", "16", "--steps", "4", "--batch-size", "4",

@@ -5,8 +5,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from gan_core.design import Design, render
-from gan_core.generate import load_generator
+from gan_core.design.generate import load_generator
+from gan_core.design.record import Design
+from gan_core.design.render import render
 
 from conftest import make_tiny_model
 from test_cli import cli

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from gan_core.colour_cleanup import backdrop, clean_colour
-from gan_core.preprocess import CleanupConfig, clean_image
+from gan_core.data.colour_cleanup import backdrop, clean_colour
+from gan_core.data.preprocess import CleanupConfig, clean_image
 
 RED, BLUE, DARK = (200, 30, 40), (40, 90, 210), (45, 40, 50)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from gan_core import features, metrics
+from gan_core.metrics import features, quality as metrics
 
 
 def colour_shapes(n: int, size: int = 32, seed: int = 0, hue=(200, 40, 40)) -> torch.Tensor:

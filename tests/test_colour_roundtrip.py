@@ -6,14 +6,14 @@ import numpy as np
 import pytest
 from PIL import Image, ImageSequence
 
-from gan_core.datasets import load_dataset, save_dataset
-from gan_core.export import save_gif
-from gan_core.generate import load_generator
-from gan_core.images import save_png
-from gan_core.metrics import format_report
-from gan_core.preprocess import CleanupConfig
-from gan_core.runfolder import RunFolder
-from gan_core.trainer import train
+from gan_core.data.datasets import load_dataset, save_dataset
+from gan_core.data.images import save_png
+from gan_core.data.preprocess import CleanupConfig
+from gan_core.design.generate import load_generator
+from gan_core.export.animation import save_gif
+from gan_core.metrics.quality import format_report
+from gan_core.train.runfolder import RunFolder
+from gan_core.train.trainer import train
 
 from helpers import tiny_train
 from test_colour_cleanup import photo

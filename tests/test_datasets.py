@@ -9,10 +9,11 @@ from PIL import Image
 
 from badfiles import design, make_bad_corpus, make_good_corpus, png_bytes, zip_bytes
 from conftest import photos
-from gan_core.datasets import (Dataset, ImageReadError, collect_images, cleanup_folder,
-                               load_dataset, read_image, save_dataset)
+from gan_core.data.collect import collect_images
+from gan_core.data.datasets import Dataset, cleanup_folder, load_dataset, save_dataset
+from gan_core.data.imagefile import ImageReadError, read_image
+from gan_core.data.preprocess import CleanupConfig
 from gan_core.errors import UserError
-from gan_core.preprocess import CleanupConfig
 
 
 @pytest.fixture

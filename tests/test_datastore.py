@@ -6,12 +6,13 @@ import pytest
 import torch
 from PIL import Image
 
-from gan_core import datastore
-from gan_core.datasets import POOL_MIN_FILES, cleanup_folder, load_dataset
-from gan_core.images import from_uint8
-from gan_core.preprocess import CleanupConfig
-from gan_core.runfolder import RunFolder
-from gan_core.trainer import Trainer
+from gan_core.data import datastore
+from gan_core.data.collect import POOL_MIN_FILES
+from gan_core.data.datasets import cleanup_folder, load_dataset
+from gan_core.data.images import from_uint8
+from gan_core.data.preprocess import CleanupConfig
+from gan_core.train.runfolder import RunFolder
+from gan_core.train.trainer import Trainer
 
 from helpers import shapes_dataset, tiny_train
 

@@ -5,12 +5,12 @@ import numpy as np
 import pytest
 import torch
 
-from gan_core.design import Design, render
-from gan_core.directions import (direction_strips, directions_for, ganspace_directions, sefa_directions,
-                                 strips_picture)
+from gan_core.design.directions import directions_for, ganspace_directions, sefa_directions
+from gan_core.design.generate import load_generator
+from gan_core.design.record import Design
+from gan_core.design.render import direction_strips, render, strips_picture
 from gan_core.errors import UserError
-from gan_core.generate import load_generator
-from gan_core.models import Generator
+from gan_core.nets.models import Generator
 
 from helpers import tiny_model
 

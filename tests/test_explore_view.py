@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from conftest import make_tiny_model
-from gan_core.design import Design
+from gan_core.design.record import Design
 from gan_core.errors import UserError
 from studio import models_cache
 from studio.explore import view

@@ -9,13 +9,13 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from gan_core import losses as L
 from gan_core.config import ModelConfig
+from gan_core.design.generate import load_generator
 from gan_core.errors import UserError
-from gan_core.generate import load_generator
-from gan_core.modelcard import model_card
-from gan_core.models import Critic, Generator
-from gan_core.trainer import Trainer, train
+from gan_core.hub.modelcard import model_card
+from gan_core.nets.models import Critic, Generator
+from gan_core.train import losses as L
+from gan_core.train.trainer import Trainer, train
 
 from helpers import shapes_dataset, tiny_train
 

@@ -4,11 +4,11 @@ import pytest
 import torch
 from PIL import Image
 
+from gan_core.data.images import from_uint8, make_grid, save_png, to_uint8
+from gan_core.design.generate import load_generator, save_generator
 from gan_core.errors import UserError
-from gan_core.export import save_animation, save_gif, save_grid, save_mp4
-from gan_core.generate import load_generator, save_generator
-from gan_core.images import from_uint8, make_grid, save_png, to_uint8
-from gan_core.models import Generator
+from gan_core.export.animation import save_animation, save_gif, save_grid, save_mp4
+from gan_core.nets.models import Generator
 
 from helpers import tiny_model
 

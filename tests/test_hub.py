@@ -20,13 +20,13 @@ import yaml
 from huggingface_hub import constants as hf_constants
 from huggingface_hub.utils import _http as hf_http
 
-from gan_core import hub
 from gan_core.checkpoint import save_tensors, write_json
 from gan_core.config import ModelConfig
+from gan_core.design.generate import load_generator, save_generator
 from gan_core.errors import UserError
-from gan_core.generate import load_generator, save_generator
-from gan_core.modelcard import model_card
-from gan_core.models import Generator
+from gan_core.hub import transfer as hub
+from gan_core.hub.modelcard import model_card
+from gan_core.nets.models import Generator
 
 TOKEN = "hf_TESTtokenDoNotLeak1234567890abcdef"
 SHA = "0123456789abcdef0123456789abcdef01234567"

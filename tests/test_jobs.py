@@ -12,11 +12,12 @@ import time
 import numpy as np
 import pytest
 
-from gan_core.datasets import save_dataset
-from gan_core.runfolder import RunFolder
+from gan_core.data.datasets import save_dataset
+from gan_core.train.runfolder import RunFolder
 from helpers import tiny_train
 from studio import jobs
-from studio.jobs import Job, JobManager
+from studio.jobs import Job
+from studio.run_queue import JobManager
 
 
 @pytest.fixture()

@@ -1,8 +1,8 @@
 import pytest
 import torch
 
+from gan_core.design.latent import check_seed, morph_path, slerp, truncate, z_from_seed
 from gan_core.errors import UserError
-from gan_core.latent import check_seed, morph_path, slerp, truncate, z_from_seed
 
 
 def test_same_seed_same_latent_and_different_seeds_differ():

@@ -12,12 +12,12 @@ import numpy as np
 import pytest
 import torch
 
-from gan_core import launch
+from gan_core.train import launch
 from gan_core.checkpoint import load_tensors
-from gan_core.datasets import save_dataset
+from gan_core.data.datasets import save_dataset
 from gan_core.device import list_gpus
-from gan_core.launch import kill_run, launch_distributed, stop_run
-from gan_core.runfolder import RunFolder
+from gan_core.train.launch import kill_run, launch_distributed, stop_run
+from gan_core.train.runfolder import RunFolder
 
 from helpers import shapes_dataset, tiny_train
 from studio.gpus import gpu_count_choices, gpus_markdown
@@ -111,7 +111,8 @@ def test_gpu_listing_and_choices_without_a_gpu(monkeypatch):
 def test_a_studio_job_on_two_ranks_streams_from_the_run_folder_and_stops(tmp_path, data):
     """The studio's path for "GPUs for this run" > 1 (studio.jobs._run_distributed), with two gloo
     ranks on the CPU: the page's snapshot follows rank 0's run folder and a Stop ends both ranks."""
-    from studio.jobs import Job, JobManager
+    from studio.jobs import Job
+    from studio.run_queue import JobManager
     cfg = tiny_train("dcgan", steps=100_000, log_every=1, device="cpu", threads=1, sample_every=1000)
     job = Job("visitor-for-launch-test-01", "run", tmp_path / "runs" / "run", cfg, data,
               dataset_info={"name": "data"}, meta={"dataset": "data"}, gpus=2)
@@ -143,7 +144,7 @@ def test_more_gpus_than_visible_is_refused_with_the_count():
 
 def test_a_failed_distributed_run_is_explained_from_its_launch_log(tmp_path):
     """The page's message for a crashed rank names the rank's exception, not only "exit code 1"."""
-    from gan_core.launch import LOG_FILE, failure_summary
+    from gan_core.train.launch import LOG_FILE, failure_summary
     assert failure_summary(tmp_path) == ""  # no log yet
     (tmp_path / LOG_FILE).write_text(
         "[start] training on CPU x 2 processes\n"

@@ -1,4 +1,4 @@
-"""Fast tests for gan_core.metrics on small crafted image sets (CPU, seconds)."""
+"""Fast tests for gan_core.metrics.quality on small crafted image sets (CPU, seconds)."""
 from __future__ import annotations
 
 import json
@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 import torch
 
-from gan_core import images, metrics
+from gan_core.data import images
+from gan_core.metrics import quality as metrics
 
 from conftest import fixture_files
 
@@ -198,7 +199,7 @@ def test_real_icons_score_near_each_other_and_far_from_noise():
 
 
 def test_tiny_training_sets_still_get_a_report():
-    from gan_core.metrics import evaluate, format_report
+    from gan_core.metrics.quality import evaluate, format_report
     fake = torch.rand(20, 1, 16, 16) * 2 - 1
     for n in (1, 2, 5):
         r = evaluate(torch.rand(n, 1, 16, 16) * 2 - 1, fake)
@@ -208,7 +209,7 @@ def test_tiny_training_sets_still_get_a_report():
 
 
 def test_nearest_training_image_per_design():
-    from gan_core.metrics import nearest_training
+    from gan_core.metrics.quality import nearest_training
     from helpers import shapes_dataset
     real = shapes_dataset(12, size=16)
     designs = torch.cat([real[[5]], torch.full((1, 1, 16, 16), -1.0)])  # a copy, and an all-black square

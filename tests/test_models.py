@@ -3,8 +3,8 @@ import torch
 
 from gan_core.config import ModelConfig, TrainConfig
 from gan_core.errors import UserError
-from gan_core.models import Critic, Generator, count_parameters
-from gan_core.presets import PRESETS, preset
+from gan_core.nets.models import Critic, Generator, count_parameters
+from gan_core.train.presets import PRESETS, preset
 
 
 @pytest.mark.parametrize("res", [32, 64, 128, 256])
@@ -130,7 +130,7 @@ def test_grouped_generator_call_equals_separate_calls(fmt):
 
 
 def test_seeded_dropout_drops_its_share_and_rescales():
-    from gan_core.models import SeededDropout
+    from gan_core.nets.models import SeededDropout
     d = SeededDropout(0.2)
     d.generator = torch.Generator().manual_seed(1)
     y = d(torch.ones(200_000))
@@ -147,7 +147,7 @@ def _bn(G):
 def test_recalibrated_statistics_are_the_mean_of_the_batches_statistics():
     """recalibrate_batchnorm: each layer's running mean/var is the mean over the batches of what
     that layer saw in training mode, so eval-mode designs match what G draws in training."""
-    from gan_core.models import recalibrate_batchnorm
+    from gan_core.nets.models import recalibrate_batchnorm
     cfg = ModelConfig(resolution=16, channels=1, width=4, z_dim=8)
     G = Generator(cfg).eval()
     for m in _bn(G):  # statistics that belong to other weights (what the EMA generator had)
@@ -190,9 +190,9 @@ def test_recalibrated_statistics_are_the_mean_of_the_batches_statistics():
 def test_the_saved_generator_carries_statistics_of_its_own_weights(tmp_path):
     """The EMA generator a run saves (model.safetensors) has BatchNorm statistics measured for
     the EMA weights, not G's copied ones (which turned 64 px icons into blobs)."""
-    from gan_core.generate import load_generator
-    from gan_core.models import RECALIBRATION_SAMPLES, recalibrate_batchnorm
-    from gan_core.trainer import train
+    from gan_core.design.generate import load_generator
+    from gan_core.nets.models import RECALIBRATION_SAMPLES, recalibrate_batchnorm
+    from gan_core.train.trainer import train
     from helpers import shapes_dataset, tiny_train
     cfg = tiny_train("dcgan", steps=12)
     train(cfg, shapes_dataset(), run_dir=tmp_path / "r", evaluate=False)

@@ -2,8 +2,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from gan_core.data.preprocess import CleanupConfig, clean_image, detail_mask, pad_to_square
 from gan_core.errors import UserError
-from gan_core.preprocess import CleanupConfig, clean_image, detail_mask, pad_to_square
 
 B, D = 255, 0  # background and detail in the classic output
 

@@ -4,7 +4,7 @@ import pytest
 from PIL import Image
 
 from gan_core.errors import UserError
-from gan_core.printpng import print_png
+from gan_core.export.printpng import print_png
 
 from pictures import ring, rims
 

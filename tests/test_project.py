@@ -6,13 +6,14 @@ import pytest
 import torch
 from PIL import Image
 
-from gan_core.design import Design, render
+from gan_core.design.generate import load_generator
+from gan_core.design.latent import z_from_seeds
+from gan_core.design.project import (CLOSE_ERROR, iter_projection, load_critic, picture_error, prepare_target,
+                                     project)
+from gan_core.design.record import Design
+from gan_core.design.render import render
 from gan_core.errors import UserError
-from gan_core.generate import load_generator
-from gan_core.latent import z_from_seeds
-from gan_core.project import (CLOSE_ERROR, iter_projection, load_critic, picture_error, prepare_target,
-                              project)
-from gan_core.runfolder import RunFolder
+from gan_core.train.runfolder import RunFolder
 
 from conftest import make_tiny_model
 from helpers import shapes_dataset, tiny_train
@@ -96,7 +97,7 @@ def test_a_model_without_critic_uses_pixel_terms_and_says_so(tiny):
 
 
 def test_a_run_with_its_critic_uses_it(tmp_path):
-    from gan_core.trainer import train
+    from gan_core.train.trainer import train
     train(tiny_train("dcgan", steps=2), shapes_dataset(), run_dir=tmp_path / "run", evaluate=False)
     assert load_critic(tmp_path / "run") is not None
     model = load_generator(tmp_path / "run")

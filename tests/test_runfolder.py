@@ -12,9 +12,9 @@ import torch
 from gan_core.checkpoint import PICKLE_SUFFIXES, load_tensors, save_tensors, write_json
 from gan_core.config import ModelConfig, TrainConfig, field_spec, field_specs
 from gan_core.errors import UserError
-from gan_core.resume import resume_config
-from gan_core.runfolder import RunFolder
-from gan_core.trainer import train
+from gan_core.train.resume import resume_config
+from gan_core.train.runfolder import RunFolder
+from gan_core.train.trainer import train
 
 from helpers import shapes_dataset, tiny_train
 
@@ -111,8 +111,8 @@ def test_resume_config_counts_more_steps(finished_run, tmp_path):
 def test_config_without_a_train_section_is_a_clear_error(tmp_path, finished_run):
     """It used to raise KeyError('train') in resume and push a card with no training facts."""
     import shutil
-    from gan_core.hub import build_push_folder
-    from gan_core.modelcard import model_card
+    from gan_core.hub.modelcard import model_card
+    from gan_core.hub.transfer import build_push_folder
     run = RunFolder(tmp_path / "r")
     shutil.copytree(finished_run.path, run.path)
     config = run.read_config()
@@ -155,7 +155,7 @@ def test_load_tensors_reads_tensors_and_metadata_from_the_same_bytes(tmp_path):
 
 
 def test_one_list_of_pickle_suffixes(tmp_path):
-    from gan_core.generate import load_generator
+    from gan_core.design.generate import load_generator
     assert {".pt", ".pth", ".pkl", ".pickle", ".ckpt", ".bin"} <= set(PICKLE_SUFFIXES)
     for suffix in PICKLE_SUFFIXES:
         f = tmp_path / f"model{suffix}"
@@ -188,7 +188,7 @@ def test_field_specs_are_the_one_source_of_ranges():
 
 
 def test_hinge_turns_spectral_norm_on_in_one_place():
-    from gan_core.presets import preset
+    from gan_core.train.presets import preset
     assert preset("quick", loss="hinge").model.spectral_norm is True
     assert preset("quick", loss="hinge", spectral_norm=False).model.spectral_norm is False
     assert TrainConfig().replace(loss="hinge").model.spectral_norm is True
@@ -196,8 +196,9 @@ def test_hinge_turns_spectral_norm_on_in_one_place():
 
 
 def test_hidden_files_and_saved_dataset_info(tmp_path):
-    from gan_core.datasets import dataset_info, is_hidden, save_dataset
-    from gan_core.preprocess import CleanupConfig
+    from gan_core.data.datasets import dataset_info, save_dataset
+    from gan_core.data.preprocess import CleanupConfig
+    from gan_core.data.safezip import is_hidden
     assert is_hidden(".DS_Store") and is_hidden("__MACOSX/a.png") and is_hidden("a/.thumbs/b.png")
     assert is_hidden(("x", "__MACOSX", "y.png")) and not is_hidden("rims/a.png")
     pictures = np.full((3, 16, 16), 255, np.uint8)

@@ -32,7 +32,7 @@ def test_a_page_run_keeps_its_dataset_and_can_be_deleted(client, studio_app):
     run_dir = studio_app.workspace / "visitors" / VID / "runs" / run
     dataset = json.loads((run_dir / "config.json").read_text())["dataset"]
     assert dataset["name"] == "shapes" and dataset["cleanup"]["threshold"] == CLEANUP[2]
-    from gan_core.modelcard import model_card
+    from gan_core.hub.modelcard import model_card
     assert "shapes" in model_card(json.loads((run_dir / "config.json").read_text()))
     assert runs_of(client)[run]["state"] == "finished"
     assert client.predict(run, VID, api_name="/delete_run") == f"Deleted run **{run}**."

@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 
 from badfiles import zip_bytes
+from gan_core.data.safezip import extract_zip
 from gan_core.errors import UserError
-from gan_core.safezip import extract_zip
 
 
 def _all_files(root: Path) -> set[str]:

@@ -1,9 +1,9 @@
 import numpy as np
 from PIL import Image
 
-from gan_core.preprocess import clean_image
-from gan_core.samples import (SAMPLE_CLEANUP, SAMPLE_COLOUR_CLEANUP, make_sample_rims, render_colour_rim, render_rim,
-                               write_sample_rims)
+from gan_core.data.preprocess import clean_image
+from gan_core.data.samples import (SAMPLE_CLEANUP, SAMPLE_COLOUR_CLEANUP, make_sample_rims, render_colour_rim,
+                                   render_rim, write_sample_rims)
 
 from conftest import FIXTURES, fixture_files
 

@@ -17,9 +17,10 @@ from gradio_client.exceptions import AppError
 
 from conftest import photos
 
-from gan_core.design import Design, render
-from gan_core.generate import load_generator
-from gan_core.project import picture_error
+from gan_core.design.generate import load_generator
+from gan_core.design.project import picture_error
+from gan_core.design.record import Design
+from gan_core.design.render import render
 
 MODEL = "bundled/tiny-64"
 

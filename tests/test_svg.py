@@ -7,8 +7,8 @@ import pytest
 from PIL import Image
 
 from gan_core.errors import UserError
-from gan_core.printpng import print_png
-from gan_core.vector import to_svg
+from gan_core.export.printpng import print_png
+from gan_core.export.vector import to_svg
 
 from pictures import icon, ink_mask, iou, ring, rims
 

@@ -3,9 +3,9 @@ import cv2
 import numpy as np
 import pytest
 
+from gan_core.design.symmetry import design_centre, parse_symmetry, symmetrize
+from gan_core.design.tones import analyse
 from gan_core.errors import UserError
-from gan_core.symmetry import design_centre, parse_symmetry, symmetrize
-from gan_core.tones import analyse
 
 from pictures import ink_mask, iou, ring, rims
 
@@ -123,8 +123,8 @@ def test_bad_specs_and_pictures():
 
 def test_symmetric_augmentation_policies():
     import torch
-    from gan_core.augment import diff_augment
     from gan_core.config import TrainConfig
+    from gan_core.train.augment import diff_augment
     assert TrainConfig(augment="rot4,flip", steps=1).augment_policies == ["rot4", "flip"]
     assert TrainConfig(augment="translation,rot10", steps=1).augment_policies == ["translation", "rot10"]
     with pytest.raises(UserError, match="augment must be one of"):

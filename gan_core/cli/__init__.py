@@ -3,6 +3,8 @@
 One module per group of commands, each with a ``register(sub)`` that adds its
 sub-commands; ``COMMANDS`` lists them in the order ``--help`` shows them.
 User mistakes print one line (``error: ...``) and exit with status 2; no traceback.
+
+The last stage: may import the foundations and every other stage of gan_core.
 """
 from __future__ import annotations
 

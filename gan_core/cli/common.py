@@ -1,6 +1,7 @@
 """What the commands share: seed lists, the progress bar, model arguments, cleanup flags."""
 from __future__ import annotations
 
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -12,7 +13,7 @@ MAX_SEEDS = 10_000
 
 def parse_seeds(text: str, limit: int = MAX_SEEDS) -> list[int]:
     """'0-99', '3,7,11', '0-4,10' -> list of seeds."""
-    from ..latent import check_seed
+    from ..design.latent import check_seed
     seeds: list[int] = []
     for part in str(text).replace(" ", "").split(","):
         if not part:
@@ -38,11 +39,18 @@ def parse_seeds(text: str, limit: int = MAX_SEEDS) -> list[int]:
 
 
 class ProgressBar:
-    """A one-line terminal progress bar: step, images/s, losses, ETA."""
+    """Training progress on stderr: step, epoch, images/s, losses, ETA (the trainer's own numbers).
 
-    def __init__(self, stream=sys.stderr, width: int = 24):
-        self.stream, self.width, self.tty = stream, width, stream.isatty()
+    A terminal gets a live tqdm bar, with the loop's messages ([start], [checkpoint], ...) printed
+    above it; a log file or a pipe gets the same information as a plain line every 10 s."""
+
+    PLAIN_EVERY = 10.0  # seconds between lines when the stream is not a terminal
+
+    def __init__(self, stream=None, width: int = 24):  # width: the plain line's bar
+        self.stream = stream if stream is not None else sys.stderr
+        self.width, self.tty = width, self.stream.isatty()
         self.last = 0.0
+        self.bar = None
 
     def __call__(self, p) -> None:
         if p.kind in ("checkpoint", "recovered", "error", "start"):
@@ -50,28 +58,55 @@ class ProgressBar:
             return
         if p.kind == "done":
             self.update(p, force=True)
-            self.stream.write("\n")
+            self.close()
             return
         if p.kind == "step":
             self.update(p)
 
-    def update(self, p, force=False) -> None:
-        now = time.monotonic()
-        if not force and not self.tty and now - self.last < 10:
-            return  # logs and pipes get a line every 10 s, terminals a live bar
-        self.last = now
-        filled = int(self.width * p.fraction)
+    @staticmethod
+    def status(p) -> str:
+        """'step 40/100 ep 1.2 123 img/s D 0.512 G 0.731 ETA 1:15' for one report."""
         eta = f"{int(p.eta_seconds // 60)}:{int(p.eta_seconds % 60):02d}" if p.eta_seconds is not None else "?"
         total = f"/{p.total_steps}" if p.total_steps else ""
         losses = f" D {p.loss_d:.3f} G {p.loss_g:.3f}" if p.loss_d is not None else ""
-        text = (f"[{'#' * filled}{'.' * (self.width - filled)}] {100 * p.fraction:5.1f}% "
-                f"step {p.step}{total} ep {p.epoch:.1f} {p.images_per_second:.0f} img/s{losses} ETA {eta}")
-        self.stream.write(("\r" + text + "\x1b[K") if self.tty else text + "\n")
-        self.stream.flush()
+        return f"step {p.step}{total} ep {p.epoch:.1f} {p.images_per_second:.0f} img/s{losses} ETA {eta}"
+
+    def update(self, p, force=False) -> None:
+        if not self.tty:
+            now = time.monotonic()
+            if not force and now - self.last < self.PLAIN_EVERY:
+                return
+            self.last = now
+            filled = int(self.width * p.fraction)
+            self.stream.write(f"[{'#' * filled}{'.' * (self.width - filled)}] {100 * p.fraction:5.1f}% "
+                              f"{self.status(p)}\n")
+            self.stream.flush()
+            return
+        fraction = min(1.0, max(0.0, float(p.fraction)))
+        if self.bar is None:
+            from tqdm import tqdm  # installed with huggingface_hub (requirements.txt)
+            # the budget is steps or minutes: the bar shows the trainer's fraction of it and its
+            # ETA (in the text), not tqdm's own rate estimate
+            size = shutil.get_terminal_size()  # 80 columns where the terminal reports none (0)
+            self.bar = tqdm(total=1.0, initial=fraction, desc=self.status(p), file=self.stream,
+                            ncols=size.columns, nrows=size.lines,
+                            bar_format="{desc} {percentage:3.0f}% |{bar}|")  # the bar takes the room left
+            return
+        self.bar.n = fraction
+        self.bar.set_description_str(self.status(p), refresh=False)
+        self.bar.refresh()
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
 
     def _line(self, text: str) -> None:
-        self.stream.write(("\r\x1b[K" if self.tty else "") + text + "\n")
-        self.stream.flush()
+        if self.bar is not None:
+            self.bar.write(text, file=self.stream)  # above the live bar, which is drawn again
+        else:
+            self.stream.write(text + "\n")
+            self.stream.flush()
 
 
 def cleanup_flags(q, default_threshold=None):
@@ -93,7 +128,7 @@ def cleanup_flags(q, default_threshold=None):
 
 
 def cleanup_from_args(a):
-    from ..preprocess import CleanupConfig
+    from ..data.preprocess import CleanupConfig
     if a.classic:
         return CleanupConfig.classic(threshold=a.threshold if a.threshold is not None else 50)
     return CleanupConfig(background=a.background, tolerance=a.tolerance,
@@ -109,8 +144,8 @@ def looks_like_repo_id(spec: str) -> bool:
 
 def load_model_arg(spec: str):
     """A run folder, a generator folder/file, or a Hub repository id."""
-    from ..generate import load_generator
+    from ..design.generate import load_generator
     if Path(spec).exists() or not looks_like_repo_id(spec):
         return load_generator(spec)  # says "no such folder" for a mistyped path
-    from .. import hub
+    from ..hub import transfer as hub
     return load_generator(hub.download_model(spec))

@@ -8,7 +8,7 @@ from .common import cleanup_flags, cleanup_from_args
 
 
 def cmd_preprocess(a) -> int:
-    from ..datasets import cleanup_folder
+    from ..data.datasets import cleanup_folder
     cfg = cleanup_from_args(a)
     written, skipped = cleanup_folder(a.input, a.output, cfg)
     for s in skipped:
@@ -18,7 +18,7 @@ def cmd_preprocess(a) -> int:
 
 
 def cmd_samples(a) -> int:
-    from ..samples import write_sample_rims
+    from ..data.samples import write_sample_rims
     if not 1 <= a.count <= 10_000:
         raise UserError(f"--count must be between 1 and 10000; got {a.count}")
     paths = write_sample_rims(a.out, count=a.count, seed=a.seed, size=a.size, colour=a.colour)

@@ -10,30 +10,31 @@ from .common import load_model_arg, parse_seeds
 def write_design_files(pic, stem: Path, fmt: str, size: int | None, upscale: int) -> None:
     """<stem>.png (print size ``size`` when given, else ``upscale``d) and/or <stem>.svg."""
     from ..checkpoint import atomic_write_bytes
-    from ..images import save_png
+    from ..data.images import save_png
     if fmt in ("png", "both"):
         if size is None:
             save_png(pic, stem.with_suffix(".png"), upscale_factor=upscale)
         else:
             import io
-            from ..printpng import print_png
+            from ..export.printpng import print_png
             buf = io.BytesIO()
             print_png(pic, size).save(buf, format="PNG")
             atomic_write_bytes(stem.with_suffix(".png"), buf.getvalue())
     if fmt in ("svg", "both"):
-        from ..vector import to_svg
+        from ..export.vector import to_svg
         atomic_write_bytes(stem.with_suffix(".svg"), to_svg(pic).encode())
 
 
 def cmd_generate(a) -> int:
-    from ..export import save_grid
-    from ..printpng import check_print_size
+    from ..export.animation import save_grid
+    from ..export.printpng import check_print_size
     if a.size is not None:
         check_print_size(a.size)  # before loading anything
     if (a.seeds is None) == (a.design is None):
         raise UserError("give either --seeds (e.g. 0-99) or --design FILE.json")
     if a.design is not None:  # a saved design, drawn exactly (its latent, truncation, edits, symmetry)
-        from ..design import Design, render
+        from ..design.record import Design
+        from ..design.render import render
         design = Design.load(a.design)
         stem = Path(a.out) / Path(a.design).stem
         write_design_files(render(design, load_model_arg(a.model)), stem, a.format, a.size, a.upscale)
@@ -52,7 +53,7 @@ def cmd_generate(a) -> int:
 
 
 def cmd_morph(a) -> int:
-    from ..export import save_animation
+    from ..export.animation import save_animation
     seeds = parse_seeds(a.seeds, limit=64)
     if len(seeds) < 2:
         raise UserError("--seeds: a morph needs at least two keyframe seeds, e.g. 3,7,11")
@@ -66,7 +67,7 @@ def cmd_morph(a) -> int:
 
 
 def cmd_recalibrate(a) -> int:
-    from ..generate import recalibrate_generator
+    from ..design.generate import recalibrate_generator
     done = recalibrate_generator(a.model)
     print(f"{a.model}: BatchNorm statistics re-measured for the generator's own weights "
           f"({done['samples']} latents in batches of {done['batch_size']}); every design of it is redrawn")

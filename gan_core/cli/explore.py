@@ -25,9 +25,10 @@ def _bar(p, stream=sys.stderr, width: int = 24, state={"last": 0.0}) -> None:  #
 def cmd_directions(a) -> int:
     import json
     from ..checkpoint import write_json
-    from ..design import Design
-    from ..directions import direction_strips, ganspace_directions, sefa_directions, strips_picture
-    from ..images import save_png
+    from ..data.images import save_png
+    from ..design.directions import ganspace_directions, sefa_directions
+    from ..design.record import Design
+    from ..design.render import direction_strips, strips_picture
     model = load_model_arg(a.model)
     find = sefa_directions if a.method == "sefa" else ganspace_directions
     dirs, values = find(model.G, a.count)
@@ -44,8 +45,8 @@ def cmd_directions(a) -> int:
 
 
 def cmd_project(a) -> int:
-    from ..images import save_png
-    from ..project import CLOSE_ERROR, prepare_target, project
+    from ..data.images import save_png
+    from ..design.project import CLOSE_ERROR, prepare_target, project
     image = Path(a.image)
     if not image.is_file():
         raise UserError(f"--image {image}: no such file")
@@ -68,10 +69,11 @@ def cmd_project(a) -> int:
 
 
 def cmd_breed(a) -> int:
-    from ..breed import breed
-    from ..design import Design, render_many
-    from ..export import save_grid
-    from ..images import save_png
+    from ..data.images import save_png
+    from ..design.breed import breed
+    from ..design.record import Design
+    from ..design.render import render_many
+    from ..export.animation import save_grid
     paths = [p for p in str(a.parents).split(",") if p.strip()]
     parents = [Design.load(p.strip()) for p in paths]
     model = load_model_arg(a.model)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 
 def cmd_push(a) -> int:
-    from .. import hub
+    from ..hub import transfer as hub
     url = hub.push_run(a.model, a.repo, token=a.token, private=a.private)
     print(f"pushed to {url}")
     return 0

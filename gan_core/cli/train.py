@@ -19,8 +19,8 @@ STOP_FILE = "STOP"  # the studio's Stop request for a run in another process (st
 def _prepare_data(a, cfg, run, dist, cleanup):
     """Decode the images once (rank 0, every core, with progress) into the run folder's
     memory-mapped store; the other ranks wait, then map the same file."""
-    from ..datastore import open_store, prepare_store
-    from ..distributed import SETUP_TIMEOUT_S
+    from ..data.datastore import open_store, prepare_store
+    from ..train.distributed import SETUP_TIMEOUT_S
     if dist.is_main:
         created = not run.path.exists()
         run.path.mkdir(parents=True, exist_ok=True)
@@ -50,11 +50,11 @@ def _prepare_data(a, cfg, run, dist, cleanup):
 
 
 def cmd_train(a) -> int:
-    from ..distributed import init_from_env, shutdown
-    from ..presets import default_preset_name, describe_start, preset
-    from ..runfolder import RunFolder
-    from ..resume import resume_config
-    from ..trainer import train
+    from ..train.distributed import init_from_env, shutdown
+    from ..train.presets import default_preset_name, describe_start, preset
+    from ..train.resume import resume_config
+    from ..train.runfolder import RunFolder
+    from ..train.trainer import train
     run = RunFolder(a.out)
     overrides = {k: v for k, v in dict(
         loss=a.loss, batch_size=a.batch_size, n_critic=a.n_critic, augment=a.augment, device=a.device,
@@ -63,7 +63,7 @@ def cmd_train(a) -> int:
     if a.lr is not None:
         overrides.update(lr_g=a.lr, lr_d=a.lr)
     request = None
-    if a.config:  # a whole TrainConfig as JSON (gan_core.launch writes one); flags still win
+    if a.config:  # a whole TrainConfig as JSON (gan_core.train.launch writes one); flags still win
         from ..checkpoint import read_json
         from ..config import TrainConfig, train_section
         given = read_json(Path(a.config), "--config training config")
@@ -73,7 +73,7 @@ def cmd_train(a) -> int:
     if a.resume and (a.start is not None or a.freeze_d is not None):
         raise UserError("--from and --freeze-d choose how a new run starts; a resumed run continues from "
                         "its own checkpoint (drop them, or start a new run with --out)")
-    if a.resume:  # --steps means this many more steps (gan_core.resume's rule)
+    if a.resume:  # --steps means this many more steps (gan_core.train.resume's rule)
         flags = a.minutes is not None or a.steps is not None or request is None
         cfg = resume_config(a.out, minutes=a.minutes if flags else request.minutes,
                             steps=a.steps if flags else request.steps,
@@ -99,6 +99,8 @@ def cmd_train(a) -> int:
         print(describe_start(cfg).replace("**", ""), file=sys.stderr)
     if not dist.is_main:
         sys.stderr = open(os.devnull, "w")  # one voice: rank 0 reports for the run
+    if not a.resume:  # after the data: a user mistake there stays one line (error: ...)
+        print(describe_start(cfg), file=sys.stderr)
     if dist.enabled:
         print(f"distributed: {dist.world_size} processes ({dist.backend}); batch size {cfg.batch_size} per "
               f"process = {cfg.batch_size * dist.world_size} per step", file=sys.stderr)
@@ -128,7 +130,7 @@ def cmd_train(a) -> int:
     print(f"{result.state} at step {result.step} in {result.seconds:.0f} s; run folder: {result.run_dir}")
     print(f"  final grid: {RunFolder(result.run_dir).final_grid}")
     if result.metrics:
-        from ..metrics import format_report
+        from ..metrics.quality import format_report
         print(format_report(result.metrics))
     return 0
 
@@ -151,7 +153,7 @@ def _flag(q, flag: str, cls, name: str, help: str | None = None) -> None:
 
 def register(sub) -> None:
     from ..config import ModelConfig, TrainConfig
-    from ..presets import PRESETS
+    from ..train.presets import PRESETS
     q = sub.add_parser("train", help="train a generator on a folder or zip of images")
     q.add_argument("--data", required=True, help="folder or .zip of (cleaned) images")
     q.add_argument("--out", required=True, help="run folder (created)")

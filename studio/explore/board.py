@@ -1,4 +1,4 @@
-"""The design board panel (page side of gan_core.board): saved designs that last.
+"""The design board panel (page side of gan_core.export.board): saved designs that last.
 
 The board lives in the visitor's workspace (``Visitor.board``, one ``board.json``), so it
 survives a reload and a server restart; two tabs saving at once lose nothing (the Board
@@ -14,10 +14,11 @@ import time
 import gradio as gr
 import numpy as np
 
-from gan_core.board import Board, export_board, import_designs
-from gan_core.design import Design, render, render_many
+from gan_core.design.record import Design
+from gan_core.design.render import render, render_many
 from gan_core.errors import UserError
-from gan_core.printpng import MAX_SIZE, MIN_SIZE
+from gan_core.export.board import Board, export_board, import_designs
+from gan_core.export.printpng import MAX_SIZE, MIN_SIZE
 
 from .. import fields
 from ..ui import handler

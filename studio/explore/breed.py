@@ -1,7 +1,7 @@
 """Explore panel: breed saved designs (issue 11.3).
 
 Two or more parents (saved designs, and the current design if the designer wants) give a
-grid of children from ``gan_core.breed.breed``: a crossover of the parents' latents plus a
+grid of children from ``gan_core.design.breed.breed``: a crossover of the parents' latents plus a
 mutation whose strength is a slider, reproducible for its breeding seed. Clicking a child
 makes it the current design, so it can be steered, saved and bred again ("the current
 design" is one of the parent choices).
@@ -12,10 +12,10 @@ import json
 
 import gradio as gr
 
-from gan_core.breed import CROSSOVERS, MAX_CHILDREN, breed
-from gan_core.design import render_many
+from gan_core.design.breed import CROSSOVERS, MAX_CHILDREN, breed
+from gan_core.design.latent import MAX_SEED
+from gan_core.design.render import render_many
 from gan_core.errors import UserError
-from gan_core.latent import MAX_SEED
 
 from .. import fields
 from ..ui import handler

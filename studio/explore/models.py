@@ -15,7 +15,7 @@ from pathlib import Path
 
 import torch
 
-from gan_core.generate import DesignModel
+from gan_core.design.generate import DesignModel
 
 from .. import models_cache
 from ..workspace import Visitor

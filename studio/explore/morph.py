@@ -7,10 +7,11 @@ import re
 
 import gradio as gr
 
-from gan_core.design import Design, morph_designs
+from gan_core.design.latent import MAX_SEED, check_seed
+from gan_core.design.record import Design
+from gan_core.design.render import morph_designs
 from gan_core.errors import UserError
-from gan_core.export import save_gif, save_mp4
-from gan_core.latent import MAX_SEED, check_seed
+from gan_core.export.animation import save_gif, save_mp4
 
 from .. import fields
 from ..ui import handler

@@ -4,12 +4,12 @@ from __future__ import annotations
 import json
 import re
 
-from gan_core.board import Board
-from gan_core.design import Design
+from gan_core.design.record import Design
 from gan_core.errors import UserError
+from gan_core.export.board import Board
 
 TILE = 96       # gallery tiles of the panels (children, training pictures)
-BOARD_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")  # what a board id looks like (gan_core.design: 12 hex digits)
+BOARD_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")  # what a board id looks like (gan_core.design.record: 12 hex digits)
 
 
 def whole(value, name: str, lo: int, hi: int) -> int:

@@ -11,10 +11,10 @@ import json
 
 import gradio as gr
 
-from gan_core.bases import base_label
-from gan_core.design import Design
+from gan_core.design.generate import DesignModel
+from gan_core.design.record import Design
 from gan_core.errors import UserError
-from gan_core.generate import DesignModel
+from gan_core.train.bases import base_label
 
 from ..models_cache import bundled_models
 from ..runs import list_runs

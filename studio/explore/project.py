@@ -2,7 +2,7 @@
 
 The target is an image file: an upload, one of the model's training pictures or a saved
 design (both written to a small PNG when picked), so the page and ``/project`` take the same
-input. ``gan_core.project`` cleans it the way the model's dataset was cleaned and finds the
+input. ``gan_core.design.project`` cleans it the way the model's dataset was cleaned and finds the
 latent whose design matches it; the steps stream to the page (step, loss, reconstruction
 beside the target) and the result becomes the current design.
 
@@ -23,10 +23,10 @@ from collections import defaultdict
 import gradio as gr
 import numpy as np
 
-from gan_core import project as engine
-from gan_core.design import render
+from gan_core.data.images import to_pil
+from gan_core.design import project as engine
+from gan_core.design.render import render
 from gan_core.errors import UserError
-from gan_core.images import to_pil
 
 from .. import fields
 from ..models_cache import training_pictures

@@ -7,15 +7,16 @@ from __future__ import annotations
 
 import gradio as gr
 
-from gan_core.design import Design, render, render_many
-from gan_core.generate import DesignModel
-from gan_core.images import upscale
-from gan_core.vector import to_svg
+from gan_core.data.images import upscale
+from gan_core.design.generate import DesignModel
+from gan_core.design.record import Design
+from gan_core.design.render import render, render_many
+from gan_core.export.vector import to_svg
 
 from ..models_cache import training_pictures
 from ..ui import handler
-from . import view
 from .models import single_threaded
+from . import view
 
 
 class SeedApi:

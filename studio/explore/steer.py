@@ -1,9 +1,9 @@
 """Explore panel: steer the current design along its model's principal directions (issue 11.1).
 
-The top ``SLIDERS`` SeFa directions (gan_core.directions) are sliders from -3 to +3, each
+The top ``SLIDERS`` SeFa directions (gan_core.design.directions) are sliders from -3 to +3, each
 beside a strip of the current design at -3, 0 and +3, so the designer sees what a direction
 does before dragging it. A slider move is a cheap event: it changes the current design's
-``edits`` (gan_core.design.Design) and redraws its one picture, writing no file. The strips
+``edits`` (gan_core.design.record.Design) and redraws its one picture, writing no file. The strips
 and the sliders' positions are part of the tab's view around the design (``around``): drawn
 when a slider is let go and whenever another design becomes current, in the tab's own event.
 """
@@ -14,10 +14,11 @@ import json
 import gradio as gr
 import numpy as np
 
-from gan_core.design import EDIT_RANGE, Design, check_edits, render
-from gan_core.directions import MAX_DIRECTIONS, direction_strips, directions_for, sefa_directions
+from gan_core.data.images import make_grid, upscale
+from gan_core.design.directions import EDIT_RANGE, MAX_DIRECTIONS, directions_for, sefa_directions
+from gan_core.design.record import Design, check_edits
+from gan_core.design.render import direction_strips, render
 from gan_core.errors import UserError
-from gan_core.images import make_grid, upscale
 
 from .. import fields
 from ..ui import handler

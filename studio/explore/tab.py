@@ -1,6 +1,6 @@
 """The Explore tab: one current design, its view, and the panels that work on it.
 
-The current design is a ``gan_core.design.Design``, held in ``ExploreTab.current`` as
+The current design is a ``gan_core.design.record.Design``, held in ``ExploreTab.current`` as
 ``Design.to_dict()``. Controls (model, seed, truncation) make a new current design; every
 view output (the picture, the variations, the nearest training image) is drawn from it by
 ``ExploreTab.show``. Panels (morph, saved designs, and those of later issues) get the tab and
@@ -24,28 +24,29 @@ import random
 
 import gradio as gr
 
-from gan_core.design import Design, render, render_many
+from gan_core.design.latent import MAX_SEED
+from gan_core.design.record import Design
+from gan_core.design.render import render, render_many
+from gan_core.design.symmetry import MAX_FOLD, MIN_FOLD, parse_symmetry
 from gan_core.errors import UserError
-from gan_core.latent import MAX_SEED
-from gan_core.printpng import MAX_SIZE, MIN_SIZE, check_print_size, print_png
-from gan_core.symmetry import MAX_FOLD, MIN_FOLD, parse_symmetry
-from gan_core.vector import to_svg
+from gan_core.export.printpng import MAX_SIZE, MIN_SIZE, check_print_size, print_png
+from gan_core.export.vector import to_svg
 
-from .. import fields
 from ..context import Studio
+from .. import fields
 from ..models_cache import training_pictures
 from ..ui import handler
-from . import view
 from .board import BoardPanel
 from .breed import BreedPanel
 from .models import ModelResolver, single_threaded
-from .moves import MoveLog
-from .picker import ModelPicker
-from .page_js import AFTER_PICTURE, AFTER_PREVIEW, CLICK, FAST_PREVIEW_JS
 from .morph import MorphPanel
+from .moves import MoveLog
+from .page_js import AFTER_PICTURE, AFTER_PREVIEW, CLICK, FAST_PREVIEW_JS
+from .picker import ModelPicker
 from .project import ProjectPanel
 from .seed_api import SeedApi
 from .steer import SteerPanel
+from . import view
 
 # ---- the extension point: Explore's panels, in page order (one line each) ------------------
 PANELS = [

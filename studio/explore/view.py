@@ -1,7 +1,7 @@
 """Pure rendering helpers of the Explore page: design records in, pictures and text out.
 
 Nothing here touches Gradio, so each piece is testable on its own. The one pipeline that
-turns a design into pixels is ``gan_core.design.render``; these helpers only size the
+turns a design into pixels is ``gan_core.design.record.render``; these helpers only size the
 result for the page, lay out the variations and word the nearest-training-image line.
 """
 from __future__ import annotations
@@ -13,11 +13,11 @@ import numpy as np
 import torch
 from PIL import Image
 
-from gan_core import metrics
-from gan_core.design import Design, check_truncation
+from gan_core.data.images import upscale
+from gan_core.design.latent import MAX_SEED, check_seed, z_from_seed
+from gan_core.design.record import Design, check_truncation
 from gan_core.errors import UserError
-from gan_core.images import upscale
-from gan_core.latent import MAX_SEED, check_seed, z_from_seed
+from gan_core.metrics import quality as metrics
 
 DISPLAY = 256            # the current design is shown about this big
 TILE = 128               # variation tiles
@@ -161,7 +161,7 @@ SVG_ATTRIBUTES = {"xmlns", "version", "width", "height", "viewBox", "transform",
 
 
 def inline_svg(svg: str, width: int = DISPLAY) -> str:
-    """Our own traced SVG (gan_core.vector.to_svg), made safe to put inside the page: parsed, and
+    """Our own traced SVG (gan_core.export.vector.to_svg), made safe to put inside the page: parsed, and
     rebuilt from drawing elements and attributes only (no script, style, link or event handler
     can pass even if the tracer changed), shown ``width`` px wide."""
     import xml.etree.ElementTree as ET

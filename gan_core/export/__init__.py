@@ -1,0 +1,7 @@
+"""Designs out: SVG, print-size PNG, grids and animations, the contact sheet, the board.
+
+``vector`` (SVG tracing), ``printpng`` (print-size PNG), ``animation`` (sample grids, GIF, MP4),
+``contactsheet`` (a one-page PNG/PDF), ``board`` (a visitor's saved designs; export/import).
+
+May import the foundations (errors, config, checkpoint, device), ``data`` and ``design``.
+"""
