@@ -20,7 +20,7 @@ base="${DESIGN_STUDIO_VENV_DIR:-$HOME/.cache/design-studio}"
 hash="$(cat "$root"/requirements*.txt | sha256sum | cut -c1-12)"
 venv="$base/venv-$hash"
 marker=".design-studio-complete"
-imports="import torch, torchvision, vtracer, gradio, cv2, imageio, imageio_ffmpeg, safetensors, spaces, huggingface_hub, numpy, PIL, pytest, playwright, gradio_client, yaml"
+imports="import torch, torchvision, vtracer, gradio, cv2, imageio, imageio_ffmpeg, safetensors, spaces, huggingface_hub, numpy, PIL, pytest, playwright, gradio_client, yaml, tqdm, authlib, itsdangerous, sklearn, scipy"
 
 if [ -f "$venv/$marker" ] && [ -x "$venv/bin/python" ]; then
   echo "$venv"
