@@ -67,6 +67,8 @@ def test_a_run_records_its_start_point_and_keeps_it_on_resume(source, tmp_path):
     record = RunFolder(tmp_path / "ft").read_config()["start"]
     assert record["name"] == "base-gray-16"
     assert record["sha256"] == weights_hash(base / "model.safetensors") and len(record["sha256"]) == 16
+    text = (tmp_path / "ft" / "config.json").read_text()  # it goes to the Hub: no server path in it
+    assert str(source) not in text and RunFolder(tmp_path / "ft").read_config()["train"]["start"] == "base-gray-16"
     train(tiny_train(start=str(base), steps=4), DATA, run_dir=tmp_path / "ft", resume=True, evaluate=False)
     assert RunFolder(tmp_path / "ft").read_config()["start"] == record
     train(tiny_train(steps=2), DATA, run_dir=tmp_path / "scratch", evaluate=False)

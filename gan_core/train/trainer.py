@@ -187,7 +187,10 @@ class Trainer(TrainingStep, TrainingState, TrainingReport):
         c, main = self.cfg, self.dist.is_main  # rank 0 alone writes the run folder
         if main:
             self.run.create()
-            write_json({"format_version": FORMAT_VERSION, "model": c.model.to_dict(), "train": c.to_dict(),
+            train = c.to_dict()
+            if train.get("start") and self.start_record:  # the start point's name, never a server path
+                train["start"] = self.start_record["name"]
+            write_json({"format_version": FORMAT_VERSION, "model": c.model.to_dict(), "train": train,
                         "dataset": {**self.dataset_info, "images": self.n},
                         "start": self.start_record, "world_size": self.dist.world_size}, self.run.config)
         t0 = time.perf_counter()
