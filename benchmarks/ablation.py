@@ -47,8 +47,8 @@ def parse_arm(spec: str) -> tuple[str, dict]:
 def seconds_per_step(preset: str, res: int, ch: int, arms: dict, rounds: int = 3, steps: int = 4) -> dict:
     """Interleaved timing of one training step per arm (one thread, random images)."""
     import torch
-    from gan_core.train.presets import preset as make
-    from gan_core.train.trainer import measure_speed
+    from gan_core.training.presets import preset as make
+    from gan_core.training.trainer import measure_speed
     torch.set_num_threads(1)
     times = {a: [] for a in arms}
     for _ in range(rounds):

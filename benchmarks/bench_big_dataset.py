@@ -51,9 +51,9 @@ def main(argv=None) -> None:
 
     import torch
     from gan_core.data.datastore import open_store, prepare_store
-    from gan_core.train.presets import preset
-    from gan_core.train.runfolder import RunFolder
-    from gan_core.train.trainer import Trainer
+    from gan_core.training.presets import preset
+    from gan_core.training.runfolder import RunFolder
+    from gan_core.training.trainer import Trainer
 
     photos = Path(a.work) / f"rims-{a.images}"
     cores = len(os.sched_getaffinity(0))

@@ -28,9 +28,9 @@ sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks")]
 
 def _rank(rank: int, world: int, init: str, out: str, a: dict) -> None:
     import torch
-    from gan_core.train import distributed
-    from gan_core.train.presets import preset
-    from gan_core.train.trainer import Trainer
+    from gan_core.training import distributed
+    from gan_core.training.presets import preset
+    from gan_core.training.trainer import Trainer
     if world > 1:
         distributed.init(rank, world, f"file://{init}", "nccl" if a["device"] == "cuda" else "gloo")
     cfg = preset(a["preset"], resolution=a["resolution"], channels=3, batch_size=a["batch_size"],

@@ -23,7 +23,7 @@ import torch  # noqa: E402
 from gan_core.design.generate import DesignModel, load_generator  # noqa: E402
 from gan_core.export.animation import save_gif, save_mp4  # noqa: E402
 from gan_core.nets.models import Generator  # noqa: E402
-from gan_core.train.presets import preset  # noqa: E402
+from gan_core.training.presets import preset  # noqa: E402
 from studio.models_cache import bundled_models  # noqa: E402
 
 

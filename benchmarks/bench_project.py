@@ -20,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from gan_core.design.generate import load_generator  # noqa: E402
 from gan_core.design.latent import z_from_seeds  # noqa: E402
 from gan_core.design.project import CLOSE_ERROR, picture_error, project  # noqa: E402
-from gan_core.train.runfolder import RunFolder  # noqa: E402
+from gan_core.training.runfolder import RunFolder  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -21,9 +21,9 @@ sys.path.insert(0, str(ROOT))
 
 import torch  # noqa: E402
 
-from gan_core.train.bases import base_for  # noqa: E402
-from gan_core.train.presets import preset  # noqa: E402
-from gan_core.train.trainer import Trainer  # noqa: E402
+from gan_core.training.bases import base_for  # noqa: E402
+from gan_core.training.presets import preset  # noqa: E402
+from gan_core.training.trainer import Trainer  # noqa: E402
 
 
 def build_seconds(cfg, data) -> float:

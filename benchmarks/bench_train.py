@@ -23,8 +23,8 @@ import torch  # noqa: E402
 
 from gan_core.data.datasets import load_dataset  # noqa: E402
 from gan_core.device import describe_device, pick_device  # noqa: E402
-from gan_core.train.presets import PRESETS, preset  # noqa: E402
-from gan_core.train.trainer import Trainer  # noqa: E402
+from gan_core.training.presets import PRESETS, preset  # noqa: E402
+from gan_core.training.trainer import Trainer  # noqa: E402
 
 DEFAULT_DATA = ROOT.parent / "shared" / "data" / "fa-icons-100"
 

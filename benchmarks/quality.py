@@ -25,9 +25,9 @@ from gan_core.data.datasets import load_dataset  # noqa: E402
 from gan_core.data.images import make_grid, save_png, to_uint8  # noqa: E402
 from gan_core.metrics import quality as metrics  # noqa: E402
 from gan_core.nets.models import RECALIBRATION_SAMPLES, recalibrate_batchnorm  # noqa: E402
-from gan_core.train.presets import preset  # noqa: E402
-from gan_core.train.trainer import Trainer  # noqa: E402
-from gan_core.train.trainer_step import ema_decay_at  # noqa: E402
+from gan_core.training.presets import preset  # noqa: E402
+from gan_core.training.trainer import Trainer  # noqa: E402
+from gan_core.training.trainer_step import ema_decay_at  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data"
 FULL = {"fa-icons-100": "fa-icons", "twemoji-objects-100": "twemoji-objects"}  # floor references

@@ -23,8 +23,8 @@ sys.path.insert(0, str(ROOT))
 
 from gan_core.data.datasets import load_dataset  # noqa: E402
 from gan_core.data.samples import SAMPLE_CLEANUP, write_sample_rims  # noqa: E402
-from gan_core.train.presets import preset  # noqa: E402
-from gan_core.train.trainer import train  # noqa: E402
+from gan_core.training.presets import preset  # noqa: E402
+from gan_core.training.trainer import train  # noqa: E402
 
 
 def main():

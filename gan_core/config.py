@@ -17,7 +17,7 @@ ARCHS = ("classic", "compact")
 D_NORMS = ("none", "instance", "batch", "layer")
 G_UPSAMPLES = ("transpose", "nearest")
 AUGMENTS = ("translation", "cutout", "color", "flip", "rot4")
-AUGMENT_ROTATIONS = tuple(f"rot{n}" for n in range(2, 13))  # symmetric augmentation, any N-fold (gan_core.train.augment)
+AUGMENT_ROTATIONS = tuple(f"rot{n}" for n in range(2, 13))  # symmetric augmentation, any N-fold (gan_core.training.augment)
 FORMAT_VERSION = 1
 
 
@@ -246,7 +246,7 @@ class TrainConfig:
 
 
 def options_on(train: Mapping) -> list[str]:
-    """The small-data options (gan_core.train.recipe, losses) that are on in a train section (a
+    """The small-data options (gan_core.training.recipe, losses) that are on in a train section (a
     TrainConfig's ``to_dict()``), in words: what the Train tab's sentence and the model card's
     "regularisation" row both name."""
     def fmt(v) -> str:

@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from gan_core.hub.transfer import build_push_folder  # noqa: E402
-from gan_core.train.runfolder import RunFolder  # noqa: E402
+from gan_core.training.runfolder import RunFolder  # noqa: E402
 
 
 def main():

@@ -35,10 +35,10 @@ sys.path.insert(0, str(ROOT))
 from gan_core.checkpoint import read_json, read_metadata  # noqa: E402
 from gan_core.cli.common import ProgressBar  # noqa: E402
 from gan_core.data.datastore import open_store  # noqa: E402
-from gan_core.train.bases import export_base, weights_dir  # noqa: E402
-from gan_core.train.presets import preset  # noqa: E402
-from gan_core.train.runfolder import RunFolder  # noqa: E402
-from gan_core.train.trainer import train  # noqa: E402
+from gan_core.training.bases import export_base, weights_dir  # noqa: E402
+from gan_core.training.presets import preset  # noqa: E402
+from gan_core.training.runfolder import RunFolder  # noqa: E402
+from gan_core.training.trainer import train  # noqa: E402
 
 BASES = {"gray-64": (64, 1), "colour-64": (64, 3), "gray-128": (128, 1), "colour-128": (128, 3)}
 # What pretraining changes from quick (the fine-tuning preset), and why:
@@ -85,7 +85,7 @@ def segment(base: str, minutes: float, threads: int) -> int:
     exported = weights_dir() / f"base-{base}"
     resume = run.checkpoint.is_file()
     if resume:
-        from gan_core.train.resume import resume_config
+        from gan_core.training.resume import resume_config
         cfg = resume_config(run.path, minutes=minutes).replace(threads=threads)
         print(f"resuming {run.path} at step {run.checkpoint_step()}", file=sys.stderr)
     else:

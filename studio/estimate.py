@@ -2,7 +2,7 @@
 
 A minutes budget is its own estimate. For a steps budget the speed of this exact
 configuration is measured once on this device by the trainer's own
-``gan_core.train.trainer.measure_speed`` (a few steps on random pictures) and cached.
+``gan_core.training.trainer.measure_speed`` (a few steps on random pictures) and cached.
 """
 from __future__ import annotations
 
@@ -29,7 +29,7 @@ def steps_per_second(cfg: TrainConfig) -> float:
     key = _key(cfg)
     with _lock:
         if key not in _cache:
-            from gan_core.train.trainer import measure_speed
+            from gan_core.training.trainer import measure_speed
             _cache[key] = measure_speed(cfg)
         return _cache[key]
 

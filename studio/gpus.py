@@ -2,7 +2,7 @@
 
 The integrator wires these into the Train tab (see README, Scale out); the numbers come from
 ``gan_core.device.list_gpus`` and runs on more than one GPU start with
-``gan_core.train.launch.launch_distributed``.
+``gan_core.training.launch.launch_distributed``.
 """
 from __future__ import annotations
 

@@ -123,7 +123,7 @@ class Job:
         """Progress from the run folder, kept only when it is ahead of the callbacks'."""
         from PIL import Image
 
-        from gan_core.train.runfolder import RunFolder
+        from gan_core.training.runfolder import RunFolder
         run = RunFolder(self.run_dir)
         grids = run.grid_files()
         try:
@@ -194,7 +194,7 @@ def _training_data(job: Job):
     """A run that kept its pictures in its folder (resumed, or started again) trains on exactly
     those; a new run loads its dataset at the run's size."""
     from gan_core.data.images import from_uint8
-    from gan_core.train.runfolder import RunFolder
+    from gan_core.training.runfolder import RunFolder
     m = job.config.model
     pictures = RunFolder(job.run_dir).read_training_images()
     if pictures is not None:
@@ -213,7 +213,7 @@ def prepare_folder(job: Job) -> None:
     while it waited leaves nothing behind), with the studio's note, and a STOP file exactly
     when a Stop came first (a stale one from an earlier session is removed). A Stop after this
     sets the event and writes the file itself."""
-    from gan_core.train.runfolder import RunFolder
+    from gan_core.training.runfolder import RunFolder
     if job.meta:
         RunFolder(job.run_dir).write_studio_meta(**job.meta)
     stop_file = job.run_dir / STOP_FILE
@@ -228,17 +228,17 @@ def _run_job(job: Job):
     """Train (or resume) the job's run; returns the TrainResult (on ZeroGPU in another process)."""
     if job.gpus > 1:
         return _run_distributed(job)
-    from gan_core.train.trainer import train
+    from gan_core.training.trainer import train
     return train(job.config, _training_data(job), job.on_progress, job.should_stop,
                  run_dir=job.run_dir, resume=job.resume, dataset_info=job.dataset_info or None)
 
 
 def _run_distributed(job: Job, poll_seconds: float = 1.0):
-    """Several GPUs: a torchrun child process group (gan_core.train.launch). Its progress reaches the
+    """Several GPUs: a torchrun child process group (gan_core.training.launch). Its progress reaches the
     page from rank 0's run folder (``Job._read_folder``, as for ZeroGPU); Stop is the STOP file."""
-    from gan_core.train.launch import failure_summary, kill_run, launch_distributed, stop_run
-    from gan_core.train.runfolder import RunFolder
-    from gan_core.train.trainer_report import TrainResult
+    from gan_core.training.launch import failure_summary, kill_run, launch_distributed, stop_run
+    from gan_core.training.runfolder import RunFolder
+    from gan_core.training.trainer_report import TrainResult
     data = job.dataset_dir if job.dataset_dir is not None else job.run_dir
     proc = launch_distributed(job.config, data, job.run_dir, job.gpus, list(range(job.gpus)), resume=job.resume)
     job._log(f"training on {job.gpus} GPUs (torch.distributed, batch size {job.config.batch_size} per GPU)")

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from gan_core.design.generate import WEIGHTS_NAME, DesignModel, load_generator
 from gan_core.errors import UserError
-from gan_core.train.runfolder import RunFolder
+from gan_core.training.runfolder import RunFolder
 
 from .workspace import NAME, Visitor
 

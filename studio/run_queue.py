@@ -120,7 +120,7 @@ class JobManager:
     def delete_run(self, run_dir: Path) -> None:
         """Delete a run folder unless a job of it waits or trains (checked and done under the
         lock, so no job can start on it meanwhile)."""
-        from gan_core.train.runfolder import RunFolder
+        from gan_core.training.runfolder import RunFolder
         with self._lock:
             job = next((j for j in self._active() if j.run_dir == run_dir), None)
             if job is not None:

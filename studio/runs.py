@@ -4,7 +4,7 @@ from __future__ import annotations
 import time
 
 from gan_core.design.generate import WEIGHTS_NAME
-from gan_core.train.runfolder import RunFolder
+from gan_core.training.runfolder import RunFolder
 
 from .jobs import Job
 from .run_queue import JobManager

@@ -10,8 +10,8 @@ import gradio as gr
 
 from gan_core.config import ModelConfig, TrainConfig, field_spec
 from gan_core.errors import UserError
-from gan_core.train.presets import PRESETS, data_choices, default_preset_name, explain_choice, preset
-from gan_core.train.runfolder import RunFolder
+from gan_core.training.presets import PRESETS, data_choices, default_preset_name, explain_choice, preset
+from gan_core.training.runfolder import RunFolder
 
 from .context import Studio
 from . import estimate, fields, train_view
@@ -68,7 +68,7 @@ def start_override(start_from: str | None, visitor=None) -> dict:
     choice), "base" (the base model for the data), "scratch", or "run:NAME", one of this
     visitor's own runs (never a server path)."""
     value = (start_from or "auto").strip()
-    if value == "auto":  # the preset's own choice (gan_core.train.presets.BASE_DEFAULTS)
+    if value == "auto":  # the preset's own choice (gan_core.training.presets.BASE_DEFAULTS)
         return {}
     if value == "base":
         return {"start": "base"}
@@ -86,7 +86,7 @@ def build_config(preset_name, loss, resolution, width, batch_size, learning_rate
                  budget_kind, budget, channels: int = 1, count: int | None = None,
                  start: dict | None = None) -> TrainConfig:
     """A TrainConfig from the Train tab's fields (validated by gan_core). ``count`` (the dataset's
-    images) lets the preset pick the settings the form has no field for (gan_core.train.presets.data_choices)."""
+    images) lets the preset pick the settings the form has no field for (gan_core.training.presets.data_choices)."""
     try:
         return _build_config(preset_name, loss, resolution, width, batch_size, learning_rate, critic_steps,
                              augment, budget_kind, budget, channels, count, start or {})
@@ -131,7 +131,7 @@ class TrainForm:
         self.preset = fields.Dropdown(preset_choices(), value=name, label="Preset", elem_id="preset")
         self.start = fields.Radio(START_CHOICES, value="auto", label="Start from", elem_id="start_from",
                                   info="a base model has already learnt to draw: minutes teach it your designs")
-        # which settings the preset picked for the chosen dataset, and why (gan_core.train.presets.explain_choice)
+        # which settings the preset picked for the chosen dataset, and why (gan_core.training.presets.explain_choice)
         self.preset_md = gr.Markdown(explain_choice(name, {"resolution": DEFAULT_RESOLUTION}), elem_id="preset_why",
                                      elem_classes=["hint"])
         with gr.Accordion("Advanced", open=False, elem_id="advanced"):

@@ -16,8 +16,8 @@ from PIL import Image
 from gan_core.data.datasets import dataset_info
 from gan_core.device import describe_device, pick_device
 from gan_core.errors import UserError
-from gan_core.train.resume import resume_config
-from gan_core.train.runfolder import RunFolder
+from gan_core.training.resume import resume_config
+from gan_core.training.runfolder import RunFolder
 
 from .context import AppParts, Studio
 from .gpus import check_gpus

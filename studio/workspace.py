@@ -3,7 +3,7 @@
     <workspace>/visitors/<visitor id>/uploads/    the photos of the current upload (or the sample set)
     <workspace>/visitors/<visitor id>/previews/   small thumbnails for the live cleanup preview
     <workspace>/visitors/<visitor id>/datasets/   saved datasets (gan_core.data.datasets.save_dataset)
-    <workspace>/visitors/<visitor id>/runs/       training runs (gan_core.train.runfolder layout + studio.json)
+    <workspace>/visitors/<visitor id>/runs/       training runs (gan_core.training.runfolder layout + studio.json)
     <workspace>/visitors/<visitor id>/board/      saved designs (gan_core.export.board.Board: board.json)
 
 Files the page downloads (morphs, PNGs, zips) go to a per-visitor folder under the

@@ -19,8 +19,8 @@ def run_rank(rank: int, world: int, init_file: str, run_dir: str, out_dir: str, 
     torch.set_num_threads(1)  # two ranks on a 2-core machine
     from gan_core.checkpoint import save_tensors
     from gan_core.config import TrainConfig
-    from gan_core.train import distributed
-    from gan_core.train.trainer import Trainer
+    from gan_core.training import distributed
+    from gan_core.training.trainer import Trainer
     from helpers import shapes_dataset
 
     run_path = os.path.realpath(run_dir)

@@ -1,4 +1,4 @@
-"""Start points (gan_core.train.bases): fine-tuning from a base model or a run, FreezeD, refusals."""
+"""Start points (gan_core.training.bases): fine-tuning from a base model or a run, FreezeD, refusals."""
 from __future__ import annotations
 
 import json
@@ -10,11 +10,11 @@ import torch
 from gan_core.checkpoint import load_tensors
 from gan_core.design.generate import load_generator
 from gan_core.errors import UserError
-from gan_core.train.bases import (CRITIC_PREFIX, base_label, critic_blocks, export_base, load_start_point,
+from gan_core.training.bases import (CRITIC_PREFIX, base_label, critic_blocks, export_base, load_start_point,
                                   weights_hash)
-from gan_core.train.presets import describe_start, explain_choice, preset
-from gan_core.train.runfolder import RunFolder
-from gan_core.train.trainer import Trainer, train
+from gan_core.training.presets import describe_start, explain_choice, preset
+from gan_core.training.runfolder import RunFolder
+from gan_core.training.trainer import Trainer, train
 
 from helpers import shapes_dataset, tiny_train
 from test_hub import cached_repo, hf_home  # noqa: F401 (a fixture)
@@ -133,7 +133,7 @@ def test_a_base_folder_is_a_model_explore_can_draw_and_holds_the_critic(source):
 
 
 def test_presets_start_from_the_matching_base_and_scratch_is_one_choice_away(source, monkeypatch):
-    from gan_core.train import presets
+    from gan_core.training import presets
     monkeypatch.setenv("STUDIO_WEIGHTS_DIR", str(source / "weights"))
     assert preset("quick", resolution=16, channels=1).start == ""  # not a measured default: scratch
     assert preset("quick", resolution=16, channels=1, start="base").start == "base"  # one choice away

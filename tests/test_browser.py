@@ -145,7 +145,7 @@ def test_designer_session(studio_app, browser):
     page.locator("#go_train").click()
     page.locator("#start").wait_for(state="visible")
     assert page.locator("#dataset input").input_value() == "icons"
-    # the preset says what it picked for this dataset (gan_core.train.presets.explain_choice)
+    # the preset says what it picked for this dataset (gan_core.training.presets.explain_choice)
     page.locator("#preset_why").get_by_text("10 grayscale images at 64 px").wait_for()
     page.locator("#advanced").get_by_text("Advanced").click()
     pick_option(page, "#resolution", "16")

@@ -7,8 +7,8 @@ import pytest
 
 from gan_core.checkpoint import load_tensors
 from gan_core.design.generate import load_generator
-from gan_core.train.bases import CRITIC_PREFIX, base_label
-from gan_core.train.runfolder import RunFolder
+from gan_core.training.bases import CRITIC_PREFIX, base_label
+from gan_core.training.runfolder import RunFolder
 from studio.models_cache import bundled_models
 
 WEIGHTS = Path(__file__).resolve().parents[1] / "weights"

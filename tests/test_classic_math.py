@@ -14,8 +14,8 @@ from pathlib import Path
 import torch
 
 from gan_core.nets.models import count_parameters
-from gan_core.train.presets import preset
-from gan_core.train.trainer import Trainer
+from gan_core.training.presets import preset
+from gan_core.training.trainer import Trainer
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 import reference_loop as ref  # noqa: E402

@@ -12,8 +12,8 @@ from gan_core.data.preprocess import CleanupConfig
 from gan_core.design.generate import load_generator
 from gan_core.export.animation import save_gif
 from gan_core.metrics.quality import format_report
-from gan_core.train.runfolder import RunFolder
-from gan_core.train.trainer import train
+from gan_core.training.runfolder import RunFolder
+from gan_core.training.trainer import train
 
 from helpers import tiny_train
 from test_colour_cleanup import photo

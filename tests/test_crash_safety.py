@@ -11,7 +11,7 @@ from PIL import Image
 
 from gan_core.checkpoint import load_tensors
 from gan_core.design.generate import load_generator
-from gan_core.train.runfolder import RunFolder
+from gan_core.training.runfolder import RunFolder
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -28,8 +28,8 @@ def test_kill_9_during_training_then_resume(tmp_path):
     run = tmp_path / "run"
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     # checkpoint every ~0.3 s; a step budget far beyond what we let it reach
-    code = ("import sys; from gan_core.train.trainer import train; from gan_core.data.datasets import load_dataset; "
-            "from gan_core.train.presets import preset; "
+    code = ("import sys; from gan_core.training.trainer import train; from gan_core.data.datasets import load_dataset; "
+            "from gan_core.training.presets import preset; "
             f"cfg = preset('quick', resolution=16, steps=10**6, width=4, z_dim=8, batch_size=4, "
             "checkpoint_minutes=0.005, log_every=1); "
             f"train(cfg, load_dataset({str(data)!r}, resolution=16), run_dir={str(run)!r}, evaluate=False)")

@@ -11,8 +11,8 @@ from gan_core.data.collect import POOL_MIN_FILES
 from gan_core.data.datasets import cleanup_folder, load_dataset
 from gan_core.data.images import from_uint8
 from gan_core.data.preprocess import CleanupConfig
-from gan_core.train.runfolder import RunFolder
-from gan_core.train.trainer import Trainer
+from gan_core.training.runfolder import RunFolder
+from gan_core.training.trainer import Trainer
 
 from helpers import shapes_dataset, tiny_train
 

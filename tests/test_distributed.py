@@ -16,9 +16,9 @@ import torch
 
 from gan_core.checkpoint import load_tensors
 from gan_core.nets.models import Critic, Generator, GroupBatchNorm2d, GroupSyncBatchNorm2d
-from gan_core.train import distributed
-from gan_core.train.runfolder import RunFolder
-from gan_core.train.trainer import Trainer
+from gan_core.training import distributed
+from gan_core.training.runfolder import RunFolder
+from gan_core.training.trainer import Trainer
 
 from dist_worker import run_rank
 from helpers import shapes_dataset, tiny_train

@@ -14,8 +14,8 @@ from gan_core.design.generate import load_generator
 from gan_core.errors import UserError
 from gan_core.hub.modelcard import model_card
 from gan_core.nets.models import Critic, Generator
-from gan_core.train import losses as L
-from gan_core.train.trainer import Trainer, train
+from gan_core.training import losses as L
+from gan_core.training.trainer import Trainer, train
 
 from helpers import shapes_dataset, tiny_train
 

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from gan_core.data.datasets import save_dataset
-from gan_core.train.runfolder import RunFolder
+from gan_core.training.runfolder import RunFolder
 from helpers import tiny_train
 from studio import jobs
 from studio.jobs import Job

@@ -12,12 +12,12 @@ import numpy as np
 import pytest
 import torch
 
-from gan_core.train import launch
+from gan_core.training import launch
 from gan_core.checkpoint import load_tensors
 from gan_core.data.datasets import save_dataset
 from gan_core.device import list_gpus
-from gan_core.train.launch import kill_run, launch_distributed, stop_run
-from gan_core.train.runfolder import RunFolder
+from gan_core.training.launch import kill_run, launch_distributed, stop_run
+from gan_core.training.runfolder import RunFolder
 
 from helpers import shapes_dataset, tiny_train
 from studio.gpus import gpu_count_choices, gpus_markdown
@@ -144,7 +144,7 @@ def test_more_gpus_than_visible_is_refused_with_the_count():
 
 def test_a_failed_distributed_run_is_explained_from_its_launch_log(tmp_path):
     """The page's message for a crashed rank names the rank's exception, not only "exit code 1"."""
-    from gan_core.train.launch import LOG_FILE, failure_summary
+    from gan_core.training.launch import LOG_FILE, failure_summary
     assert failure_summary(tmp_path) == ""  # no log yet
     (tmp_path / LOG_FILE).write_text(
         "[start] training on CPU x 2 processes\n"

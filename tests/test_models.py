@@ -4,7 +4,7 @@ import torch
 from gan_core.config import ModelConfig, TrainConfig
 from gan_core.errors import UserError
 from gan_core.nets.models import Critic, Generator, count_parameters
-from gan_core.train.presets import PRESETS, preset
+from gan_core.training.presets import PRESETS, preset
 
 
 @pytest.mark.parametrize("res", [32, 64, 128, 256])
@@ -192,7 +192,7 @@ def test_the_saved_generator_carries_statistics_of_its_own_weights(tmp_path):
     the EMA weights, not G's copied ones (which turned 64 px icons into blobs)."""
     from gan_core.design.generate import load_generator
     from gan_core.nets.models import RECALIBRATION_SAMPLES, recalibrate_batchnorm
-    from gan_core.train.trainer import train
+    from gan_core.training.trainer import train
     from helpers import shapes_dataset, tiny_train
     cfg = tiny_train("dcgan", steps=12)
     train(cfg, shapes_dataset(), run_dir=tmp_path / "r", evaluate=False)

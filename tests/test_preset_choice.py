@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from gan_core.errors import UserError
-from gan_core.train.presets import PRESETS, data_choices, explain_choice, preset
+from gan_core.training.presets import PRESETS, data_choices, explain_choice, preset
 
 CASES = [(res, ch, 100) for res in (64, 128) for ch in (1, 3)]
 
@@ -25,7 +25,7 @@ def test_preset_applies_its_data_rules_and_explains_them(res, ch, count):
 
 def test_a_data_rule_applies_and_explicit_settings_win(monkeypatch):
     """The mechanism, with a rule of its own (DATA_RULES holds only measured rules; it may be empty)."""
-    from gan_core.train import presets
+    from gan_core.training import presets
     rule = (lambda res, ch, n: res >= 128, ("quick",), dict(width=16), "a test rule")
     monkeypatch.setattr(presets, "DATA_RULES", [rule])
     assert preset("quick", resolution=128, channels=3, count=100).model.width == 16
@@ -67,7 +67,7 @@ def test_the_sentence_names_each_setting_one_way():
     """What the preset has and what it picked use the same words (SETTING_NAMES), so a designer
     reading "augment ..." and then "DiffAugment ..." does not look for two settings."""
     text = explain_choice("quick", {"resolution": 64, "channels": 1, "images": 100})
-    start, settings = text.split("\n\n")  # where the run starts first (gan_core.train.presets.describe_start)
+    start, settings = text.split("\n\n")  # where the run starts first (gan_core.training.presets.describe_start)
     assert start.startswith("**Starts from")
     assert settings.startswith("quick: width 32, batch 32, dcgan loss, DiffAugment translation,color")
     assert " augment " not in text.lower().replace("diffaugment", "")

@@ -6,7 +6,7 @@ import io
 
 from gan_core.cli import common
 from gan_core.cli.common import ProgressBar
-from gan_core.train.trainer_report import Progress
+from gan_core.training.trainer_report import Progress
 
 NUMBERS = "step 40/100 ep 1.2 123 img/s D 0.512 G 0.731 ETA 1:15"
 

@@ -13,7 +13,7 @@ from gan_core.design.project import (CLOSE_ERROR, iter_projection, load_critic, 
 from gan_core.design.record import Design
 from gan_core.design.render import render
 from gan_core.errors import UserError
-from gan_core.train.runfolder import RunFolder
+from gan_core.training.runfolder import RunFolder
 
 from conftest import make_tiny_model
 from helpers import shapes_dataset, tiny_train
@@ -97,7 +97,7 @@ def test_a_model_without_critic_uses_pixel_terms_and_says_so(tiny):
 
 
 def test_a_run_with_its_critic_uses_it(tmp_path):
-    from gan_core.train.trainer import train
+    from gan_core.training.trainer import train
     train(tiny_train("dcgan", steps=2), shapes_dataset(), run_dir=tmp_path / "run", evaluate=False)
     assert load_critic(tmp_path / "run") is not None
     model = load_generator(tmp_path / "run")

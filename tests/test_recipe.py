@@ -10,9 +10,9 @@ import torch
 from gan_core.config import options_on
 from gan_core.design.generate import load_generator
 from gan_core.hub.modelcard import model_card
-from gan_core.train.losses import mode_seeking_loss
-from gan_core.train.recipe import AdaptiveAugment, LeCam
-from gan_core.train.trainer import Trainer, train
+from gan_core.training.losses import mode_seeking_loss
+from gan_core.training.recipe import AdaptiveAugment, LeCam
+from gan_core.training.trainer import Trainer, train
 
 from helpers import shapes_dataset, tiny_train
 

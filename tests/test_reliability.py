@@ -89,7 +89,7 @@ def wait_until(predicate, timeout: float, what: str, interval: float = 0.1):
 
 
 def checkpoint_step(run_dir: Path) -> int | None:
-    from gan_core.train.runfolder import RunFolder
+    from gan_core.training.runfolder import RunFolder
     return RunFolder(run_dir).checkpoint_step()
 
 
@@ -244,7 +244,7 @@ def test_kill_9_during_training_then_restart_resume_and_push_without_leaking_the
         client.close()
 
         from gan_core.checkpoint import load_tensors
-        from gan_core.train.runfolder import RunFolder
+        from gan_core.training.runfolder import RunFolder
         run = RunFolder(run_dir)
         assert run.read_status()["state"] == "running"  # what the crash left behind
         _, meta = load_tensors(run.checkpoint)  # whole: never half-written
@@ -490,7 +490,7 @@ def test_on_a_public_space_the_model_box_loads_only_own_runs_bundled_models_and_
 def test_explore_shows_the_nearest_training_image_and_flags_near_copies(client_factory, studio_app):
     from gan_core.design.generate import load_generator
     from gan_core.metrics.quality import nearest_training
-    from gan_core.train.runfolder import RunFolder
+    from gan_core.training.runfolder import RunFolder
     client = client_factory()
     vid = "near-visitor-0001-k7f3a9c0d"
     run = make_tiny_model(studio_app.workspace / "visitors" / vid / "runs" / "near-run", resolution=16, seed=3)

@@ -12,9 +12,9 @@ import torch
 from gan_core.checkpoint import PICKLE_SUFFIXES, load_tensors, save_tensors, write_json
 from gan_core.config import ModelConfig, TrainConfig, field_spec, field_specs
 from gan_core.errors import UserError
-from gan_core.train.resume import resume_config
-from gan_core.train.runfolder import RunFolder
-from gan_core.train.trainer import train
+from gan_core.training.resume import resume_config
+from gan_core.training.runfolder import RunFolder
+from gan_core.training.trainer import train
 
 from helpers import shapes_dataset, tiny_train
 
@@ -188,7 +188,7 @@ def test_field_specs_are_the_one_source_of_ranges():
 
 
 def test_hinge_turns_spectral_norm_on_in_one_place():
-    from gan_core.train.presets import preset
+    from gan_core.training.presets import preset
     assert preset("quick", loss="hinge").model.spectral_norm is True
     assert preset("quick", loss="hinge", spectral_norm=False).model.spectral_norm is False
     assert TrainConfig().replace(loss="hinge").model.spectral_norm is True

@@ -124,7 +124,7 @@ def test_bad_specs_and_pictures():
 def test_symmetric_augmentation_policies():
     import torch
     from gan_core.config import TrainConfig
-    from gan_core.train.augment import diff_augment
+    from gan_core.training.augment import diff_augment
     assert TrainConfig(augment="rot4,flip", steps=1).augment_policies == ["rot4", "flip"]
     assert TrainConfig(augment="translation,rot10", steps=1).augment_policies == ["translation", "rot10"]
     with pytest.raises(UserError, match="augment must be one of"):

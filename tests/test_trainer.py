@@ -11,12 +11,12 @@ import pytest
 import torch
 
 from gan_core.metrics import quality as M
-from gan_core.train import trainer as trainer_module
+from gan_core.training import trainer as trainer_module
 from gan_core.checkpoint import load_tensors
 from gan_core.design.generate import load_generator
 from gan_core.errors import UserError
-from gan_core.train.runfolder import RunFolder
-from gan_core.train.trainer import Trainer, measure_speed, train
+from gan_core.training.runfolder import RunFolder
+from gan_core.training.trainer import Trainer, measure_speed, train
 
 from helpers import shapes_dataset, tiny_train
 
@@ -142,7 +142,7 @@ def test_full_disk_during_checkpoint_keeps_the_previous_one(tmp_path):
     script = textwrap.dedent(f"""
         import resource, signal, sys
         sys.path[:0] = [{str(ROOT)!r}, {str(Path(__file__).parent)!r}]
-        from gan_core.train.trainer import train
+        from gan_core.training.trainer import train
         from helpers import shapes_dataset, tiny_train
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # get EFBIG instead of being killed
         errors = []
@@ -305,7 +305,7 @@ def test_resume_after_a_crash_logs_each_step_once(tmp_path):
 
 
 def test_live_grids_keep_to_their_share_of_the_time():
-    from gan_core.train.trainer_report import GRID_TIME_SHARE, grid_interval
+    from gan_core.training.trainer_report import GRID_TIME_SHARE, grid_interval
     assert grid_interval(5.0, 0.01) == 5.0            # cheap grids: the configured cadence
     assert grid_interval(5.0, 0.5) == pytest.approx(0.5 / GRID_TIME_SHARE)  # dear ones: spaced out
     assert grid_interval(0.0, 0.0) == 0.0

@@ -20,7 +20,7 @@ def _prepare_data(a, cfg, run, dist, cleanup):
     """Decode the images once (rank 0, every core, with progress) into the run folder's
     memory-mapped store; the other ranks wait, then map the same file."""
     from ..data.datastore import open_store, prepare_store
-    from ..train.distributed import SETUP_TIMEOUT_S
+    from ..training.distributed import SETUP_TIMEOUT_S
     if dist.is_main:
         created = not run.path.exists()
         run.path.mkdir(parents=True, exist_ok=True)
@@ -50,11 +50,11 @@ def _prepare_data(a, cfg, run, dist, cleanup):
 
 
 def cmd_train(a) -> int:
-    from ..train.distributed import init_from_env, shutdown
-    from ..train.presets import default_preset_name, describe_start, preset
-    from ..train.resume import resume_config
-    from ..train.runfolder import RunFolder
-    from ..train.trainer import train
+    from ..training.distributed import init_from_env, shutdown
+    from ..training.presets import default_preset_name, describe_start, preset
+    from ..training.resume import resume_config
+    from ..training.runfolder import RunFolder
+    from ..training.trainer import train
     run = RunFolder(a.out)
     overrides = {k: v for k, v in dict(
         loss=a.loss, batch_size=a.batch_size, n_critic=a.n_critic, augment=a.augment, device=a.device,
@@ -63,7 +63,7 @@ def cmd_train(a) -> int:
     if a.lr is not None:
         overrides.update(lr_g=a.lr, lr_d=a.lr)
     request = None
-    if a.config:  # a whole TrainConfig as JSON (gan_core.train.launch writes one); flags still win
+    if a.config:  # a whole TrainConfig as JSON (gan_core.training.launch writes one); flags still win
         from ..checkpoint import read_json
         from ..config import TrainConfig, train_section
         given = read_json(Path(a.config), "--config training config")
@@ -73,7 +73,7 @@ def cmd_train(a) -> int:
     if a.resume and (a.start is not None or a.freeze_d is not None):
         raise UserError("--from and --freeze-d choose how a new run starts; a resumed run continues from "
                         "its own checkpoint (drop them, or start a new run with --out)")
-    if a.resume:  # --steps means this many more steps (gan_core.train.resume's rule)
+    if a.resume:  # --steps means this many more steps (gan_core.training.resume's rule)
         flags = a.minutes is not None or a.steps is not None or request is None
         cfg = resume_config(a.out, minutes=a.minutes if flags else request.minutes,
                             steps=a.steps if flags else request.steps,
@@ -153,7 +153,7 @@ def _flag(q, flag: str, cls, name: str, help: str | None = None) -> None:
 
 def register(sub) -> None:
     from ..config import ModelConfig, TrainConfig
-    from ..train.presets import PRESETS
+    from ..training.presets import PRESETS
     q = sub.add_parser("train", help="train a generator on a folder or zip of images")
     q.add_argument("--data", required=True, help="folder or .zip of (cleaned) images")
     q.add_argument("--out", required=True, help="run folder (created)")

@@ -136,7 +136,7 @@ def load_generator(path: str | Path, device: str | torch.device = "cpu") -> Desi
     """Load a generator from a folder (or its model.safetensors); safetensors only, never pickle."""
     config_path, weights_path = _resolve(Path(path))
     tensors, _ = load_tensors(weights_path)  # refuses .pt/.pkl before reading a byte
-    # a base model's file also holds its critic, for fine-tuning (gan_core.train.bases)
+    # a base model's file also holds its critic, for fine-tuning (gan_core.training.bases)
     tensors = {k: v for k, v in tensors.items() if not k.startswith("critic.")}
     info = read_json(config_path, "config.json")
     version = info.get("format_version", FORMAT_VERSION)

@@ -81,7 +81,7 @@ class GroupBatchNorm2d(nn.BatchNorm2d):
 
 class GroupSyncBatchNorm2d(nn.SyncBatchNorm):
     """``GroupBatchNorm2d`` for distributed CUDA runs: each group is one SyncBatchNorm call,
-    so its statistics span that group's images on every rank (see gan_core.train.distributed)."""
+    so its statistics span that group's images on every rank (see gan_core.training.distributed)."""
     groups: int = 1
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:

@@ -14,7 +14,7 @@ import gradio as gr
 from gan_core.design.generate import DesignModel
 from gan_core.design.record import Design
 from gan_core.errors import UserError
-from gan_core.train.bases import base_label
+from gan_core.training.bases import base_label
 
 from ..models_cache import bundled_models
 from ..runs import list_runs

@@ -1,8 +1,8 @@
 """The trainer's saved state: checkpoints (write, load, refuse NaN/inf) and NaN/inf recovery.
 
-``TrainingState`` is a part of ``gan_core.train.trainer.Trainer`` (a mixin): it reads and writes the
+``TrainingState`` is a part of ``gan_core.training.trainer.Trainer`` (a mixin): it reads and writes the
 Trainer's networks, optimisers, batch stream, recipe state and counters. A checkpoint holds
-everything an exact resume needs, on any number of processes (``gan_core.train.distributed``).
+everything an exact resume needs, on any number of processes (``gan_core.training.distributed``).
 """
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ class NonFiniteState(RuntimeError):
 
 
 class TrainingState:
-    """Checkpoints and recovery of a Trainer (see gan_core.train.trainer)."""
+    """Checkpoints and recovery of a Trainer (see gan_core.training.trainer)."""
 
     def nonfinite_tensor(self) -> str | None:
         """Name of a G/D/EMA/optimizer tensor holding NaN or inf, or None when all are finite.

@@ -37,7 +37,7 @@ def launch_distributed(config: TrainConfig, data: str | Path, run_dir: str | Pat
     """Start ``nproc`` ranks training ``config`` on the images in ``data`` into ``run_dir``.
 
     ``devices`` are the CUDA GPU indices to use (one per rank; None = the first ``nproc``).
-    On ``resume`` the config's budget is this session's (steps = more steps, gan_core.train.resume).
+    On ``resume`` the config's budget is this session's (steps = more steps, gan_core.training.resume).
     Returns the torchrun process, leader of its own process group: ``stop_run`` asks it to
     stop after the current step (final checkpoint saved), ``kill_run`` ends the group.
     """
@@ -51,7 +51,7 @@ def launch_distributed(config: TrainConfig, data: str | Path, run_dir: str | Pat
     run.path.mkdir(parents=True, exist_ok=True)
     (run.path / STOP_FILE).unlink(missing_ok=True)
     write_json(config.to_dict(), run.path / REQUEST_FILE)
-    root = Path(__file__).resolve().parents[2]  # gan_core/train/launch.py -> the checkout
+    root = Path(__file__).resolve().parents[2]  # gan_core/training/launch.py -> the checkout
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(root), os.environ.get("PYTHONPATH")])))
     if devices is not None:
         env["CUDA_VISIBLE_DEVICES"] = ",".join(str(int(d)) for d in devices)

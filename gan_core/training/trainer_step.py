@@ -1,8 +1,8 @@
 """One training step of a Trainer: critic updates, the generator update, the EMA generator.
 
-``TrainingStep`` is a part of ``gan_core.train.trainer.Trainer`` (a mixin): the losses (gan_core.train.losses),
+``TrainingStep`` is a part of ``gan_core.training.trainer.Trainer`` (a mixin): the losses (gan_core.training.losses),
 R1, LeCam, the self-supervised D's reconstruction and the adaptive augmentation probability
-(gan_core.train.recipe) are applied here, on the Trainer's networks, optimisers and batch stream.
+(gan_core.training.recipe) are applied here, on the Trainer's networks, optimisers and batch stream.
 """
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ def ema_decay_at(decay: float, step: int, start: int = 0) -> float:
 
 
 class TrainingStep:
-    """``train_step`` and its parts (see gan_core.train.trainer)."""
+    """``train_step`` and its parts (see gan_core.training.trainer)."""
 
     def _d_loss(self, real: torch.Tensor, fake: torch.Tensor, step_index: int) -> torch.Tensor:
         c = self.cfg

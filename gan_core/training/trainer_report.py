@@ -1,6 +1,6 @@
 """What the training loop tells and leaves behind besides checkpoints.
 
-``TrainingReport`` is a part of ``gan_core.train.trainer.Trainer`` (a mixin, like
+``TrainingReport`` is a part of ``gan_core.training.trainer.Trainer`` (a mixin, like
 ``TrainingStep`` and ``TrainingState``): the ``Progress`` reports handed to ``on_progress``,
 progress grids (the EMA generator, its BatchNorm statistics recalibrated, drawing the fixed
 grid latents), the training pictures Explore compares designs with, and the end-of-run
@@ -64,7 +64,7 @@ class TrainResult:
 
 
 class TrainingReport:
-    """Reports, progress grids, training pictures and metrics of a Trainer (see gan_core.train.trainer)."""
+    """Reports, progress grids, training pictures and metrics of a Trainer (see gan_core.training.trainer)."""
 
     def _report(self, kind, t0, loss_d=None, loss_g=None, grid=None, message=""):
         c = self.cfg

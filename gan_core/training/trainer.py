@@ -83,12 +83,12 @@ class Trainer(TrainingStep, TrainingState, TrainingReport):
         with torch.random.fork_rng(devices=[]):  # seed the init without touching other threads' RNG
             torch.manual_seed(config.seed)
             G, D = Generator(m), Critic(m)
-        # a start point's G and D (gan_core.train.bases); on resume the checkpoint has them, and the record
+        # a start point's G and D (gan_core.training.bases); on resume the checkpoint has them, and the record
         self.start_record = (self.run.read_config().get("start") if resume and self.run.config.is_file()
                              else start_from(G, D, config))
         if config.freeze_d:
             freeze_critic(D, config.freeze_d)
-        if self.dist.enabled and cuda:  # statistics over the global batch (gan_core.train.distributed)
+        if self.dist.enabled and cuda:  # statistics over the global batch (gan_core.training.distributed)
             G, D = convert_sync_batchnorm(G), convert_sync_batchnorm(D)
         self.G = G.to(self.device, memory_format=self.fmt)
         self.D = D.to(self.device, memory_format=self.fmt)
