@@ -32,7 +32,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from gan_core.checkpoint import read_json, read_metadata  # noqa: E402
+import numpy as np  # noqa: E402
+
+from gan_core.checkpoint import read_json, read_metadata, write_json  # noqa: E402
 from gan_core.cli.common import ProgressBar  # noqa: E402
 from gan_core.data.datastore import open_store  # noqa: E402
 from gan_core.training.bases import export_base, weights_dir  # noqa: E402
@@ -128,11 +130,31 @@ def export(base: str) -> int:
     export_base(run.path, out, {"pretraining": record})
     from gan_core.export.animation import save_grid
     from gan_core.design.generate import load_generator
-    save_grid(load_generator(out).generate(range(16)), out / "final_grid.png", nrow=4)  # seeds 0-15, EMA G
+    model = load_generator(out)
+    save_grid(model.generate(range(16)), out / "final_grid.png", nrow=4)  # seeds 0-15, EMA G
+    write_json(corpus_quality(base, model), out / "metrics.json")
     (out / "README.md").write_text(card(base, read_json(out / "config.json", "config.json")), encoding="utf-8")
     print(json.dumps(record, indent=1))
     print(f"exported {out}")
     return 0
+
+
+def corpus_quality(base: str, model, count: int = 1000) -> dict:
+    """The base against its corpus: ``count`` designs (seeds 0..count-1) and ``count`` corpus pictures
+    (evenly spaced), with the real-vs-real floor (another ``count`` pictures, interleaved) beside SWD
+    and palette, so the card's numbers read like the fine-tuning tables'."""
+    import torch
+    from gan_core.data.images import from_uint8
+    from gan_core.metrics.quality import evaluate
+    res, ch = BASES[base]
+    store = open_store(corpus_dir() / f"{'gray' if ch == 1 else 'colour'}-{res}.u8")
+    spaced = np.linspace(0, len(store) - 1, 2 * count).round().astype(int)
+    real, other = (store.batch(torch.as_tensor(spaced[i::2])).float() for i in (0, 1))
+    fake = from_uint8(model.generate(range(count)), channels=ch)
+    got, floor = evaluate(real, fake), evaluate(real, other)
+    keep = ("swd", "coverage", "hog_coverage", "palette", "memorised_share")
+    return {**{k: got[k] for k in keep}, "swd_floor": floor["swd"], "palette_floor": floor["palette"],
+            "designs": count, "corpus_pictures": count}
 
 
 def card(base: str, config: dict) -> str:
@@ -148,10 +170,10 @@ def card(base: str, config: dict) -> str:
              "tags:", '- "gan"', '- "design-studio"', '- "base-model"', "---", "",
              f"# Design Studio base model: {kind} {res} px",
              "",
-             f"A generator **and critic** pretrained by this project on {what}, the start point of every "
-             f"`quick` / `balanced` / `quality` run on {kind} {res} px data: fine-tuning copies G and D and "
-             f"learns the designer's 100 pictures in minutes instead of drawing from zero. Explore lists it "
-             f"as a model of its own.", "", "![seeds 0-15](final_grid.png)", "",
+             f"A generator **and critic** pretrained by this project on {what}, a start point for runs on "
+             f"{kind} {res} px data: fine-tuning copies G and D and learns the designer's 100 pictures from "
+             f"there instead of drawing from zero. {default_sentence(res, ch)} Explore lists it as a model of "
+             f"its own.", "", "![seeds 0-15](final_grid.png)", "",
              "## Training data", ""]
     if corpus:
         sets = corpus["sets"]
@@ -177,11 +199,29 @@ def card(base: str, config: dict) -> str:
               f"python scripts/pretrain_base.py {base} --export", "```", "",
               "To fine-tune from it: any preset picks it for this data; `python -m gan_core train --from base` "
               "(or `--from weights/" + f"base-{base}`), the Train tab's Start from, `/train(..., start_from=\"base\")`.", ""]
-    metrics = out_metrics(base)
-    if metrics:
-        lines += ["## Quality (end of the last segment, against the corpus)", "", "| metric | value |", "| --- | --- |"]
-        lines += [f"| {k} | {v:.3g} |" for k, v in metrics.items() if isinstance(v, (int, float))]
+    q = out_metrics(base)
+    if q:
+        lines += ["## Quality against its corpus", "",
+                  f"{q['designs']:,} designs (seeds 0-{q['designs'] - 1}) against {q['corpus_pictures']:,} corpus "
+                  f"pictures; the floor is another {q['corpus_pictures']:,} corpus pictures against the same ones "
+                  f"(gan_core.metrics.quality; written at export into metrics.json).", "",
+                  "| metric | base | real-vs-real floor |", "| --- | --- | --- |",
+                  f"| SWD (lower is better) | {q['swd']:.1f} | {q['swd_floor']:.1f} |",
+                  f"| palette distance | {q['palette']:.1f} | {q['palette_floor']:.1f} |",
+                  f"| coverage (pixels / HOG shape) | {q['coverage']:.2f} / {q['hog_coverage']:.2f} | |",
+                  f"| near-copies of a corpus picture | {q['memorised_share']:.1%} | |", "",
+                  "What fine-tuning from it gives on 100-picture sets, against training from scratch: "
+                  "benchmarks/ABLATIONS.md (\"Fine-tuning from the base models\").", ""]
     return "\n".join(lines) + "\n"
+
+
+def default_sentence(res: int, ch: int) -> str:
+    """Whether the presets start from this base by themselves (gan_core.training.presets.BASE_DEFAULTS)."""
+    from gan_core.training.presets import BASE_DEFAULTS
+    if (res, ch) in BASE_DEFAULTS:
+        return "The `quick`, `balanced` and `quality` presets start from it by themselves (it measured better)."
+    return ("The presets do not start from it by themselves yet (from scratch measured better); ask for it with "
+            "`--from base` or the Train tab's Start from.")
 
 
 def out_metrics(base: str) -> dict:

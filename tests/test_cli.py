@@ -51,7 +51,7 @@ def test_train_generate_morph_end_to_end(tmp_path):
     raw = photos(tmp_path / "raw")
     run = tmp_path / "run"
     r = cli("train", "--data", raw, "--out", run, "--resolution", "16", "--steps", "6", "--batch-size", "4",
-            "--clean", "--auto-threshold", "--crop")
+            "--clean", "--auto-threshold", "--crop", "--threads", "1")
     assert r.returncode == 0, r.stderr
     assert "finished at step 6" in r.stdout and "step 6/6" in r.stderr
     assert "SWD" in r.stdout  # quality metrics printed
@@ -68,7 +68,7 @@ def test_train_generate_morph_end_to_end(tmp_path):
     first, second = (json.loads((d / "config.json").read_text())["train"] for d in (run, again))
     assert second.pop("steps") == 1 and second.pop("minutes") is None
     assert second == {k: v for k, v in first.items() if k not in ("steps", "minutes")}
-    assert second["batch_size"] == 4 and second["model"]["resolution"] == 16
+    assert second["batch_size"] == 4 and second["model"]["resolution"] == 16 and first["threads"] == 1
     r = cli("generate", "--model", run, "--seeds", "0-3,9", "--out", tmp_path / "designs", "--upscale", "2",
             "--grid")
     assert r.returncode == 0, r.stderr
@@ -89,6 +89,7 @@ def test_train_generate_morph_end_to_end(tmp_path):
     (["morph", "--model", ".", "--seeds", "3", "--out", "m.gif"], "at least two"),
     (["morph", "--model", ".", "--seeds", "3,4", "--out", "m.avi"], ".gif or .mp4"),
     (["generate", "--model", ".", "--seeds", "9-1", "--out", "x"], "backwards"),
+    (["train", "--data", ".", "--out", "r", "--steps", "1", "--threads", "-1"], "threads"),
 ])
 def test_user_mistakes_get_one_line_and_no_traceback(tmp_path, args, needle):
     r = cli(*args, cwd=tmp_path)

@@ -58,7 +58,7 @@ def cmd_train(a) -> int:
     run = RunFolder(a.out)
     overrides = {k: v for k, v in dict(
         loss=a.loss, batch_size=a.batch_size, n_critic=a.n_critic, augment=a.augment, device=a.device,
-        seed=a.seed, minutes=a.minutes, steps=a.steps, data_memory_gb=a.data_memory_gb,
+        seed=a.seed, minutes=a.minutes, steps=a.steps, data_memory_gb=a.data_memory_gb, threads=a.threads,
         start=a.start, freeze_d=a.freeze_d).items() if v is not None}
     if a.lr is not None:
         overrides.update(lr_g=a.lr, lr_d=a.lr)
@@ -78,8 +78,9 @@ def cmd_train(a) -> int:
         cfg = resume_config(a.out, minutes=a.minutes if flags else request.minutes,
                             steps=a.steps if flags else request.steps,
                             device=a.device if a.device is not None or request is None else request.device)
-        if a.data_memory_gb is not None:
-            cfg = cfg.replace(data_memory_gb=a.data_memory_gb)
+        machine = {k: v for k, v in dict(data_memory_gb=a.data_memory_gb, threads=a.threads).items() if v is not None}
+        if machine:  # this machine's settings, not the run's recipe
+            cfg = cfg.replace(**machine)
     else:
         if run.checkpoint.is_file():
             raise UserError(f"{a.out} already holds a run; add --resume to continue it or pick a new --out")
@@ -181,6 +182,8 @@ def register(sub) -> None:
     q.add_argument("--resume", action="store_true", help="continue the run in --out from its checkpoint "
                    "(on any number of processes)")
     _flag(q, "--data-memory-gb", TrainConfig, "data_memory_gb")
+    _flag(q, "--threads", TrainConfig, "threads", "CPU threads for training (0 = one per core; fewer leaves "
+          "cores to other work)")
     q.add_argument("--clean", action="store_true", help="apply the cleanup flags to the images first")
     cleanup_flags(q)
     q.set_defaults(func=cmd_train)
