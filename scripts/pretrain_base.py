@@ -117,7 +117,8 @@ def export(base: str) -> int:
     meta = read_metadata(run.checkpoint) or {}
     previous = read_json(out / "config.json", "base config.json") if (out / "config.json").is_file() else {}
     history = list((previous.get("pretraining") or {}).get("segments", []))
-    this = {"run": str(run.path), "steps": meta.get("step"), "seconds": round(meta.get("seconds", 0)),
+    # "run" names the folder, not its path: no machine's path in a shipped file
+    this = {"run": f"pretrain/{run.path.name}", "steps": meta.get("step"), "seconds": round(meta.get("seconds", 0)),
             "images_seen": meta.get("images_seen"),
             "machine": machine(run.train_config().threads), "exported": time.strftime("%Y-%m-%d"),
             "started_from": (run.read_config().get("start") or {}).get("name")}
@@ -197,7 +198,7 @@ def card(base: str, config: dict) -> str:
               "To continue or reproduce it (resumable segments; the export adds each segment to config.json):", "",
               "```bash", "python scripts/build_corpus.py", f"python scripts/pretrain_base.py {base} --minutes 120",
               f"python scripts/pretrain_base.py {base} --export", "```", "",
-              "To fine-tune from it: any preset picks it for this data; `python -m gan_core train --from base` "
+              "To fine-tune from it: `python -m gan_core train --from base` "
               "(or `--from weights/" + f"base-{base}`), the Train tab's Start from, `/train(..., start_from=\"base\")`.", ""]
     q = out_metrics(base)
     if q:

@@ -214,6 +214,8 @@ def export_base(run_dir: Path, out: Path, extra: dict | None = None) -> Path:
     weights = {k[len("G_ema."):]: v for k, v in tensors.items() if k.startswith("G_ema.")}
     weights.update({CRITIC_PREFIX + k[2:]: v for k, v in tensors.items() if k.startswith("D.")})
     config = {k: v for k, v in run.read_config().items() if k != "start"}
+    if isinstance(config.get("train"), dict) and config["train"].get("start"):  # a name, never a server path
+        config["train"]["start"] = Path(str(config["train"]["start"])).name
     config.update(extra or {})
     out = Path(out)
     tmp = out.parent / f".{out.name}.tmp"
