@@ -86,3 +86,16 @@ def test_projection_from_the_encoders_guess_keeps_or_improves_it(tiny):
     start = picture_error(model.from_latents(z[None])[0], target)
     r = project(model, target, steps=10, starts=2, seconds=5.0, init_z=z, critic=None)
     assert r.steps >= 1 and r.error <= start * 1.05 + 0.002  # loss and error rank alike, not exactly
+
+
+def test_a_finished_run_trains_its_encoder_when_asked(tmp_path):
+    from gan_core.train.presets import preset
+    from gan_core.train.trainer import train
+    data = torch.rand(8, 1, 16, 16) * 2 - 1
+    cfg = preset("quick", resolution=16, steps=3, width=4, z_dim=8, batch_size=4, sample_every=10**6)
+    plain = train(cfg, data, run_dir=tmp_path / "plain", evaluate=False)
+    assert plain.state == "finished" and not (tmp_path / "plain" / ENCODER_FILE).exists()
+    r = train(cfg, data, run_dir=tmp_path / "run", evaluate=False, encoder_seconds=1.0)
+    assert r.state == "finished" and any("encoder" in m for m in r.messages)
+    E, why = load_encoder(tmp_path / "run", load_generator(tmp_path / "run"))
+    assert E is not None, why
