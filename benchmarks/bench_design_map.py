@@ -32,6 +32,9 @@ def main() -> None:
     p.add_argument("--count", type=int, default=400)
     a = p.parse_args()
     torch.set_num_threads(1)
+    w0 = time.perf_counter()
+    import scipy.optimize, sklearn.decomposition, sklearn.manifold  # noqa: F401,E401 - paid once per process
+    print(f"importing scikit-learn and scipy (once per process): {time.perf_counter() - w0:.2f} s")
     print(f"torch threads 1, load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs, {a.count} designs")
     for folder in a.models:
         model = load_generator(folder)
