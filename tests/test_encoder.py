@@ -99,3 +99,13 @@ def test_a_finished_run_trains_its_encoder_when_asked(tmp_path):
     assert r.state == "finished" and any("encoder" in m for m in r.messages)
     E, why = load_encoder(tmp_path / "run", load_generator(tmp_path / "run"))
     assert E is not None, why
+
+
+def test_cli_trains_an_encoder_beside_the_model(tmp_path, capsys):
+    from gan_core.cli import main
+    folder = make_tiny_model(tmp_path / "m", resolution=16)
+    assert main(["encoder", "--model", str(folder), "--seconds", "1"]) == 0
+    assert "wrote" in capsys.readouterr().out
+    assert load_encoder(folder, load_generator(folder))[0] is not None
+    assert main(["encoder", "--model", str(folder), "--seconds", "0"]) == 2
+    assert "seconds must be between 1 and 3600" in capsys.readouterr().err
