@@ -21,13 +21,13 @@ MAX_LINES = 400
 # uses the others: it draws its progress grids from seeds and saves its generator (design), writes
 # the progress GIF (export), measures the result (metrics) and may start from a Hub model (hub).
 FOUNDATION = "gan_core"
-ORDER = ("data", "nets", "design", "export", "metrics", "hub", "training", "cli")
+ORDER = ("data", "nets", "design", "metrics", "export", "hub", "training", "cli")
 ALLOWED = {f"gan_core.{stage}": {f"gan_core.{s}" for s in allowed} for stage, allowed in {
     "data": (),
     "nets": (),
     "design": ("data", "nets"),
-    "export": ("data", "design"),
     "metrics": ("data",),
+    "export": ("data", "design", "metrics"),  # the map of designs is laid out by metrics.atlas
     "hub": ("data", "design", "export"),
     "training": ("data", "nets", "design", "export", "metrics", "hub"),
     "cli": ("data", "nets", "design", "export", "metrics", "hub", "training"),
