@@ -38,16 +38,17 @@ def number(value, name: str) -> float:
 class BreedPanel:
     """Parents -> a gallery of children -> click one to make it current."""
 
+    TOOL, TOOL_ID = "Breed", "breed"
+
     # ---- layout ------------------------------------------------------------------------
     def layout(self, tab) -> None:
         self.tab = tab
-        gr.Markdown("### Breed", elem_id="breed_title")
         with gr.Column(elem_id="breed_box"):
             gr.Markdown("Pick two or more saved designs as parents: each child mixes their latents and adds a "
                         "random mutation. Click a child to make it the current design; save it, or breed again "
                         "with *the current design* as a parent.", elem_classes=["hint"])
             with gr.Row(equal_height=False):
-                with gr.Column(scale=2, min_width=320):
+                with gr.Column(scale=2, min_width=250):
                     self.parents = fields.Dropdown([("the current design", CURRENT)], value=[], multiselect=True,
                                                    label="Parents", info="two or more", elem_id="breed_parents")
                     self.mutation = fields.Slider(0, 1, value=0.3, step=0.05, label="Mutation strength",
@@ -60,9 +61,9 @@ class BreedPanel:
                                                       "number from one parent", elem_id="breed_crossover")
                     self.breed_btn = gr.Button(f"Breed {CHILDREN} children", variant="primary", elem_id="breed_btn")
                     self.info = gr.Markdown(elem_id="breed_info")
-                with gr.Column(scale=3, min_width=420):
+                with gr.Column(scale=3, min_width=300):
                     self.children = gr.Gallery(label="Children (click one to make it the current design)", columns=4,
-                                               height=400, format="png", allow_preview=False, object_fit="contain",
+                                               height=380, format="png", allow_preview=False, object_fit="contain",
                                                elem_id="breed_children")
         self.kids = gr.State([])  # the children's Design.to_dict(), in gallery order
         with gr.Group(visible=False):  # /breed takes designs as JSON, not the page's choices

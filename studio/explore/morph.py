@@ -50,10 +50,11 @@ def frames_value(frames) -> int:
 
 
 class MorphPanel:
+    TOOL, TOOL_ID = "Morph", "morph"
+
     def layout(self, tab):
-        gr.Markdown("### Morph", elem_id="morph_title")
-        with gr.Row(equal_height=False):
-            with gr.Column(scale=2, min_width=320):
+        with gr.Row(equal_height=False, elem_id="morph_box"):
+            with gr.Column(scale=2, min_width=250):
                 with gr.Row(equal_height=True):
                     self.keyframes = gr.Textbox(label="Keyframe seeds", value="0, 1, 2", max_lines=1,
                                                 info="two or more, in order", elem_id="keyframes", scale=3)
@@ -68,7 +69,7 @@ class MorphPanel:
                                                       size="md")
                     self.mp4_file = gr.DownloadButton("Download MP4", elem_id="morph_mp4", interactive=False,
                                                       size="md")
-            with gr.Column(scale=3, min_width=420):
+            with gr.Column(scale=3, min_width=300):
                 self.video = gr.Video(label="Morph", autoplay=True, loop=True, elem_id="morph",
                                       interactive=False, height=330)
 

@@ -99,19 +99,20 @@ class StopEvents:
 class ProjectPanel:
     """Upload / training image / saved design -> a streamed projection -> the current design."""
 
+    TOOL, TOOL_ID = "From a picture or sketch", "project"
+
     def __init__(self):
         self.stops = StopEvents()
 
     # ---- layout ------------------------------------------------------------------------
     def layout(self, tab) -> None:
         self.tab = tab
-        gr.Markdown("### Start from your design", elem_id="project_title")
         with gr.Column(elem_id="project_box"):
-            gr.Markdown("Upload a picture of a design, click one of the model's training images or pick a saved "
-                        "design: the studio cleans it like the model's training images and finds the design of "
-                        "this model that matches it best.", elem_classes=["hint"])
+            gr.Markdown("A picture of a design (upload one, click a training image or pick a saved design): "
+                        "cleaned like the model's training images, then matched by this model's closest design.",
+                        elem_classes=["hint"])
             with gr.Row(equal_height=False):
-                with gr.Column(scale=2, min_width=320):
+                with gr.Column(scale=2, min_width=250):
                     self.upload = gr.File(label="Your design (an image)", file_types=["image"], file_count="single",
                                           elem_id="project_upload", height=110)
                     with gr.Row(equal_height=True):
@@ -120,20 +121,20 @@ class ProjectPanel:
                         self.use_saved = gr.Button("Use it", elem_id="project_use_saved", size="md", scale=1,
                                                    min_width=80)
                     self.steps = fields.Slider(MIN_STEPS, MAX_STEPS, value=engine.DEFAULT_STEPS, step=STEP,
-                                               label="Steps", info="more steps: a closer match, slower",
+                                               label="Steps (more: closer, slower)",
                                                elem_id="project_steps")
                     with gr.Row():
                         self.start = gr.Button("Find this design", variant="primary", elem_id="project_start")
-                        self.stop = gr.Button("Stop", elem_id="project_stop", variant="stop")
-                with gr.Column(scale=3, min_width=420):
+                        self.stop = gr.Button("Stop", elem_id="project_stop", variant="stop", min_width=70, scale=0)
+                with gr.Column(scale=3, min_width=300):
                     with gr.Row(equal_height=True):
                         self.target = gr.Image(label="Target (cleaned)", format="png", interactive=False,
-                                               elem_id="project_target", height=230, buttons=[])
+                                               elem_id="project_target", height=190, buttons=[])
                         self.recon = gr.Image(label="Reconstruction", format="png", interactive=False,
-                                              elem_id="project_recon", height=230, buttons=[])
+                                              elem_id="project_recon", height=190, buttons=[])
                     self.status = gr.Markdown(elem_id="project_status")
             self.training = gr.Gallery(label="…or one of this model's training images (click to use it)",
-                                       columns=12, rows=1, height=150, format="png", allow_preview=False,
+                                       columns=10, rows=1, height=120, format="png", allow_preview=False,
                                        object_fit="contain", elem_id="project_training", visible=False)
         self.result = gr.Textbox(visible=False, label="design")
         self.gallery_for = gr.State(None)  # the model whose training pictures the gallery shows
