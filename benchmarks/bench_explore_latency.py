@@ -3,9 +3,9 @@
 Starts the studio app (a temporary workspace, the bundled models of ``--repo``) on a free port,
 opens it in headless Chromium (Playwright, /usr/bin/chromium) at 1366x768, goes to Explore and
 works one control ``--moves`` times. Each time it measures, with timestamps the page takes
-itself, the time from the input (pointer-up of a click, the last ``input`` event of the seed's
-number box: typing or an arrow key) to the ``load`` event of the design picture with a new
-``src``. Prints median, p95 and the values, one line per control.
+itself, the time from the input (the press: a click's pointerdown, an arrow key's keydown; for a
+typed seed the typing's ``input`` event) to the ``load`` event of the first design picture with a
+new ``src`` after it. Prints median, p95 and the values, one line per control.
 
 Controls (``--control``, repeatable; default: all):
     seed          a click on the seed slider (a press and a release at a new seed)
@@ -45,15 +45,22 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-net
 CONTROLS = ["seed", "seed_typed", "seed_arrow", "random", "truncation", "symmetry", "direction_0", "variation",
             "child", "board"]
 SYMMETRY_LABELS = ["none", "4-fold rotation", "mirror left-right", "6-fold rotation", "mirror both"]
+# The page's own timestamps of one trial (``arm`` starts it): the press (pointerdown or keydown) or
+# the last ``input`` event, and the first load of a design picture after it (one loaded before the
+# trial's input is the previous trial's: not counted)
 PROBES = """
 () => {
   window.__t = {};
-  document.addEventListener('pointerup', () => { window.__t.up = performance.now(); }, true);
-  document.addEventListener('input', () => { window.__t.input = performance.now(); }, true);
+  window.__arm = () => { window.__t = {armed: true}; };
+  const at = name => () => { if (window.__t.armed && !window.__t.loaded) window.__t[name] = performance.now(); };
+  document.addEventListener('pointerdown', at('down'), true);
+  document.addEventListener('keydown', at('key'), true);
+  document.addEventListener('input', at('input'), true);
   document.addEventListener('load', e => {
-    if (e.target.tagName === 'IMG' && e.target.closest('#design') && !window.__t.loaded) {  // a move's first
-      window.__t.loaded = performance.now();
-      window.__t.src = e.target.src;
+    const t = window.__t;
+    if (e.target.tagName === 'IMG' && e.target.closest('#design') && !t.loaded && (t.down || t.key || t.input)) {
+      t.loaded = performance.now();  // a move's first picture
+      t.src = e.target.src;
     }
   }, true);
 }
@@ -136,38 +143,39 @@ def setup(page, control: str) -> None:
 
 
 def act(page, control: str, i: int, rng: random.Random, state: dict) -> str:
-    """One input of ``control``; returns the page timestamp it is measured from."""
+    """One input of ``control``; returns the page timestamp it is measured from: the press (a
+    click's pointerdown, an arrow key's keydown) or, for a typed seed, the typing's ``input``."""
     if control in ("seed", "truncation") or control.startswith("direction_"):
         x = rng.uniform(0.02, 0.98)
         while abs(x - state.get("x", -1)) < 0.06:  # a click on the thumb keeps the value: nothing to draw
             x = rng.uniform(0.02, 0.98)
         state["x"] = x
         page.mouse.click(*slider_x(page, f"#{control}", x))
-        return "up"
+        return "down"
     if control == "seed_typed":
         box = page.locator("#seed input[type=number]")
-        box.fill(str(rng.randint(1, 999_999)))
+        box.fill(str(rng.randint(1, 999_999)))  # (the typing: one input event)
         box.press("Enter")
         return "input"
     if control == "seed_arrow":
         page.locator("#seed input[type=number]").press("ArrowUp")
-        return "input"
+        return "key"
     if control == "random":
         page.locator("#random_seed").click()
-        return "up"
+        return "down"
     if control == "symmetry":
         pick_symmetry(page, SYMMETRY_LABELS[(i + 1) % len(SYMMETRY_LABELS)])
-        return "up"
+        return "down"
     if control == "variation":
         page.locator("#variations img").nth(rng.choice([0, 1, 2, 3, 5, 6, 7, 8])).click()
-        return "up"
+        return "down"
     if control == "child":
         page.locator("#breed_children img").nth(i % 8).click()
-        return "up"
+        return "down"
     if control == "board":
         n = page.locator("#board img").count()
         page.locator("#board img").nth(i % n).click()
-        return "up"
+        return "down"
     raise SystemExit(f"unknown control {control!r}; one of {', '.join(CONTROLS)} or direction_<i>")
 
 
@@ -190,7 +198,7 @@ def measure(url: str, control: str, moves: int, seed: int, pause_ms: int) -> lis
         pause = max(pause_ms, 1200) if control in ("variation", "child", "board", "symmetry") else pause_ms
         for i in range(moves + 2):  # the first two warm up (first request of a session, caches)
             before = page.evaluate("() => { const i = document.querySelector('#design img'); return i && i.src; }")
-            page.evaluate("() => { window.__t.loaded = null; }")
+            page.evaluate("() => window.__arm()")
             start = act(page, control, i, rng, state)
             try:
                 page.wait_for_function(f"() => window.__t.loaded && window.__t.src !== {before!r}", timeout=20_000)
@@ -213,9 +221,9 @@ def main() -> None:
     ap.add_argument("--slider", help="the first version's option: the same as --control")
     ap.add_argument("--moves", type=int, default=30)
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--pause-ms", type=int, default=250,
-                    help="pause after each picture before the next input: 250 is scrubbing (what surrounds the "
-                         "design is skipped while the visitor moves on), 1500 lets it all be drawn between inputs")
+    ap.add_argument("--pause-ms", type=int, default=700,
+                    help="pause after each picture before the next input (the picks and symmetry: at least 1200, "
+                         "so what surrounds the design is drawn first); 250 is scrubbing")
     a = ap.parse_args()
     controls = a.control or ([a.slider] if a.slider else CONTROLS)
     print(f"load average before: {os.getloadavg()[0]:.2f}", flush=True)

@@ -23,6 +23,7 @@ from gan_core.export.printpng import MAX_SIZE, MIN_SIZE
 from .. import fields
 from ..ui import handler
 from . import view
+from .page_js import AFTER_PREVIEW
 
 ALL = ""                 # the model filter's "all models"
 MAX_SKIPPED_SHOWN = 8    # an import lists at most this many skipped entries by name
@@ -243,8 +244,9 @@ class BoardPanel:
         app.visitor.change(show_board, filters, self.view_outputs, **private)  # the page's load sets it
         gr.on([self.filter.input, self.starred.change], show_board, filters, self.view_outputs, **private)
         tab.save_btn.click(save_current, [tab.current, *filters], self.view_outputs, **private)
-        self.gallery.select(select, [self.shown_ids, v],
-                            [self.selected, self.name, self.note, self.star, *tab.open_outputs], **private)
+        self.gallery.select(select, [self.shown_ids, v],  # (the fast path's picture first: studio.explore.fast)
+                            [self.selected, self.name, self.note, self.star, *tab.open_outputs], js=AFTER_PREVIEW,
+                            **private)
         self.update_btn.click(update_selected, [self.selected, self.name, self.note, self.star, *filters],
                               self.view_outputs, **private)
         self.delete_btn.click(delete_selected, [self.selected, *filters],

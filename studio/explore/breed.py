@@ -20,6 +20,7 @@ from gan_core.errors import UserError
 from .. import fields
 from ..ui import handler
 from .models import single_threaded
+from .page_js import AFTER_PREVIEW
 from .panel_util import TILE, api_design, board_designs, board_view, design_choices, design_of, saved_design, whole
 from .view import shown
 
@@ -140,7 +141,7 @@ class BreedPanel:
                              [self.children, self.kids, self.info], api_visibility="private",
                              concurrency_id="generate", concurrency_limit=4, show_progress_on=[self.children])
         self.children.select(self.pick_child, [self.kids, v], tab.open_outputs, api_visibility="private",
-                             queue=False, show_progress="hidden")
+                             queue=False, show_progress="hidden", js=AFTER_PREVIEW)  # (the fast path's picture first)
         board_view(tab).change(self.refresh_parents, [self.parents, v], [self.parents], api_visibility="private",
                                queue=False)
         gr.on([], self.breed_api, [self.api_parents, self.api_children, self.api_mutation, self.api_seed, v],

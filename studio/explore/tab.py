@@ -22,14 +22,12 @@ tab calls in ``show_around``, so it is drawn in the same event as the variations
 """
 from __future__ import annotations
 
-import random
-
 import gradio as gr
 
 from gan_core.design.latent import MAX_SEED
 from gan_core.design.record import Design
 from gan_core.design.render import render, render_many
-from gan_core.design.symmetry import MAX_FOLD, MIN_FOLD, parse_symmetry
+from gan_core.design.symmetry import parse_symmetry
 from gan_core.errors import UserError
 from gan_core.export.printpng import MAX_SIZE, MIN_SIZE, check_print_size, print_png
 from gan_core.export.vector import to_svg
@@ -43,7 +41,8 @@ from .breed import BreedPanel
 from .models import ModelResolver, single_threaded
 from .morph import MorphPanel
 from .moves import MoveLog
-from .page_js import AFTER_PICTURE, AFTER_PREVIEW, CLICK, FAST_PREVIEW_JS
+from .fast import FastPath
+from .page_js import AFTER_PICTURE, AFTER_PREVIEW, CLICK, RANDOM_SEED
 from .picker import ModelPicker
 from .project import ProjectPanel
 from .seed_api import SeedApi
@@ -59,8 +58,7 @@ PANELS = [
     BoardPanel,
 ]
 
-SYMMETRIES = [("none", "none"), *[(f"{n}-fold rotation", f"rot{n}") for n in range(MIN_FOLD, MAX_FOLD + 1)],
-              ("mirror left-right", "mirror-lr"), ("mirror top-bottom", "mirror-tb"), ("mirror both", "mirror-both")]
+SYMMETRIES = view.SYMMETRIES
 FAST = dict(queue=False, show_progress="hidden")   # cheap handlers: no queue round trip, no overlay
 
 
@@ -71,6 +69,7 @@ class ExploreTab(ModelPicker):
         self.moves = MoveLog()            # each session's latest slider move (follow-ups wait for a pause)
         self.panels = [make() for make in PANELS]
         self.seed_api = SeedApi(self)
+        self.fast = FastPath(self)
         self.view_outputs: list = []
         self.control_outputs: list = []
         self.open_outputs: list = []
@@ -128,10 +127,7 @@ class ExploreTab(ModelPicker):
         self.view_outputs = [*self.design_outputs, *self.around_outputs]
         self.control_outputs = [self.seed, self.truncation, self.symmetry]
         self.open_outputs = [self.current, *self.control_outputs, *self.view_outputs]
-        # the page's fast picture path (see ``preview``): hidden inputs and its data: URL output
-        self.preview_control = gr.Textbox(visible=False, label="preview control")
-        self.preview_value = gr.Number(visible=False, label="preview value")
-        self.preview_picture = gr.Textbox(visible=False, label="preview")  # a data: URL (no file, no 2nd request)
+        self.fast.layout()  # the page's fast picture path (studio.explore.fast)
 
     def _more_layout(self):
         """The quieter things: the print PNG's size, the SVG trace, the nearest training image,
@@ -286,39 +282,6 @@ class ExploreTab(ModelPicker):
         return self.open(designs[evt.index], visitor_id, request)
 
     @handler
-    def preview(self, control, value, current, request: gr.Request = None):
-        """The page's fast picture path (FAST_PREVIEW_JS): the picture a move of ``control`` (seed,
-        truncation, direction_<i>) to ``value`` will show, for this session's current design, as
-        a data: URL (the page shows it without a second request). Changes nothing: the move's own
-        event makes the design current and shows the same pixels. "" when the session has no
-        design or visitor yet."""
-        self.moves.record(request)  # the earliest sign of a move: what follows the last one waits
-        visitor_id = self.moves.visitor(request)
-        if not current or not visitor_id:
-            return ""
-        d = Design.from_dict(current)
-        m = self.model_for(d.model, visitor_id, request)
-        control = str(control or "")
-        if control == "seed":
-            d = view.reseeded(d, view.seed_value(value), m.z_dim)  # what on_seed makes of this move
-        elif control == "truncation":
-            d = d.replace(truncation=view.truncation_value(value))
-        elif control.startswith("direction_") and control[10:].isdigit():
-            from .steer import SLIDERS, slider_edits
-            amounts = [d.edits.get(k, 0.0) for k in range(SLIDERS)]
-            if int(control[10:]) < SLIDERS:
-                amounts[int(control[10:])] = value
-            d = slider_edits(d, amounts)
-        else:
-            raise UserError(f"preview: unknown control {control!r}")
-        with single_threaded():
-            return view.data_url(view.shown(render(d, m)))
-
-    @handler
-    def random_seed(self):
-        return random.randint(0, 999_999)
-
-    @handler
     def design_file(self, current, size, transparent, visitor_id: str = "", request: gr.Request = None) -> str:
         """The current design as a print PNG of ``size`` px (made now: only a download writes one)."""
         d = self.design_of(current)
@@ -355,11 +318,9 @@ class ExploreTab(ModelPicker):
                 .success(self.follow, [self.current, self.var_designs, v], self.around_outputs, js=AFTER_PICTURE,
                          **page)
         self.variations.select(self.pick_variation, [self.var_designs, v], self.open_outputs,
-                               api_visibility="private", **FAST)
-        fast = gr.on([], self.preview, [self.preview_control, self.preview_value, self.current],
-                     [self.preview_picture], api_visibility="private", **FAST)
-        v.change(None, None, None, js=FAST_PREVIEW_JS % fast["id"])  # installed when the page's load sets v
-        self.random.click(self.random_seed, None, [self.seed], api_visibility="private", queue=False)
+                               api_visibility="private", js=AFTER_PREVIEW, **FAST)
+        # the page picks the random seed and asks the fast path for its picture at once
+        self.random.click(None, None, [self.seed], js=RANDOM_SEED, api_visibility="private", queue=False)
         downloads = dict(api_visibility="private", concurrency_id="generate", concurrency_limit=4,
                          show_progress="hidden")
         self.png_btn.click(self.design_file, [self.current, self.print_size, self.transparent, v], [self.png],
@@ -373,6 +334,7 @@ class ExploreTab(ModelPicker):
         self.seed_api.wire(v)  # the first version's seed endpoints (API only)
         for panel in self.panels:
             panel.wire(self, app)
+        self.fast.wire(app)
 
     @handler
     def first_design(self, model, seed, truncation, current, visitor_id: str = "", request: gr.Request = None):
