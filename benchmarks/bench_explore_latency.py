@@ -106,18 +106,25 @@ def pick_symmetry(page, label):
     page.get_by_role("option", name=label, exact=True).click()
 
 
+def save_two(page) -> None:
+    """Two more designs (random seeds) on the board."""
+    for _ in range(2):
+        n = page.locator("#board img").count()
+        before = page.evaluate("() => document.querySelector('#design img').src")
+        page.locator("#random_seed").click()
+        page.wait_for_function(f"() => document.querySelector('#design img').src !== {before!r}")
+        page.wait_for_timeout(1500)
+        page.locator("#save_design").click()
+        page.wait_for_function(f"() => document.querySelectorAll('#board img').length > {n}")
+
+
 def setup(page, control: str) -> None:
     """What a control needs on the page before its first move."""
     if control.startswith("direction_"):
         open_tool(page, "Steer")
         page.locator(f"#{control} input[type=range]").scroll_into_view_if_needed()
     elif control == "child":
-        page.locator("#save_design").click()
-        page.wait_for_function("() => document.querySelectorAll('#board img').length >= 1")
-        page.locator("#variations img").nth(0).click()
-        page.wait_for_timeout(1500)
-        page.locator("#save_design").click()
-        page.wait_for_function("() => document.querySelectorAll('#board img').length >= 2")
+        save_two(page)
         open_tool(page, "Breed")
         page.locator("#breed_parents").scroll_into_view_if_needed()
         for k in (1, 2):  # option 0 is "the current design"
@@ -128,12 +135,7 @@ def setup(page, control: str) -> None:
         page.wait_for_function("() => document.querySelectorAll('#breed_children img').length === 8")
         page.locator("#breed_children").scroll_into_view_if_needed()
     elif control == "board":
-        for _ in range(2):
-            n = page.locator("#board img").count()
-            page.locator("#random_seed").click()
-            page.wait_for_timeout(1500)
-            page.locator("#save_design").click()
-            page.wait_for_function(f"() => document.querySelectorAll('#board img').length > {n}")
+        save_two(page)
         page.locator("#board").scroll_into_view_if_needed()
     elif control == "variation":
         page.locator("#variations").scroll_into_view_if_needed()
@@ -232,7 +234,11 @@ def main() -> None:
         demo, url = start_app(a.repo.resolve(), Path(tmp))
         try:
             for control in controls:
-                ms = sorted(measure(url, control, a.moves, a.seed, a.pause_ms))
+                try:
+                    ms = sorted(measure(url, control, a.moves, a.seed, a.pause_ms))
+                except Exception as e:  # one control's failure (say which) does not lose the others
+                    print(f"{control}: failed: {type(e).__name__}: {str(e).splitlines()[0][:200]}", flush=True)
+                    continue
                 if not ms:
                     print(f"{control}: nothing measured", flush=True)
                     continue

@@ -154,8 +154,13 @@ CSS = """
 #design_controls .tight { gap: 6px; }
 #board .grid-wrap { padding-top: 34px; }
 #variations .grid-container { grid-template-columns: repeat(3, minmax(0, 1fr)) !important; gap: 5px; }
-#board .grid-container { grid-template-columns: repeat(4, minmax(0, 1fr)) !important; gap: 4px; }
-#variations .thumbnail-item, #board .thumbnail-item { aspect-ratio: 1 / 1; min-width: 0; }
+#board .grid-container, #breed_children .grid-container { grid-template-columns: repeat(4, minmax(0, 1fr)) !important;
+  gap: 4px; }
+#morph_keys .grid-container { grid-template-columns: repeat(6, minmax(0, 1fr)) !important; gap: 4px; }
+#variations .thumbnail-item, #board .thumbnail-item, #breed_children .thumbnail-item,
+#morph_keys .thumbnail-item { aspect-ratio: 1 / 1; min-width: 0; }
+#board .caption-label, #morph_keys .caption-label { display: none; }
+#morph_keys .grid-wrap { padding-top: 34px; }
 #tool_tabs > .tab-wrapper button[role=tab] { padding-left: 9px; padding-right: 9px; }
 #board_info p { margin: 0; font-size: 0.85em; color: var(--body-text-color-subdued); }
 /* small pictures (16-64 px grids) fill their panel below the label, scaled up crisply */

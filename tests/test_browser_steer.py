@@ -42,8 +42,19 @@ FIRST_SRC = """() => { window.__first = null;
   window.__firstObserver.observe(document.body, {subtree: true, attributes: true, attributeFilter: ['src']}); }"""
 
 
+def settle(page, quiet_ms=700, timeout_s=20):
+    """Wait until the design's picture has not changed for ``quiet_ms``."""
+    src, since, t0 = img_src(page, "#design"), time.time(), time.time()
+    while time.time() - since < quiet_ms / 1000 and time.time() - t0 < timeout_s:
+        page.wait_for_timeout(100)
+        now = img_src(page, "#design")
+        if now != src:
+            src, since = now, time.time()
+
+
 def shows_fast(page, act, what):
     """``act()`` shows a new design, and its first picture comes from the fast path (a data: URL)."""
+    settle(page)  # the previous input's own event has shown its picture
     page.evaluate(FIRST_SRC)
     before = img_src(page, "#design")
     act()

@@ -45,7 +45,7 @@ class BoardPanel:
     # ---- layout ------------------------------------------------------------------------
     def strip(self, tab):
         """The saved designs, under the design's controls: always in view (a click opens one)."""
-        self.gallery = gr.Gallery(label="Your board (click one to open it)", columns=4, height=150,
+        self.gallery = gr.Gallery(label="Your board (click to open)", columns=4, height=150,
                                   format="png", elem_id="board", allow_preview=False, object_fit="contain")
         self.info = gr.Markdown("No saved designs yet: press ☆ Save design.", elem_id="board_info")
 

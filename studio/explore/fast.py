@@ -70,7 +70,7 @@ class FastPath:
             return None
         d = Design.from_dict(current)
         if control == "symmetry":
-            spec = dict(view.SYMMETRIES).get(str(value).strip())
+            spec = dict(view.SYMMETRIES).get(str(value).strip().lstrip("✓").strip())
             return d.replace(symmetry=spec) if spec else None
         try:
             number = float(value)

@@ -60,8 +60,8 @@ class MorphPanel:
     def layout(self, tab):
         with gr.Row(equal_height=False, elem_id="morph_box"):
             with gr.Column(scale=2, min_width=250):
-                self.key_gallery = gr.Gallery(label="Keyframe designs, in order (none: the seeds below)", rows=1,
-                                              columns=6, height=110, format="png", allow_preview=False,
+                self.key_gallery = gr.Gallery(label="Keyframes, in order", rows=1,
+                                              columns=6, height=100, format="png", allow_preview=False,
                                               object_fit="contain", elem_id="morph_keys")
                 with gr.Row(equal_height=True):
                     self.add_current = gr.Button("+ current design", elem_id="add_current", size="sm", min_width=90)
@@ -78,15 +78,15 @@ class MorphPanel:
                     self.frames = fields.Slider(MIN_FRAMES, MAX_FRAMES, value=48, step=1, label="Frames",
                                                 elem_id="frames")
                     self.loop = gr.Checkbox(value=True, label="Loop back to the first seed", elem_id="loop")
+            with gr.Column(scale=3, min_width=300):
                 self.morph_btn = gr.Button("Make morph", variant="primary", elem_id="morph_btn")
+                self.video = gr.Video(label="Morph", autoplay=True, loop=True, elem_id="morph",
+                                      interactive=False, height=300)
                 with gr.Row():
                     self.gif_file = gr.DownloadButton("Download GIF", elem_id="morph_gif", interactive=False,
                                                       size="md")
                     self.mp4_file = gr.DownloadButton("Download MP4", elem_id="morph_mp4", interactive=False,
                                                       size="md")
-            with gr.Column(scale=3, min_width=300):
-                self.video = gr.Video(label="Morph", autoplay=True, loop=True, elem_id="morph",
-                                      interactive=False, height=330)
         self.keys = gr.State([])  # the keyframe designs' Design.to_dict(), in order
 
     def _strip(self, tab, keys, visitor_id, request) -> list:

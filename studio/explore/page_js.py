@@ -61,9 +61,11 @@ FAST_PREVIEW_JS = r"""() => {
     const box = t.closest(CONTROLS);
     if (box && Number.isFinite(Number(t.value))) ask(box.id, Number(t.value));
   }, true);
-  document.addEventListener('mousedown', e => {
-    const option = e.target.closest && e.target.closest('#symmetry [role=option]');
-    if (option) ask('symmetry', option.textContent.trim());
+  document.addEventListener('mousedown', e => {  // (the open list may sit outside #symmetry: its input has the focus)
+    const option = e.target.closest && e.target.closest('[role=option]');
+    const focus = document.activeElement;
+    if (option && (option.closest('#symmetry') || (focus && focus.closest && focus.closest('#symmetry'))))
+      ask('symmetry', option.textContent.replace(/^[\s\u2713]+/, '').trim());
   }, true);
   document.addEventListener('click', e => {
     const item = e.target.closest && e.target.closest('.thumbnail-item');

@@ -70,6 +70,7 @@ class ExploreTab(ModelPicker):
         self.panels = [make() for make in PANELS]
         self.seed_api = SeedApi(self)
         self.fast = FastPath(self)
+        self.tool_tabs: dict = {}
         self.view_outputs: list = []
         self.control_outputs: list = []
         self.open_outputs: list = []
@@ -83,9 +84,9 @@ class ExploreTab(ModelPicker):
         with gr.Row(equal_height=False, elem_id="workspace"):
             with gr.Column(scale=0, min_width=300, elem_id="canvas", elem_classes=["stay"]):
                 self.design = gr.Image(label="Design", format="png", elem_id="design", interactive=False,
-                                       height=276, buttons=["download", "fullscreen"])
+                                       height=256, buttons=["download", "fullscreen"])
                 self.variations = gr.Gallery(label="Nearby designs (click to pick)", columns=3,
-                                             format="png", elem_id="variations", height=292,
+                                             format="png", elem_id="variations", height=336,
                                              allow_preview=False, object_fit="contain")
             with gr.Column(scale=0, min_width=272, elem_id="design_controls", elem_classes=["stay"]):
                 self.model = gr.Dropdown(first, value=first[0][1] if first else None, label="Model",
@@ -110,8 +111,9 @@ class ExploreTab(ModelPicker):
             with gr.Column(scale=1, min_width=520, elem_id="tools"):
                 with gr.Tabs(elem_id="tool_tabs"):
                     for panel in self.panels:
-                        with gr.Tab(panel.TOOL, id=panel.TOOL_ID, elem_id=f"tool_{panel.TOOL_ID}"):
+                        with gr.Tab(panel.TOOL, id=panel.TOOL_ID, elem_id=f"tool_{panel.TOOL_ID}") as tool:
                             panel.layout(self)
+                        self.tool_tabs[panel.TOOL_ID] = tool  # (a panel may draw when its tool opens)
                     with gr.Tab("More", id="more", elem_id="tool_more"):
                         self._more_layout()
         self.current = gr.State(None)     # Design.to_dict() of the design on show
