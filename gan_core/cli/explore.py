@@ -1,4 +1,4 @@
-"""directions, project, breed: steer a design, start from your own picture, cross favourites."""
+"""directions, project, encoder, breed: steer a design, start from your own picture, cross favourites."""
 from __future__ import annotations
 
 import sys
@@ -88,6 +88,17 @@ def cmd_breed(a) -> int:
     return 0
 
 
+def cmd_encoder(a) -> int:
+    from ..design.encoder import ENCODER_FILE, train_encoder
+    model = load_model_arg(a.model)
+    folder = Path(a.out) if a.out else None
+    print(f"training the encoder for {a.seconds:g} s ...", file=sys.stderr)
+    path = train_encoder(model, folder, seconds=a.seconds, seed=a.seed, on_progress=lambda p: p["step"] % 200 or print(
+        f"step {p['step']} {p['seconds']:.0f} s loss {p['loss']:.4f}", file=sys.stderr))
+    print(f"wrote {path} ({path.stat().st_size // 1024} KiB); the studio and 'project' use {ENCODER_FILE} when present")
+    return 0
+
+
 def register(sub) -> None:
     q = sub.add_parser("directions", help="principal latent directions: strips PNG + directions.json")
     q.add_argument("--model", required=True, help="run folder, generator folder, model.safetensors or Hub id")
@@ -106,6 +117,13 @@ def register(sub) -> None:
     q.add_argument("--starts", type=int, default=None, help="random starts optimised together")
     q.add_argument("--seed", type=int, default=0)
     q.set_defaults(func=cmd_project)
+
+    q = sub.add_parser("encoder", help="train the instant-projection encoder of a model (encoder.safetensors)")
+    q.add_argument("--model", required=True, help="a generator folder (the encoder is saved beside it)")
+    q.add_argument("--seconds", type=float, default=180.0, help="training time, 1-3600 (default 180)")
+    q.add_argument("--seed", type=int, default=0)
+    q.add_argument("--out", default=None, help="folder to save it in (default: the model's folder)")
+    q.set_defaults(func=cmd_encoder)
 
     q = sub.add_parser("breed", help="children of two or more saved designs: PNG + design JSON each")
     q.add_argument("--model", required=True)

@@ -43,6 +43,7 @@ DEFAULT_CANDIDATES = 1000  # random z scored to pick the starts
 MAX_STEPS, MAX_STARTS, MAX_CANDIDATES = 5000, 32, 20_000
 LR, WARMUP, NOISE, NOISE_END = 0.2, 0.05, 0.3, 0.75  # peak LR; warm-up and noise fractions of the run
 SSIM_WEIGHT, CRITIC_WEIGHT = 0.5, 0.1
+INIT_LR, INIT_NOISE, INIT_JITTER = 0.08, 0.05, 0.15  # from a given start (init_z): stay in its basin
 
 
 @dataclass
@@ -252,13 +253,18 @@ def _whole(name: str, value, lo: int, hi: int) -> int:
 # ---- projection --------------------------------------------------------------------------------
 def iter_projection(model, target: np.ndarray, steps: int = DEFAULT_STEPS, starts: int = DEFAULT_STARTS,
                     seed: int = 0, critic="auto", should_stop: Callable[[], bool] | None = None,
-                    candidates: int = DEFAULT_CANDIDATES) -> Iterator[ProjectionProgress]:
+                    candidates: int = DEFAULT_CANDIDATES, init_z=None,
+                    seconds: float | None = None) -> Iterator[ProjectionProgress]:
     """Project ``target`` (from ``prepare_target``) into ``model``'s latent space, step by step.
 
     Yields a ``ProjectionProgress`` after the multi-start and after every step; the last one
     has ``done=True`` and ``result``. ``critic``: "auto" loads the model folder's critic when
     it has one, None uses pixel terms only, or pass a Critic. ``should_stop()`` returning True
     ends the run early with the best latent so far. Deterministic for ``seed``.
+    ``init_z`` (z_dim,), e.g. the encoder's guess (gan_core.design.encoder.encode): the starts are
+    it and small jitters of it instead of random candidates, with a gentler search (the guess is
+    already in the right basin). ``seconds``: a time budget; the schedule follows the larger of
+    steps done and time spent, and the run ends at whichever budget comes first.
     """
     from .latent import check_seed
     steps = _whole("steps", steps, 1, MAX_STEPS)
@@ -282,11 +288,23 @@ def iter_projection(model, target: np.ndarray, steps: int = DEFAULT_STEPS, start
     gen = torch.Generator().manual_seed(seed)
     z_dim = model.z_dim
 
-    # 1. multi-start: the best few of many random z, scored on the pixel terms
-    with torch.no_grad(), model._lock:
-        pool = _on_shell(torch.randn(candidates, z_dim, generator=gen))
-        scores = torch.cat([pixel_loss(G(pool[i:i + 250].to(device)), tgt).cpu()
-                            for i in range(0, candidates, 250)])
+    if seconds is not None and not (isinstance(seconds, (int, float)) and 0 < seconds <= 3600):
+        raise UserError(f"seconds must be a number of seconds between 0 and 3600; got {seconds!r}")
+    lr, noise_scale = LR, NOISE
+    if init_z is not None:  # 1. the given start and jitters of it, each on the shell
+        init = torch.as_tensor(np.asarray(init_z, dtype=np.float32)).reshape(-1)
+        if init.shape[0] != z_dim or not torch.isfinite(init).all():
+            raise UserError(f"init_z must be {z_dim} finite numbers for this model; got {tuple(init.shape)}")
+        pool = _on_shell(init[None] + INIT_JITTER * torch.randn(starts, z_dim, generator=gen) *
+                         (torch.arange(starts) > 0).float()[:, None])
+        with torch.no_grad(), model._lock:
+            scores = pixel_loss(G(pool.to(device)), tgt).cpu()
+        lr, noise_scale = INIT_LR, INIT_NOISE
+    else:  # 1. multi-start: the best few of many random z, scored on the pixel terms
+        with torch.no_grad(), model._lock:
+            pool = _on_shell(torch.randn(candidates, z_dim, generator=gen))
+            scores = torch.cat([pixel_loss(G(pool[i:i + 250].to(device)), tgt).cpu()
+                                for i in range(0, candidates, 250)])
     z0 = pool[scores.argsort()[:starts]].to(device)
     with torch.no_grad():
         first = to_uint8(G(z0[:1]))[0]
@@ -298,7 +316,7 @@ def iter_projection(model, target: np.ndarray, steps: int = DEFAULT_STEPS, start
     D = critic.to(device) if critic is not None else None
     target_feats = [f.detach() for f in critic_features(D, tgt)] if D is not None else None
     z = z0.clone().requires_grad_(True)
-    opt = torch.optim.Adam([z], lr=LR, betas=(0.9, 0.999))
+    opt = torch.optim.Adam([z], lr=lr, betas=(0.9, 0.999))
     noise_gen = torch.Generator(device="cpu").manual_seed(seed + 1)
     stopped, done_steps = False, 0
     for step in range(steps):
@@ -306,10 +324,15 @@ def iter_projection(model, target: np.ndarray, steps: int = DEFAULT_STEPS, start
             stopped = True
             break
         frac = step / steps
+        if seconds is not None:
+            spent = time.perf_counter() - t0
+            if spent >= seconds:
+                break
+            frac = max(frac, spent / seconds)
         warm = min(1.0, frac / WARMUP)
         for g in opt.param_groups:
-            g["lr"] = LR * warm * 0.5 * (1 + math.cos(math.pi * frac))
-        sigma = NOISE * max(0.0, 1 - frac / NOISE_END) ** 2
+            g["lr"] = lr * warm * 0.5 * (1 + math.cos(math.pi * frac))
+        sigma = noise_scale * max(0.0, 1 - frac / NOISE_END) ** 2
         noise = torch.randn(z.shape, generator=noise_gen).to(device) * sigma
         zs = _on_shell(z + noise)
         with model._lock:
@@ -344,10 +367,11 @@ def iter_projection(model, target: np.ndarray, steps: int = DEFAULT_STEPS, start
 def project(model, target: np.ndarray, steps: int = DEFAULT_STEPS, starts: int = DEFAULT_STARTS,
             seed: int = 0, critic="auto", should_stop: Callable[[], bool] | None = None,
             candidates: int = DEFAULT_CANDIDATES,
-            on_progress: Callable[[ProjectionProgress], None] | None = None) -> ProjectionResult:
+            on_progress: Callable[[ProjectionProgress], None] | None = None, init_z=None,
+            seconds: float | None = None) -> ProjectionResult:
     """Run ``iter_projection`` to the end and return its ``ProjectionResult``."""
     for p in iter_projection(model, target, steps=steps, starts=starts, seed=seed, critic=critic,
-                             should_stop=should_stop, candidates=candidates):
+                             should_stop=should_stop, candidates=candidates, init_z=init_z, seconds=seconds):
         if on_progress is not None:
             on_progress(p)
         if p.done:

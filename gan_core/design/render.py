@@ -59,13 +59,24 @@ def apply_symmetries(pictures: np.ndarray, specs) -> np.ndarray:
 
 def morph_designs(designs: list[Design], model, frames: int = 48, loop: bool = False,
                   easing: str = "linear") -> np.ndarray:
-    """(frames, H, W[, 3]): a slerp morph through the designs' effective (edited) latents.
-    The first design's symmetry applies to every frame."""
+    """(frames, H, W[, 3]): a slerp morph through the designs' effective (edited) latents. Any
+    designs of one model are keyframes (seeds, saved, projected, sketched, bred); designs of
+    two models are refused, naming both. The first design's symmetry applies to every frame."""
     if len(designs) < 2:
         raise UserError("a morph needs at least two designs")
+    check_one_model(designs)
     keys = torch.stack([effective_latent(d, model) for d in designs])
     pictures = model.from_latents(morph_path(keys, frames, loop=loop, easing=easing))
     return apply_symmetries(pictures, [designs[0].symmetry] * len(pictures))
+
+
+def check_one_model(designs: list[Design]) -> None:
+    """Keyframes (seeds, saved, projected, sketched or bred designs) must all be of one model: a
+    latent means nothing to another generator."""
+    for d in designs[1:]:
+        if d.model != designs[0].model:
+            raise UserError(f"these keyframes come from two models, {designs[0].model!r} and {d.model!r}; "
+                            f"a morph runs through the designs of one model")
 
 
 def direction_strips(model, base, count: int = 10, amounts=AMOUNTS) -> np.ndarray:

@@ -300,15 +300,25 @@ class Trainer(TrainingStep, TrainingState, TrainingReport):
 
 def train(config: TrainConfig, dataset, on_progress: Callable[[Progress], None] | None = None,
           should_stop: Callable[[], bool] | None = None, *, run_dir: str | Path | None = None,
-          resume: bool = False, evaluate: bool = True, dataset_info: dict | None = None) -> TrainResult:
+          resume: bool = False, evaluate: bool = True, dataset_info: dict | None = None,
+          encoder_seconds: float = 0.0) -> TrainResult:
     """Train (or resume) a run; see the module docstring and ``Progress``.
 
     ``dataset_info`` (e.g. {"name": ..., "source": ...}) is recorded in the run's config.json.
+    ``encoder_seconds`` > 0: a finished run then trains its instant-projection encoder for that
+    long (gan_core.design.encoder; stops with ``should_stop``) and saves it beside the generator.
     """
     if run_dir is None:
         run_dir = Path("runs") / time.strftime("run-%Y%m%d-%H%M%S")
-    return Trainer(config, dataset, run_dir, on_progress, should_stop, resume, evaluate,
-                   dataset_info).run_loop()
+    result = Trainer(config, dataset, run_dir, on_progress, should_stop, resume, evaluate,
+                     dataset_info).run_loop()
+    if encoder_seconds and result.state == "finished":
+        from ..design.encoder import train_encoder
+        from ..design.generate import load_generator
+        path = train_encoder(load_generator(result.run_dir), result.run_dir, seconds=encoder_seconds,
+                             should_stop=should_stop)
+        result.messages.append(f"trained the instant-projection encoder ({path.name})")
+    return result
 
 
 def measure_speed(config: TrainConfig, steps: int = 3, warmup: int = 1) -> float:
