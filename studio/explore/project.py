@@ -31,6 +31,7 @@ from gan_core.errors import UserError
 from .. import fields
 from ..models_cache import training_pictures
 from ..ui import handler
+from .sketch import SketchPad
 from .panel_util import board_designs, board_view, design_choices, design_of, saved_design, whole
 from .view import shown
 
@@ -105,6 +106,7 @@ class ProjectPanel:
 
     def __init__(self):
         self.stops = StopEvents()
+        self.sketch = SketchPad(self, verdict)
 
 
     # ---- layout ------------------------------------------------------------------------
@@ -115,6 +117,8 @@ class ProjectPanel:
                         "saved design): cleaned like the model's training images, then matched by its closest "
                         "design.", elem_classes=["hint"])
             with gr.Row(equal_height=False):
+                with gr.Column(scale=1, min_width=280):
+                    self.sketch.layout(tab)
                 with gr.Column(scale=1, min_width=280):
                     self.upload = gr.File(label="Your design (an image)", file_types=["image"], file_count="single",
                                           elem_id="project_upload", height=90)
@@ -275,4 +279,5 @@ class ProjectPanel:
         gr.on([], self.run, [self.upload, tab.model, self.steps, v], streamed, api_name="project",
               concurrency_id="project", concurrency_limit=1)
         self.stop.click(self.request_stop, [v], None, api_name="project_stop", queue=False)
+        self.sketch.wire(tab, app)
 

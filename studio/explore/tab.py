@@ -39,6 +39,7 @@ from ..ui import handler
 from .board import BoardPanel
 from .breed import BreedPanel
 from .models import ModelResolver, single_threaded
+from .design_map import MapPanel
 from .morph import MorphPanel
 from .moves import MoveLog
 from .fast import FastPath
@@ -55,6 +56,7 @@ PANELS = [
     ProjectPanel,
     BreedPanel,
     MorphPanel,
+    MapPanel,
     BoardPanel,
 ]
 
