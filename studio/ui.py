@@ -161,7 +161,7 @@ CSS = """
 #morph_keys .thumbnail-item { aspect-ratio: 1 / 1; min-width: 0; }
 #board .caption-label, #morph_keys .caption-label { display: none; }
 #morph_keys .grid-wrap { padding-top: 34px; }
-#tool_tabs > .tab-wrapper button[role=tab] { padding-left: 9px; padding-right: 9px; }
+#tool_tabs button[role=tab] { padding-left: 6px !important; padding-right: 6px !important; font-size: 0.95em; }
 #board_info p { margin: 0; font-size: 0.85em; color: var(--body-text-color-subdued); }
 /* small pictures (16-64 px grids) fill their panel below the label, scaled up crisply */
 #grid img, #final_grid img, #progress_gif img, #nearest img { image-rendering: pixelated; width: 100%;

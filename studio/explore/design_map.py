@@ -31,7 +31,7 @@ class MapPanel:
                 self.info = gr.Markdown("Open this tool to draw the map of the model's designs.",
                                         elem_id="map_info")
             self.picture = gr.Image(label="Map of designs (click one to open it)", format="png", interactive=False,
-                                    elem_id="map", height=540, buttons=["fullscreen"], show_label=False)
+                                    elem_id="map", height=500, buttons=["fullscreen"], show_label=False)
         self.shown_for = gr.State(None)  # the model whose map is on show
 
     def _cache(self):

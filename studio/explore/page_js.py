@@ -91,3 +91,11 @@ AFTER_PREVIEW = """(...args) => new Promise(done => {
     ? done(args) : setTimeout(wait, 8);
   setTimeout(wait, 8);
 })"""
+
+# The sketch pad opens with its brush in hand (Gradio's editor starts with no tool: "select the draw
+# tool to start"): when its tool opens or its ink changes, press the pad's Brush button once it is there
+SELECT_BRUSH = """() => { const t0 = performance.now();
+  const press = () => { const pad = document.querySelector('#sketch'), b = pad && pad.querySelector('button[aria-label="Brush"]');
+    if (b) { if (/select the draw tool/i.test(pad.innerText)) b.click(); return; }
+    if (performance.now() - t0 < 5000) setTimeout(press, 150); };
+  setTimeout(press, 150); }"""

@@ -23,7 +23,7 @@ from gan_core.errors import UserError
 
 from ..ui import handler
 from .models import single_threaded
-from .page_js import AFTER_PICTURE
+from .page_js import AFTER_PICTURE, SELECT_BRUSH
 from .panel_util import design_of, whole
 from .view import shown
 
@@ -138,7 +138,9 @@ class SketchPad:
         v, panel = app.visitor, self.panel
         self.said = gr.State("")  # the model whose fallback to the optimiser was said (once)
         page = dict(api_visibility="private", show_progress="hidden")
-        gr.on([app.visitor.change, tab.model.change], self.ink, [tab.model, v], [self.pad], queue=False, **page)
+        gr.on([app.visitor.change, tab.model.change], self.ink, [tab.model, v], [self.pad], queue=False, **page) \
+            .then(None, None, None, js=SELECT_BRUSH)
+        tab.tool_tabs[panel.TOOL_ID].select(None, None, None, js=SELECT_BRUSH)
         made = [tab.current, tab.design, *tab.control_outputs, self.sketched, self.status, self.said]
         self.pad.change(self.stroke, [self.pad, tab.model, self.said, v], made, trigger_mode="always_last",
                         concurrency_id="sketch", concurrency_limit=2, **page) \
