@@ -62,7 +62,7 @@ def test_sketch_to_design_and_the_map(studio_app, browser):  # noqa: F811 - the 
     page.wait_for_function("() => document.querySelectorAll('#variations img').length === 9")
 
     # ---- sketch: a ring drawn with the mouse becomes the current design ---------------------
-    open_tool(page, "From a picture or sketch")
+    open_tool(page, "Picture or sketch")
     assert_on_screen(page, "#design", "#seed", "#save_design", "#sketch", "#sketch_refine")
     canvas = page.locator("#sketch canvas").last
     canvas.wait_for()

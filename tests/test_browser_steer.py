@@ -114,7 +114,7 @@ def test_steer_project_breed(studio_app, browser, tmp_path):  # noqa: F811 - the
     page.wait_for_timeout(1000)
 
     # ---- start from your design: upload, watch it stream, it becomes the current design ----
-    open_tool(page, "From a picture or sketch")
+    open_tool(page, "Picture or sketch")
     assert_on_screen(page, *always, "#project_upload", "#project_start", "#project_stop")
     from gan_core.design.generate import load_generator
     target = tmp_path / "my-design.png"

@@ -100,7 +100,7 @@ class StopEvents:
 class ProjectPanel:
     """Upload / training image / saved design -> a streamed projection -> the current design."""
 
-    TOOL, TOOL_ID = "From a picture or sketch", "project"
+    TOOL, TOOL_ID = "Picture or sketch", "project"
 
     STEPS = (MIN_STEPS, MAX_STEPS)
 

@@ -1,4 +1,4 @@
-"""Sketch to design (issue 26), inside the "From a picture or sketch" tool.
+"""Sketch to design (issue 26), inside the "Picture or sketch" tool.
 
 A sketch pad (Gradio's Sketchpad: pen, eraser, undo, clear) whose brush takes the model's ink
 (``gan_core.design.sketch.sketch_ink``: black for gray models, a dark colour for colour ones).
