@@ -300,7 +300,7 @@ def test_designer_session(studio_app, browser):
     page.locator("#board_name input").fill("hub cap")
     page.locator("#board_star input").check()
     page.locator("#board_update").click()
-    page.wait_for_function("() => document.querySelector('#board').innerText.includes('★ hub cap')")
+    page.wait_for_function("() => document.querySelector('#board').textContent.includes('★ hub cap')")  # (a caption: hidden in the strip)
     with page.expect_download() as png:
         page.locator("#download_png").click()
     assert png.value.suggested_filename.endswith("px.png"), png.value.suggested_filename

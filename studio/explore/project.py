@@ -128,7 +128,7 @@ class ProjectPanel:
                         self.use_saved = gr.Button("Use it", elem_id="project_use_saved", size="md", scale=1,
                                                    min_width=70)
                     self.steps = fields.Slider(MIN_STEPS, MAX_STEPS, value=engine.DEFAULT_STEPS, step=STEP,
-                                               label="Steps (more: closer, slower)",
+                                               label="Steps",
                                                elem_id="project_steps")
                     with gr.Row():
                         self.start = gr.Button("Find this design", variant="primary", elem_id="project_start",
