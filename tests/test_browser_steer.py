@@ -67,7 +67,10 @@ def shot(page, name):
     """The window (1366x768) as it is: a tool open beside the design."""
     page.evaluate("() => window.scrollTo(0, 0)")
     page.wait_for_timeout(400)
+    page.evaluate("() => { const s = document.createElement('style'); s.id = 'no-toasts';"  # (info toasts of earlier steps)
+                  " s.textContent = '.toast-wrap { display: none !important; }'; document.head.appendChild(s); }")
     page.screenshot(path=str(SHOTS / name))
+    page.evaluate("() => document.getElementById('no-toasts').remove()")
 
 
 def test_steer_project_breed(studio_app, browser, tmp_path):  # noqa: F811 - the fixture
