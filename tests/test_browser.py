@@ -280,7 +280,10 @@ def test_designer_session(studio_app, browser):
     open_tool(page, "Steer")
     page.evaluate("() => window.scrollTo(0, 0)")
     page.wait_for_timeout(500)
+    page.evaluate("() => { const s = document.createElement('style'); s.id = 'no-toasts';"  # (the saves' info toasts)
+                  " s.textContent = '.toast-wrap { display: none !important; }'; document.head.appendChild(s); }")
     page.screenshot(path=str(SHOTS / "explore.png"))  # one screen: the window is the page
+    page.evaluate("() => document.getElementById('no-toasts').remove()")
 
     page.reload()
     page.evaluate(PROBES)
