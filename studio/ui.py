@@ -143,14 +143,31 @@ THEME = gr.themes.Soft(primary_hue="indigo", secondary_hue="slate", neutral_hue=
                        font_mono=["ui-monospace", "SFMono-Regular", "Menlo", "monospace"])
 
 CSS = """
-.gradio-container { max-width: 1280px !important; margin: 0 auto; }
-#header h1 { margin-bottom: 0; }
-#header p { margin-top: 4px; color: var(--body-text-color-subdued); }
+.gradio-container { max-width: 1360px !important; margin: 0 auto; padding-top: 6px !important; }
+#header h1 { margin: 0; font-size: 1.45em; display: inline; }
+#header p { margin: 2px 0 0 0; color: var(--body-text-color-subdued); }
+/* Explore on one screen: the design (with its variations) and its controls stay in view while a
+   long tool scrolls the page; the tools are tabs beside them */
+#workspace { align-items: flex-start; flex-wrap: nowrap; }
+#workspace > .stay { position: sticky; top: 4px; align-self: flex-start; }
+#design_controls { gap: 8px; }
+#design_controls .tight { gap: 6px; }
+#board .grid-wrap { padding-top: 34px; }
+#variations .grid-container { grid-template-columns: repeat(3, minmax(0, 1fr)) !important; gap: 5px; }
+#board .grid-container, #breed_children .grid-container { grid-template-columns: repeat(4, minmax(0, 1fr)) !important;
+  gap: 4px; }
+#morph_keys .grid-container { grid-template-columns: repeat(6, minmax(0, 1fr)) !important; gap: 4px; }
+#variations .thumbnail-item, #board .thumbnail-item, #breed_children .thumbnail-item,
+#morph_keys .thumbnail-item { aspect-ratio: 1 / 1; min-width: 0; }
+#board .caption-label, #morph_keys .caption-label { display: none; }
+#morph_keys .grid-wrap { padding-top: 34px; }
+#tool_tabs button[role=tab] { padding-left: 6px !important; padding-right: 6px !important; font-size: 0.95em; }
+#board_info p { margin: 0; font-size: 0.85em; color: var(--body-text-color-subdued); }
 /* small pictures (16-64 px grids) fill their panel below the label, scaled up crisply */
 #grid img, #final_grid img, #progress_gif img, #nearest img { image-rendering: pixelated; width: 100%;
   height: calc(100% - 36px); margin-top: 36px; object-fit: contain; }
 /* galleries start below their label badge instead of under it */
-#variations .grid-wrap, #preview .grid-wrap { padding-top: 38px; }
+#variations .grid-wrap, #preview .grid-wrap { padding-top: 34px; }
 #breed_children .grid-wrap, #project_training .grid-wrap { padding-top: 38px; }
 /* seed captions on the variation tiles: small enough for ten digits */
 #variations .caption-label { font-size: 11px; max-width: 94%; padding: 1px 5px; }

@@ -100,6 +100,21 @@ def pick_option(page, selector, option):
     page.get_by_role("option", name=option, exact=True).click()
 
 
+def open_tool(page, name):
+    """Open one of Explore's tool tabs; the design and its controls stay on screen."""
+    page.get_by_role("tab", name=name, exact=True).click()
+    page.wait_for_timeout(300)
+
+
+def assert_on_screen(page, *selectors):
+    """Each element lies wholly inside the window (1366x768): nothing needed is below the fold."""
+    height = page.viewport_size["height"]
+    for sel in selectors:
+        box = page.locator(sel).first.bounding_box()
+        assert box is not None and box["y"] >= 0 and box["y"] + box["height"] <= height + 1, \
+            f"{sel} is not on screen at {page.viewport_size}: {box}"
+
+
 def wait_idle_toasts(page):
     errors = page.locator("[data-testid=toast-body]").all_inner_texts()
     assert not [e for e in errors if "rror" in e], errors
@@ -118,7 +133,7 @@ def browser():
 def test_designer_session(studio_app, browser):
     SHOTS.mkdir(parents=True, exist_ok=True)
     started = time.time()
-    page = browser.new_page(viewport={"width": 1360, "height": 900})
+    page = browser.new_page(viewport={"width": 1366, "height": 768})  # the laptop screen
     page.set_default_timeout(60_000)  # a real browser on a busy 2-core CI machine
     page.goto(studio_app.url)
     page.wait_for_selector("#files")
@@ -183,7 +198,8 @@ def test_designer_session(studio_app, browser):
     page.locator("#open_explore").click()
     page.locator("#seed").wait_for(state="visible")
     page.wait_for_function("() => document.querySelector('#model input').value.includes('your run')")
-    # a run keeps its training pictures: the design's nearest one is shown beside it
+    # a run keeps its training pictures: the design's nearest one is shown (under More)
+    open_tool(page, "More")
     page.locator("#nearest_info").get_by_text("nearest of the 10 training images").wait_for()
     page.locator("#nearest img").wait_for()
     page.wait_for_timeout(300)
@@ -228,6 +244,8 @@ def test_designer_session(studio_app, browser):
     page.wait_for_function(f"() => document.querySelector('#seed input[type=number]').value !== '{seed_before}'")
 
     # ---- Morph: 48 frames at 64 px, plays in the page -------------------------------
+    open_tool(page, "Morph")
+    assert_on_screen(page, "#design", "#seed", "#morph_btn", "#keyframes")
     page.locator("#keyframes input, #keyframes textarea").first.fill("1, 2, 3")
     page.locator("#morph_btn").scroll_into_view_if_needed()
     page.locator("#morph_btn").click()
@@ -244,6 +262,7 @@ def test_designer_session(studio_app, browser):
     before = img_src(page, "#design")
     pick_option(page, "#symmetry", "6-fold rotation")
     page.wait_for_function(f"() => document.querySelector('#design img').src !== {before!r}")
+    open_tool(page, "More")
     page.locator("#svg_preview svg path").first.wait_for()
     wait_idle_toasts(page)
 
@@ -258,26 +277,33 @@ def test_designer_session(studio_app, browser):
         page.wait_for_function(f"() => document.querySelectorAll('#board img').length === {count + 1}")
     assert len(set(seeds)) == 3, seeds
     wait_idle_toasts(page)
+    open_tool(page, "Steer")
     page.evaluate("() => window.scrollTo(0, 0)")
-    page.screenshot(path=str(SHOTS / "explore.png"), full_page=True)
+    page.wait_for_timeout(500)
+    page.evaluate("() => { const s = document.createElement('style'); s.id = 'no-toasts';"  # (the saves' info toasts)
+                  " s.textContent = '.toast-wrap { display: none !important; }'; document.head.appendChild(s); }")
+    page.screenshot(path=str(SHOTS / "explore.png"))  # one screen: the window is the page
+    page.evaluate("() => document.getElementById('no-toasts').remove()")
 
     page.reload()
     page.evaluate(PROBES)
     page.get_by_role("tab", name="3 · Explore").click()
     page.wait_for_function("() => document.querySelectorAll('#board img').length >= 3")
     assert page.locator("#board_info").inner_text().startswith(f"{page.locator('#board img').count()} designs")
-    page.locator("#board").scroll_into_view_if_needed()
     page.locator("#design img").wait_for()
     before = img_src(page, "#design")
     page.locator("#board img").nth(page.locator("#board img").count() - 2).click()  # the second of the three
     page.wait_for_function(f"() => document.querySelector('#seed input[type=number]').value === '{seeds[1]}'")
     page.wait_for_function(f"() => document.querySelector('#design img').src !== {before!r}")
     assert page.locator("#symmetry input").input_value() == "6-fold rotation"  # saved with the design
+    open_tool(page, "More")
     page.locator("#svg_preview svg path").first.wait_for()
+    open_tool(page, "Board")
+    assert_on_screen(page, "#design", "#board", "#board_name", "#board_update", "#export")
     page.locator("#board_name input").fill("hub cap")
     page.locator("#board_star input").check()
     page.locator("#board_update").click()
-    page.wait_for_function("() => document.querySelector('#board').innerText.includes('★ hub cap')")
+    page.wait_for_function("() => document.querySelector('#board').textContent.includes('★ hub cap')")  # (a caption: hidden in the strip)
     with page.expect_download() as png:
         page.locator("#download_png").click()
     assert png.value.suggested_filename.endswith("px.png"), png.value.suggested_filename
@@ -288,12 +314,12 @@ def test_designer_session(studio_app, browser):
     page.locator("#export_file a").first.wait_for()
     assert page.locator("#export_file").inner_text().count(".zip") >= 1
     wait_idle_toasts(page)
-    page.locator("#board").scroll_into_view_if_needed()
-    page.screenshot(path=str(SHOTS / "board.png"), full_page=True)
+    page.evaluate("() => window.scrollTo(0, 0)")
+    page.screenshot(path=str(SHOTS / "board.png"))
     page.close()
     for name in ("data.png", "train.png", "explore.png", "board.png"):
         shot = (SHOTS / name).stat()
-        assert shot.st_mtime >= started - 1 and shot.st_size > 20_000, name  # this run's, a whole page
+        assert shot.st_mtime >= started - 1 and shot.st_size > 20_000, name  # this run's, a whole page or window
 
 
 def test_reload_reattaches_to_a_running_job(studio_app, browser):

@@ -23,6 +23,7 @@ from gan_core.export.printpng import MAX_SIZE, MIN_SIZE
 from .. import fields
 from ..ui import handler
 from . import view
+from .page_js import AFTER_PREVIEW
 
 ALL = ""                 # the model filter's "all models"
 MAX_SKIPPED_SHOWN = 8    # an import lists at most this many skipped entries by name
@@ -39,20 +40,23 @@ def tile_caption(d: Design) -> str:
 
 
 class BoardPanel:
+    TOOL, TOOL_ID = "Board", "board"
+
     # ---- layout ------------------------------------------------------------------------
+    def strip(self, tab):
+        """The saved designs, under the design's controls: always in view (a click opens one)."""
+        self.gallery = gr.Gallery(label="Your board (click to open)", columns=4, height=150,
+                                  format="png", elem_id="board", allow_preview=False, object_fit="contain")
+        self.info = gr.Markdown("No saved designs yet: press ☆ Save design.", elem_id="board_info")
+
     def layout(self, tab):
-        gr.Markdown("### Design board", elem_id="board_title")
-        with gr.Row(equal_height=False):
-            with gr.Column(scale=3, min_width=420):
+        """The board's tool tab: filter, name, note, star, delete, export and import."""
+        with gr.Row(equal_height=False, elem_id="board_box"):
+            with gr.Column(scale=1, min_width=260):
                 with gr.Row(equal_height=True):
-                    self.filter = gr.Dropdown([("All models", ALL)], value=ALL, label="Model", scale=3,
-                                              allow_custom_value=True, elem_id="board_filter")
+                    self.filter = gr.Dropdown([("All models", ALL)], value=ALL, label="Model (filters the board)",
+                                              scale=3, allow_custom_value=True, elem_id="board_filter")
                     self.starred = gr.Checkbox(False, label="★ starred only", scale=1, elem_id="board_starred")
-                self.gallery = gr.Gallery(label="Saved designs (click one to open it)", columns=6, height=300,
-                                          format="png", elem_id="board", allow_preview=False,
-                                          object_fit="contain")
-                self.info = gr.Markdown("No saved designs yet: press ☆ Save design.", elem_id="board_info")
-            with gr.Column(scale=2, min_width=320):
                 self.name = gr.Textbox(label="Name", max_lines=1, elem_id="board_name",
                                        placeholder="click a design on the board")
                 self.note = gr.Textbox(label="Note", lines=2, max_lines=6, elem_id="board_note")
@@ -60,21 +64,21 @@ class BoardPanel:
                     self.star = gr.Checkbox(False, label="★ Star", elem_id="board_star")
                     self.update_btn = gr.Button("Save changes", elem_id="board_update", size="md")
                     self.delete_btn = gr.Button("Delete", elem_id="board_delete", variant="stop", size="md")
-                with gr.Accordion("Export and import", open=True, elem_id="board_io"):
-                    self.pick = gr.Dropdown([], value=[], multiselect=True, allow_custom_value=True,
-                                            label="Designs to export (none picked: all shown)", elem_id="board_pick")
-                    with gr.Row(equal_height=True):
-                        self.size = fields.Slider(MIN_SIZE, MAX_SIZE, value=512, step=64, label="Export PNG size (px)",
-                                                  elem_id="export_size")
-                        self.transparent = gr.Checkbox(False, label="Transparent background",
-                                                       elem_id="export_transparent")
-                    self.export = gr.Button("Export: zip of PNGs, SVGs, designs.json/.csv, contact sheet",
-                                            elem_id="export")
-                    self.export_file = gr.File(label="Export", elem_id="export_file", interactive=False,
-                                               visible=False)
-                    self.import_file = gr.File(label="Import a designs.json", file_types=[".json"],
-                                               elem_id="board_import_file")
-                    self.import_md = gr.Markdown(elem_id="board_import_status")
+            with gr.Column(scale=1, min_width=260, elem_id="board_io"):
+                self.pick = gr.Dropdown([], value=[], multiselect=True, allow_custom_value=True,
+                                        label="Designs to export (none picked: all shown)", elem_id="board_pick")
+                with gr.Row(equal_height=True):
+                    self.size = fields.Slider(MIN_SIZE, MAX_SIZE, value=512, step=64, label="Export PNG size (px)",
+                                              elem_id="export_size")
+                    self.transparent = gr.Checkbox(False, label="Transparent background",
+                                                   elem_id="export_transparent")
+                self.export = gr.Button("Export: zip of PNGs, SVGs, designs.json/.csv, contact sheet",
+                                        elem_id="export")
+                self.export_file = gr.File(label="Export", elem_id="export_file", interactive=False,
+                                           visible=False)
+                self.import_file = gr.File(label="Import a designs.json", file_types=[".json"],
+                                           elem_id="board_import_file", height=100)
+                self.import_md = gr.Markdown(elem_id="board_import_status")
         self.selected = gr.State(None)   # id of the design picked on the board
         self.shown_ids = gr.State([])    # the gallery's design ids, in order
         self.view_outputs = [self.gallery, self.shown_ids, self.filter, self.pick, self.info]
@@ -240,8 +244,9 @@ class BoardPanel:
         app.visitor.change(show_board, filters, self.view_outputs, **private)  # the page's load sets it
         gr.on([self.filter.input, self.starred.change], show_board, filters, self.view_outputs, **private)
         tab.save_btn.click(save_current, [tab.current, *filters], self.view_outputs, **private)
-        self.gallery.select(select, [self.shown_ids, v],
-                            [self.selected, self.name, self.note, self.star, *tab.open_outputs], **private)
+        self.gallery.select(select, [self.shown_ids, v],  # (the fast path's picture first: studio.explore.fast)
+                            [self.selected, self.name, self.note, self.star, *tab.open_outputs], js=AFTER_PREVIEW,
+                            **private)
         self.update_btn.click(update_selected, [self.selected, self.name, self.note, self.star, *filters],
                               self.view_outputs, **private)
         self.delete_btn.click(delete_selected, [self.selected, *filters],

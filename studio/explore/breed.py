@@ -20,6 +20,7 @@ from gan_core.errors import UserError
 from .. import fields
 from ..ui import handler
 from .models import single_threaded
+from .page_js import AFTER_PREVIEW
 from .panel_util import TILE, api_design, board_designs, board_view, design_choices, design_of, saved_design, whole
 from .view import shown
 
@@ -38,31 +39,33 @@ def number(value, name: str) -> float:
 class BreedPanel:
     """Parents -> a gallery of children -> click one to make it current."""
 
+    TOOL, TOOL_ID = "Breed", "breed"
+
     # ---- layout ------------------------------------------------------------------------
     def layout(self, tab) -> None:
         self.tab = tab
-        gr.Markdown("### Breed", elem_id="breed_title")
         with gr.Column(elem_id="breed_box"):
-            gr.Markdown("Pick two or more saved designs as parents: each child mixes their latents and adds a "
-                        "random mutation. Click a child to make it the current design; save it, or breed again "
-                        "with *the current design* as a parent.", elem_classes=["hint"])
+            gr.Markdown("Two or more parents (saved designs, or *the current design*): each child mixes their "
+                        "latents and adds a random mutation. Click a child to make it the current design.",
+                        elem_classes=["hint"])
             with gr.Row(equal_height=False):
-                with gr.Column(scale=2, min_width=320):
+                with gr.Column(scale=2, min_width=250):
                     self.parents = fields.Dropdown([("the current design", CURRENT)], value=[], multiselect=True,
-                                                   label="Parents", info="two or more", elem_id="breed_parents")
-                    self.mutation = fields.Slider(0, 1, value=0.3, step=0.05, label="Mutation strength",
-                                                  info="0: pure mixes of the parents", elem_id="breed_mutation")
+                                                   label="Parents (two or more)", elem_id="breed_parents")
+                    self.breed_btn = gr.Button(f"Breed {CHILDREN} children", variant="primary", elem_id="breed_btn")
+                    self.mutation = fields.Slider(0, 1, value=0.3, step=0.05, label="Mutation (0: pure mixes)",
+                                                  elem_id="breed_mutation")
                     with gr.Row(equal_height=True):
                         self.seed = fields.Number(0, label="Breeding seed", minimum=0, maximum=MAX_SEED,
-                                                  info="same seed, same children", elem_id="breed_seed")
+                                                  info="same seed, same children", elem_id="breed_seed",
+                                                  min_width=100)
                         self.crossover = fields.Radio(list(CROSSOVERS), value="slerp", label="Crossover",
-                                                      info="slerp: a point between two parents; mask: each "
-                                                      "number from one parent", elem_id="breed_crossover")
-                    self.breed_btn = gr.Button(f"Breed {CHILDREN} children", variant="primary", elem_id="breed_btn")
+                                                      info="slerp: between two parents; mask: each number from "
+                                                      "one parent", elem_id="breed_crossover", min_width=120)
                     self.info = gr.Markdown(elem_id="breed_info")
-                with gr.Column(scale=3, min_width=420):
+                with gr.Column(scale=3, min_width=300):
                     self.children = gr.Gallery(label="Children (click one to make it the current design)", columns=4,
-                                               height=400, format="png", allow_preview=False, object_fit="contain",
+                                               height=380, format="png", allow_preview=False, object_fit="contain",
                                                elem_id="breed_children")
         self.kids = gr.State([])  # the children's Design.to_dict(), in gallery order
         with gr.Group(visible=False):  # /breed takes designs as JSON, not the page's choices
@@ -139,7 +142,7 @@ class BreedPanel:
                              [self.children, self.kids, self.info], api_visibility="private",
                              concurrency_id="generate", concurrency_limit=4, show_progress_on=[self.children])
         self.children.select(self.pick_child, [self.kids, v], tab.open_outputs, api_visibility="private",
-                             queue=False, show_progress="hidden")
+                             queue=False, show_progress="hidden", js=AFTER_PREVIEW)  # (the fast path's picture first)
         board_view(tab).change(self.refresh_parents, [self.parents, v], [self.parents], api_visibility="private",
                                queue=False)
         gr.on([], self.breed_api, [self.api_parents, self.api_children, self.api_mutation, self.api_seed, v],

@@ -2,7 +2,7 @@
 
 Each is a Gradio ``js=`` function: CLICK hands a prepared file to a hidden download button,
 AFTER_PICTURE holds a follow-up event until the design's picture is on the page and the
-visitor paused, FAST_PREVIEW_JS is the live picture path of slider moves.
+visitor paused, FAST_PREVIEW_JS is the live picture path of every control (studio.explore.fast).
 """
 from __future__ import annotations
 
@@ -20,18 +20,19 @@ AFTER_PICTURE = """(...args) => new Promise(done => setTimeout(() => {
   const timer = setTimeout(go, 500);
   img.addEventListener('load', () => { clearTimeout(timer); go(); }, {once: true});
 }, 40))""" % SETTLE_MS
-# The page's fast picture path (``ExploreTab.preview``): installed once per page. Each ``input``
-# of the seed, truncation or a steer slider asks the server for the picture that move will show,
-# through Gradio's own HTTP route for unqueued events (/run/predict, this page's session), one
-# request at a time, always the latest, and puts it (a data: URL) in the design's <img> as soon
-# as it comes. The move's Gradio event runs as before and returns the same pixels as Gradio's
-# cached file: the page ends up in the same state, only sooner. Why: every
-# Gradio event costs this large page ~100-150 ms of the browser's script (it refreshes every
-# component's loading status), which alone is past the 100 ms a live slider may take.
+# The page's fast picture path (``studio.explore.fast``): installed once per page. Each input of a
+# live control asks the server for the picture it will show, through Gradio's own HTTP route for
+# unqueued events (/run/predict, this page's session), one request at a time, always the latest,
+# and puts it (a data: URL) in the design's <img> as soon as it comes. The inputs: a slider's
+# ``input`` (the seed, truncation, a steer direction) or its number box's (typing, arrow keys); a
+# symmetry option pressed; a click on a tile of the variations, Breed's children or the board; the
+# Random seed button (RANDOM_SEED asks through ``window.__studioAsk``). The input's own Gradio
+# event runs as before and returns the same pixels: the page ends up in the same state, only sooner.
 FAST_PREVIEW_JS = r"""() => {
   if (window.__studioFastPreview) return [];
   window.__studioFastPreview = true;
-  const FN = %d, CONTROLS = '#seed, #truncation, [id^="direction_"]';
+  const FN = %d, STATES = %d, CONTROLS = '#seed, #truncation, [id^="direction_"]';
+  const TILES = {variations: 'variation', breed_children: 'child', board: 'board'};
   const cfg = window.gradio_config || {};
   const url = (cfg.root || '').replace(/\/+$/, '') + (cfg.api_prefix || '/gradio_api') + '/run/predict';
   let busy = false, next = null;
@@ -41,7 +42,8 @@ FAST_PREVIEW_JS = r"""() => {
     busy = true;
     try {
       const r = await fetch(url, {method: 'POST', headers: {'Content-Type': 'application/json'},
-        body: JSON.stringify({data: [control, value, null], fn_index: FN, session_hash: window.__gradio_session_hash__})});
+        body: JSON.stringify({data: [control, String(value), ...Array(STATES).fill(null)], fn_index: FN,
+                              session_hash: window.__gradio_session_hash__})});
       const src = r.ok ? (await r.json())?.data?.[0] : null;
       const img = document.querySelector('#design img');
       if (src && src.startsWith('data:image/png') && img && !next) {   // (a newer move is asked next: skip this one)
@@ -52,14 +54,33 @@ FAST_PREVIEW_JS = r"""() => {
     busy = false;
     if (next) { const [c, v] = next; next = null; ask(c, v); }
   };
+  window.__studioAsk = ask;
   document.addEventListener('input', e => {
     const t = e.target;
-    if (!(t instanceof HTMLInputElement) || t.type !== 'range') return;
+    if (!(t instanceof HTMLInputElement) || (t.type !== 'range' && t.type !== 'number') || t.value === '') return;
     const box = t.closest(CONTROLS);
-    if (box) ask(box.id, Number(t.value));
+    if (box && Number.isFinite(Number(t.value))) ask(box.id, Number(t.value));
+  }, true);
+  document.addEventListener('mousedown', e => {  // (the open list may sit outside #symmetry: its input has the focus)
+    const option = e.target.closest && e.target.closest('[role=option]');
+    const focus = document.activeElement;
+    if (option && (option.closest('#symmetry') || (focus && focus.closest && focus.closest('#symmetry'))))
+      ask('symmetry', option.textContent.replace(/^[\s\u2713]+/, '').trim());
+  }, true);
+  document.addEventListener('click', e => {
+    const item = e.target.closest && e.target.closest('.thumbnail-item');
+    const gallery = item && item.closest('#variations, #breed_children, #board');
+    if (!gallery) return;
+    const index = [...gallery.querySelectorAll('.thumbnail-item')].indexOf(item);
+    if (index >= 0) ask(TILES[gallery.id], index);
   }, true);
   return [];
 }"""
+# Random seed: the page picks the seed (the slider's change event then makes it the current design)
+# and asks the fast path for its picture at once
+RANDOM_SEED = """() => { const seed = Math.floor(Math.random() * 1000000);
+  if (window.__studioAsk) window.__studioAsk('seed', seed);
+  return seed; }"""
 
 # The slider moves' own Gradio events wait (at most 400 ms) until the fast path above has put
 # its picture on the page: each Gradio event keeps the browser's script busy for ~70-100 ms
@@ -70,3 +91,11 @@ AFTER_PREVIEW = """(...args) => new Promise(done => {
     ? done(args) : setTimeout(wait, 8);
   setTimeout(wait, 8);
 })"""
+
+# The sketch pad opens with its brush in hand (Gradio's editor starts with no tool: "select the draw
+# tool to start"): when its tool opens or its ink changes, press the pad's Brush button once it is there
+SELECT_BRUSH = """() => { const t0 = performance.now();
+  const press = () => { const pad = document.querySelector('#sketch'), b = pad && pad.querySelector('button[aria-label="Brush"]');
+    if (b) { if (/select the draw tool/i.test(pad.innerText)) b.click(); return; }
+    if (performance.now() - t0 < 5000) setTimeout(press, 150); };
+  setTimeout(press, 150); }"""

@@ -1,4 +1,4 @@
-"""Explore panel: start from your own design (issue 11.2, projection).
+"""Explore panel: start from your own design (issue 11.2, projection) or a sketch (issue 26: sketch.py).
 
 The target is an image file: an upload, one of the model's training pictures or a saved
 design (both written to a small PNG when picked), so the page and ``/project`` take the same
@@ -31,6 +31,7 @@ from gan_core.errors import UserError
 from .. import fields
 from ..models_cache import training_pictures
 from ..ui import handler
+from .sketch import SketchPad
 from .panel_util import board_designs, board_view, design_choices, design_of, saved_design, whole
 from .view import shown
 
@@ -99,41 +100,49 @@ class StopEvents:
 class ProjectPanel:
     """Upload / training image / saved design -> a streamed projection -> the current design."""
 
+    TOOL, TOOL_ID = "Picture or sketch", "project"
+
+    STEPS = (MIN_STEPS, MAX_STEPS)
+
     def __init__(self):
         self.stops = StopEvents()
+        self.sketch = SketchPad(self, verdict)
+
 
     # ---- layout ------------------------------------------------------------------------
     def layout(self, tab) -> None:
         self.tab = tab
-        gr.Markdown("### Start from your design", elem_id="project_title")
         with gr.Column(elem_id="project_box"):
-            gr.Markdown("Upload a picture of a design, click one of the model's training images or pick a saved "
-                        "design: the studio cleans it like the model's training images and finds the design of "
-                        "this model that matches it best.", elem_classes=["hint"])
+            gr.Markdown("Sketch a design, or start from a picture (upload one, click a training image or pick a "
+                        "saved design): cleaned like the model's training images, then matched by its closest "
+                        "design.", elem_classes=["hint"])
             with gr.Row(equal_height=False):
-                with gr.Column(scale=2, min_width=320):
+                with gr.Column(scale=1, min_width=280):
+                    self.sketch.layout(tab)
+                with gr.Column(scale=1, min_width=280):
                     self.upload = gr.File(label="Your design (an image)", file_types=["image"], file_count="single",
-                                          elem_id="project_upload", height=110)
+                                          elem_id="project_upload", height=90)
                     with gr.Row(equal_height=True):
                         self.saved_pick = gr.Dropdown([], label="…or a saved design", elem_id="project_saved",
                                                       scale=3, allow_custom_value=False)
                         self.use_saved = gr.Button("Use it", elem_id="project_use_saved", size="md", scale=1,
-                                                   min_width=80)
+                                                   min_width=70)
                     self.steps = fields.Slider(MIN_STEPS, MAX_STEPS, value=engine.DEFAULT_STEPS, step=STEP,
-                                               label="Steps", info="more steps: a closer match, slower",
+                                               label="Steps",
                                                elem_id="project_steps")
                     with gr.Row():
-                        self.start = gr.Button("Find this design", variant="primary", elem_id="project_start")
-                        self.stop = gr.Button("Stop", elem_id="project_stop", variant="stop")
-                with gr.Column(scale=3, min_width=420):
+                        self.start = gr.Button("Find this design", variant="primary", elem_id="project_start",
+                                               size="md")
+                        self.stop = gr.Button("Stop", elem_id="project_stop", variant="stop", min_width=70, scale=0,
+                                              size="md")
                     with gr.Row(equal_height=True):
                         self.target = gr.Image(label="Target (cleaned)", format="png", interactive=False,
-                                               elem_id="project_target", height=230, buttons=[])
+                                               elem_id="project_target", height=150, buttons=[])
                         self.recon = gr.Image(label="Reconstruction", format="png", interactive=False,
-                                              elem_id="project_recon", height=230, buttons=[])
+                                              elem_id="project_recon", height=150, buttons=[])
                     self.status = gr.Markdown(elem_id="project_status")
             self.training = gr.Gallery(label="…or one of this model's training images (click to use it)",
-                                       columns=12, rows=1, height=150, format="png", allow_preview=False,
+                                       columns=10, rows=1, height=110, format="png", allow_preview=False,
                                        object_fit="contain", elem_id="project_training", visible=False)
         self.result = gr.Textbox(visible=False, label="design")
         self.gallery_for = gr.State(None)  # the model whose training pictures the gallery shows
@@ -270,3 +279,5 @@ class ProjectPanel:
         gr.on([], self.run, [self.upload, tab.model, self.steps, v], streamed, api_name="project",
               concurrency_id="project", concurrency_limit=1)
         self.stop.click(self.request_stop, [v], None, api_name="project_stop", queue=False)
+        self.sketch.wire(tab, app)
+

@@ -54,14 +54,14 @@ def slider_edits(design: Design, amounts) -> Design:
 class SteerPanel:
     """Direction sliders with preview strips and a reset button, inside the Explore tab."""
 
+    TOOL, TOOL_ID = "Steer", "steer"
+
     # ---- layout ------------------------------------------------------------------------
     def layout(self, tab) -> None:
         self.tab = tab
-        gr.Markdown("### Steer", elem_id="steer_title")
         with gr.Column(elem_id="steer_box"):
             gr.Markdown("Each slider moves the design along one of its model's main directions of change, "
-                        "largest first; the strip beside it shows the design at −3, 0 and +3.",
-                        elem_classes=["hint"])
+                        "largest first; its strip shows the design at −3, 0 and +3.", elem_classes=["hint"])
             self.sliders, self.strips = [], []
             for row in range(0, SLIDERS, 2):
                 with gr.Row(equal_height=True):

@@ -12,22 +12,22 @@ read ``tab.current``; to show a design they made, they chain ``tab.show``:
 or return ``tab.open(design_dict, visitor_id, request)`` into ``tab.open_outputs`` (which also
 moves the seed and truncation sliders to the design's values).
 
-Extension point: ``PANELS`` below, in page order. A panel is a class whose instances have
-``layout(tab)`` (called inside the Explore layout, after the design view) and ``wire(tab, app)``;
+Extension point: ``PANELS`` below, in the order of the tool tabs. A panel is a class with ``TOOL``
+(its tab's label) and ``TOOL_ID``, whose instances have ``layout(tab)`` (called inside its tool tab;
+one tab is open at a time, beside the design) and ``wire(tab, app)``; one with ``strip(tab)`` also
+puts something under the design's controls, always in view (the board's saved designs);
 a panel that draws something for every current design also has ``around_outputs`` (its
 components) and ``around(design_or_None, visitor_id, request) -> {component: value}``, which the
 tab calls in ``show_around``, so it is drawn in the same event as the variations.
 """
 from __future__ import annotations
 
-import random
-
 import gradio as gr
 
 from gan_core.design.latent import MAX_SEED
 from gan_core.design.record import Design
 from gan_core.design.render import render, render_many
-from gan_core.design.symmetry import MAX_FOLD, MIN_FOLD, parse_symmetry
+from gan_core.design.symmetry import parse_symmetry
 from gan_core.errors import UserError
 from gan_core.export.printpng import MAX_SIZE, MIN_SIZE, check_print_size, print_png
 from gan_core.export.vector import to_svg
@@ -39,9 +39,11 @@ from ..ui import handler
 from .board import BoardPanel
 from .breed import BreedPanel
 from .models import ModelResolver, single_threaded
+from .design_map import MapPanel
 from .morph import MorphPanel
 from .moves import MoveLog
-from .page_js import AFTER_PICTURE, AFTER_PREVIEW, CLICK, FAST_PREVIEW_JS
+from .fast import FastPath
+from .page_js import AFTER_PICTURE, AFTER_PREVIEW, CLICK, RANDOM_SEED
 from .picker import ModelPicker
 from .project import ProjectPanel
 from .seed_api import SeedApi
@@ -52,13 +54,13 @@ from . import view
 PANELS = [
     SteerPanel,
     ProjectPanel,
-    MorphPanel,
-    BoardPanel,
     BreedPanel,
+    MorphPanel,
+    MapPanel,
+    BoardPanel,
 ]
 
-SYMMETRIES = [("none", "none"), *[(f"{n}-fold rotation", f"rot{n}") for n in range(MIN_FOLD, MAX_FOLD + 1)],
-              ("mirror left-right", "mirror-lr"), ("mirror top-bottom", "mirror-tb"), ("mirror both", "mirror-both")]
+SYMMETRIES = view.SYMMETRIES
 FAST = dict(queue=False, show_progress="hidden")   # cheap handlers: no queue round trip, no overlay
 
 
@@ -69,70 +71,58 @@ class ExploreTab(ModelPicker):
         self.moves = MoveLog()            # each session's latest slider move (follow-ups wait for a pause)
         self.panels = [make() for make in PANELS]
         self.seed_api = SeedApi(self)
+        self.fast = FastPath(self)
+        self.tool_tabs: dict = {}
         self.view_outputs: list = []
         self.control_outputs: list = []
         self.open_outputs: list = []
 
     # ---- layout ------------------------------------------------------------------------
     def layout(self):
+        """One screen (1366x768): the design and its variations (the canvas), the design's own
+        controls and the board's strip beside it (both stay in view: CSS keeps them on screen when
+        a long tool scrolls the page), and the tools as tabs, one open at a time."""
         first = self.model_choices()
-        with gr.Row(equal_height=False):
-            with gr.Column(scale=2, min_width=320):
+        with gr.Row(equal_height=False, elem_id="workspace"):
+            with gr.Column(scale=0, min_width=300, elem_id="canvas", elem_classes=["stay"]):
+                self.design = gr.Image(label="Design", format="png", elem_id="design", interactive=False,
+                                       height=256, buttons=["download", "fullscreen"])
+                self.variations = gr.Gallery(label="Nearby designs (click to pick)", columns=3,
+                                             format="png", elem_id="variations", height=336,
+                                             allow_preview=False, object_fit="contain")
+            with gr.Column(scale=0, min_width=272, elem_id="design_controls", elem_classes=["stay"]):
                 self.model = gr.Dropdown(first, value=first[0][1] if first else None, label="Model",
-                                         allow_custom_value=True, elem_id="model",
-                                         info="bundled models and your runs")
-                with gr.Accordion("Load another model", open=False, elem_id="load_box"):
-                    self.model_path = gr.Textbox(label="Folder or Hub repository id", max_lines=1,
-                                                 placeholder="/path/to/run  or  your-name/rim-designs",
-                                                 elem_id="model_path")
-                    self.load = gr.Button("Load", elem_id="load_model", size="md")
-                    self.load_md = gr.Markdown(elem_id="load_status", label="Load status")
-                self.seed = fields.Slider(0, MAX_SEED, value=0, step=1, label="Seed",
-                                          info="every seed is a different design", elem_id="seed")
+                                         allow_custom_value=True, elem_id="model")
+                self.seed = fields.Slider(0, MAX_SEED, value=0, step=1, label="Seed", elem_id="seed")
                 self.truncation = fields.Slider(0, 2, value=1.0, step=0.05, label="Truncation",
-                                                info="below 1: closer to the typical design; above 1: wilder",
                                                 elem_id="truncation")
-                self.symmetry = fields.Dropdown(SYMMETRIES, value="none", label="Symmetry", elem_id="symmetry",
-                                                info="N-fold rotation or mirror, about the design's own centre")
-                with gr.Row():
-                    self.random = gr.Button("Random seed", elem_id="random_seed", size="md")
-                    self.save_btn = gr.Button("☆ Save design", elem_id="save_design", size="md")
-                with gr.Row(equal_height=True):
-                    self.print_size = fields.Slider(MIN_SIZE, MAX_SIZE, value=1024, step=64, label="PNG size (px)",
-                                                    elem_id="print_size", scale=2)
-                    self.transparent = gr.Checkbox(False, label="Transparent background", elem_id="png_transparent",
-                                                   scale=1)
-                with gr.Row(equal_height=True):
+                self.symmetry = fields.Dropdown(SYMMETRIES, value="none", label="Symmetry", elem_id="symmetry")
+                with gr.Row(elem_classes=["tight"]):
+                    self.random = gr.Button("Random seed", elem_id="random_seed", size="sm", min_width=100)
+                    self.save_btn = gr.Button("☆ Save design", elem_id="save_design", size="sm", min_width=100,
+                                              variant="primary")
+                with gr.Row(elem_classes=["tight"]):
                     # files are made when these are clicked, then handed to the hidden download buttons
-                    self.png_btn = gr.Button("Download PNG", elem_id="download_png")
-                    self.svg_btn = gr.Button("Download SVG", elem_id="download_svg")
+                    self.png_btn = gr.Button("Download PNG", elem_id="download_png", size="sm", min_width=100)
+                    self.svg_btn = gr.Button("Download SVG", elem_id="download_svg", size="sm", min_width=100)
                     self.png = gr.DownloadButton("PNG", elem_id="png_file", visible="hidden")
                     self.svg_file = gr.DownloadButton("SVG", elem_id="svg_file", visible="hidden")
-                # the first version's PNG size (× the model's resolution): /design_png and /export_designs
-                self.scale = fields.Radio(list(view.UPSCALES), value=4, label="PNG size (× model resolution)",
-                                          elem_id="png_scale", visible=False)
-            with gr.Column(scale=3, min_width=420):
-                with gr.Row(equal_height=True):
-                    self.design = gr.Image(label="Design", format="png", elem_id="design", interactive=False,
-                                           height=300, buttons=["download", "fullscreen"])
-                    self.svg = gr.HTML(label="SVG (traced)", elem_id="svg_preview", show_label=True, container=True,
-                                       min_height=300, padding=False)
-                with gr.Row(equal_height=True):
-                    self.variations = gr.Gallery(label="Nearby designs (click to pick)", columns=3,
-                                                 format="png", elem_id="variations", height=430,
-                                                 allow_preview=False, object_fit="contain")
-                with gr.Row(equal_height=True, visible=False, elem_id="nearest_box") as self.nearest_box:
-                    self.nearest = gr.Image(label="Nearest training image", format="png", elem_id="nearest",
-                                            interactive=False, height=170, scale=1, min_width=170,
-                                            buttons=["fullscreen"])
-                    self.nearest_md = gr.Markdown(elem_id="nearest_info", label="Nearest training image")
+                for panel in self.panels:  # the board's strip of saved designs
+                    if hasattr(panel, "strip"):
+                        panel.strip(self)
+            with gr.Column(scale=1, min_width=520, elem_id="tools"):
+                with gr.Tabs(elem_id="tool_tabs"):
+                    for panel in self.panels:
+                        with gr.Tab(panel.TOOL, id=panel.TOOL_ID, elem_id=f"tool_{panel.TOOL_ID}") as tool:
+                            panel.layout(self)
+                        self.tool_tabs[panel.TOOL_ID] = tool  # (a panel may draw when its tool opens)
+                    with gr.Tab("More", id="more", elem_id="tool_more"):
+                        self._more_layout()
         self.current = gr.State(None)     # Design.to_dict() of the design on show
         self.var_designs = gr.State([])   # the variation tiles' designs, in order
         self.design_outputs = [self.design]
         self.around_outputs = [self.svg, self.variations, self.var_designs, self.nearest, self.nearest_md,
                                self.nearest_box]
-        for panel in self.panels:
-            panel.layout(self)
         # what a panel draws around the current design (steer: its strips and sliders) is part of
         # the view: one event after each move draws all of it (a separate event per panel costs the
         # page ~100 ms of script on a 2-core machine: benchmarks/bench_explore_latency.py)
@@ -141,10 +131,32 @@ class ExploreTab(ModelPicker):
         self.view_outputs = [*self.design_outputs, *self.around_outputs]
         self.control_outputs = [self.seed, self.truncation, self.symmetry]
         self.open_outputs = [self.current, *self.control_outputs, *self.view_outputs]
-        # the page's fast picture path (see ``preview``): hidden inputs and its data: URL output
-        self.preview_control = gr.Textbox(visible=False, label="preview control")
-        self.preview_value = gr.Number(visible=False, label="preview value")
-        self.preview_picture = gr.Textbox(visible=False, label="preview")  # a data: URL (no file, no 2nd request)
+        self.fast.layout()  # the page's fast picture path (studio.explore.fast)
+
+    def _more_layout(self):
+        """The quieter things: the print PNG's size, the SVG trace, the nearest training image,
+        another model from a folder or the Hub."""
+        with gr.Row(equal_height=True):
+            self.print_size = fields.Slider(MIN_SIZE, MAX_SIZE, value=1024, step=64, label="PNG size (px)",
+                                            elem_id="print_size", scale=2)
+            self.transparent = gr.Checkbox(False, label="Transparent background", elem_id="png_transparent",
+                                           scale=1)
+        # the first version's PNG size (× the model's resolution): /design_png and /export_designs
+        self.scale = fields.Radio(list(view.UPSCALES), value=4, label="PNG size (× model resolution)",
+                                  elem_id="png_scale", visible=False)
+        with gr.Row(equal_height=True):
+            self.svg = gr.HTML(label="SVG (traced)", elem_id="svg_preview", show_label=True, container=True,
+                               min_height=260, padding=False)
+            with gr.Column(visible=False, elem_id="nearest_box") as self.nearest_box:
+                self.nearest = gr.Image(label="Nearest training image", format="png", elem_id="nearest",
+                                        interactive=False, height=170, buttons=["fullscreen"])
+                self.nearest_md = gr.Markdown(elem_id="nearest_info", label="Nearest training image")
+        with gr.Accordion("Load another model", open=False, elem_id="load_box"):
+            self.model_path = gr.Textbox(label="Folder or Hub repository id", max_lines=1,
+                                         placeholder="/path/to/run  or  your-name/rim-designs",
+                                         elem_id="model_path")
+            self.load = gr.Button("Load", elem_id="load_model", size="md")
+            self.load_md = gr.Markdown(elem_id="load_status", label="Load status")
 
     # ---- the current design --------------------------------------------------------------
     @staticmethod
@@ -179,7 +191,7 @@ class ExploreTab(ModelPicker):
                                            request))
         if not design_dict:
             return {self.svg: "", self.variations: [], self.var_designs: [], self.nearest: None,
-                    self.nearest_md: "", self.nearest_box: gr.Row(visible=False), **panels}
+                    self.nearest_md: "", self.nearest_box: gr.Column(visible=False), **panels}
         d = self.design_of(design_dict)
         visitor = self.studio.visitor(visitor_id, request)
         m = self.resolver.model(d.model, visitor)
@@ -191,7 +203,7 @@ class ExploreTab(ModelPicker):
         return {self.svg: view.inline_svg(to_svg(pictures[centre])),
                 self.variations: view.variation_tiles(around, pictures, centre),
                 self.var_designs: [a.to_dict() for a in around], self.nearest: near, self.nearest_md: text,
-                self.nearest_box: gr.Row(visible=bool(text)), **panels}
+                self.nearest_box: gr.Column(visible=bool(text)), **panels}
 
     @handler
     def follow(self, current, shown, visitor_id: str = "", request: gr.Request = None):
@@ -274,39 +286,6 @@ class ExploreTab(ModelPicker):
         return self.open(designs[evt.index], visitor_id, request)
 
     @handler
-    def preview(self, control, value, current, request: gr.Request = None):
-        """The page's fast picture path (FAST_PREVIEW_JS): the picture a move of ``control`` (seed,
-        truncation, direction_<i>) to ``value`` will show, for this session's current design, as
-        a data: URL (the page shows it without a second request). Changes nothing: the move's own
-        event makes the design current and shows the same pixels. "" when the session has no
-        design or visitor yet."""
-        self.moves.record(request)  # the earliest sign of a move: what follows the last one waits
-        visitor_id = self.moves.visitor(request)
-        if not current or not visitor_id:
-            return ""
-        d = Design.from_dict(current)
-        m = self.model_for(d.model, visitor_id, request)
-        control = str(control or "")
-        if control == "seed":
-            d = view.reseeded(d, view.seed_value(value), m.z_dim)  # what on_seed makes of this move
-        elif control == "truncation":
-            d = d.replace(truncation=view.truncation_value(value))
-        elif control.startswith("direction_") and control[10:].isdigit():
-            from .steer import SLIDERS, slider_edits
-            amounts = [d.edits.get(k, 0.0) for k in range(SLIDERS)]
-            if int(control[10:]) < SLIDERS:
-                amounts[int(control[10:])] = value
-            d = slider_edits(d, amounts)
-        else:
-            raise UserError(f"preview: unknown control {control!r}")
-        with single_threaded():
-            return view.data_url(view.shown(render(d, m)))
-
-    @handler
-    def random_seed(self):
-        return random.randint(0, 999_999)
-
-    @handler
     def design_file(self, current, size, transparent, visitor_id: str = "", request: gr.Request = None) -> str:
         """The current design as a print PNG of ``size`` px (made now: only a download writes one)."""
         d = self.design_of(current)
@@ -343,11 +322,9 @@ class ExploreTab(ModelPicker):
                 .success(self.follow, [self.current, self.var_designs, v], self.around_outputs, js=AFTER_PICTURE,
                          **page)
         self.variations.select(self.pick_variation, [self.var_designs, v], self.open_outputs,
-                               api_visibility="private", **FAST)
-        fast = gr.on([], self.preview, [self.preview_control, self.preview_value, self.current],
-                     [self.preview_picture], api_visibility="private", **FAST)
-        v.change(None, None, None, js=FAST_PREVIEW_JS % fast["id"])  # installed when the page's load sets v
-        self.random.click(self.random_seed, None, [self.seed], api_visibility="private", queue=False)
+                               api_visibility="private", js=AFTER_PREVIEW, **FAST)
+        # the page picks the random seed and asks the fast path for its picture at once
+        self.random.click(None, None, [self.seed], js=RANDOM_SEED, api_visibility="private", queue=False)
         downloads = dict(api_visibility="private", concurrency_id="generate", concurrency_limit=4,
                          show_progress="hidden")
         self.png_btn.click(self.design_file, [self.current, self.print_size, self.transparent, v], [self.png],
@@ -361,6 +338,7 @@ class ExploreTab(ModelPicker):
         self.seed_api.wire(v)  # the first version's seed endpoints (API only)
         for panel in self.panels:
             panel.wire(self, app)
+        self.fast.wire(app)
 
     @handler
     def first_design(self, model, seed, truncation, current, visitor_id: str = "", request: gr.Request = None):

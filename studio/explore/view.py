@@ -16,6 +16,7 @@ from PIL import Image
 from gan_core.data.images import upscale
 from gan_core.design.latent import MAX_SEED, check_seed, z_from_seed
 from gan_core.design.record import Design, check_truncation
+from gan_core.design.symmetry import MAX_FOLD, MIN_FOLD
 from gan_core.errors import UserError
 from gan_core.metrics import quality as metrics
 
@@ -24,6 +25,8 @@ TILE = 128               # variation tiles
 VARIATIONS = 9           # a 3x3 grid around the current design
 NEAREST_DISPLAY = 160    # the nearest training image is shown about this big
 UPSCALES = (1, 2, 4, 8)  # PNG sizes offered, times the model's resolution
+SYMMETRIES = [("none", "none"), *[(f"{n}-fold rotation", f"rot{n}") for n in range(MIN_FOLD, MAX_FOLD + 1)],
+              ("mirror left-right", "mirror-lr"), ("mirror top-bottom", "mirror-tb"), ("mirror both", "mirror-both")]
 JITTER = 0.35            # radians a seedless design's variations turn away from it (slerp towards noise)
 
 

@@ -1,0 +1,153 @@
+"""Sketch to design (issue 26), inside the "Picture or sketch" tool.
+
+A sketch pad (Gradio's Sketchpad: pen, eraser, undo, clear) whose brush takes the model's ink
+(``gan_core.design.sketch.sketch_ink``: black for gray models, a dark colour for colour ones).
+When a stroke ends, the engine cleans the sketch like the model's training data and reads it
+with the model's encoder (``design_from_sketch``: milliseconds); the result becomes the current
+design at once, and what surrounds it follows as after a slider move. A model without a usable
+encoder falls back to a short optimiser run, and the pad says so once. "Refine" runs the
+projection from the sketch's design (``init_z``), streamed into the tool's reconstruction.
+"""
+from __future__ import annotations
+
+import json
+import threading
+import time
+
+import gradio as gr
+
+from gan_core.design import project as engine
+from gan_core.design.encoder import load_encoder
+from gan_core.design.sketch import design_from_sketch, sketch_ink, sketch_target
+from gan_core.errors import UserError
+
+from ..ui import handler
+from .models import single_threaded
+from .page_js import AFTER_PICTURE, SELECT_BRUSH
+from .panel_util import design_of, whole
+from .view import shown
+
+PAD = 256                # the pad's canvas (px); the engine sizes the sketch to the model
+REFINE_SECONDS = 10.0    # Refine's time budget (its steps slider is the projection's)
+
+
+class Encoders:
+    """Each model folder's encoder, loaded once: (encoder or None, why not)."""
+
+    def __init__(self):
+        self._cache: dict[str, tuple] = {}
+        self._lock = threading.Lock()
+
+    def get(self, folder, model) -> tuple:
+        key = str(folder)
+        with self._lock:
+            if key not in self._cache:
+                self._cache[key] = load_encoder(folder, model)
+            return self._cache[key]
+
+
+class SketchPad:
+    """The pad, its live design and Refine; part of ``ProjectPanel`` (its tool tab, stop events,
+    target and reconstruction pictures)."""
+
+    def __init__(self, panel, verdict):
+        self.panel, self.verdict = panel, verdict  # (project.py's one-line summary of a projection)
+        self.encoders = Encoders()
+
+    def layout(self, tab) -> None:
+        self.tab = tab
+        self.pad = gr.Sketchpad(label="Sketch: the design follows each stroke", type="numpy", image_mode="RGBA",
+                                canvas_size=(PAD, PAD), fixed_canvas=True, height=330, layers=False,
+                                transforms=(), brush=gr.Brush(colors=["#000000"], default_color="#000000",
+                                                              color_mode="fixed", default_size=6),
+                                eraser=gr.Eraser(default_size=14), elem_id="sketch", buttons=[])
+        with gr.Row(equal_height=True):
+            self.refine = gr.Button("Refine", elem_id="sketch_refine", size="sm", min_width=80)
+            self.status = gr.Markdown(elem_id="sketch_status")
+        self.sketched = gr.State(None)  # the sketch's design (Design.to_dict()), Refine's start
+
+    def _model(self, design_or_ref, visitor_id, request):
+        ref = design_or_ref if isinstance(design_or_ref, str) else design_or_ref.get("model")
+        return self.tab.model_for(ref, visitor_id, request)
+
+    def _encoder(self, ref, m, visitor_id, request):
+        folder = self.tab.resolver.folder(ref, self.tab.studio.visitor(visitor_id, request))
+        return self.encoders.get(folder, m)
+
+    @handler
+    def ink(self, model, visitor_id: str = "", request: gr.Request = None):
+        """The pad's brush in the model's ink (on the page's load and when another model is picked)."""
+        if not model:
+            return gr.Sketchpad()
+        colour = sketch_ink(self.tab.model_for(model, visitor_id, request))
+        return gr.Sketchpad(brush=gr.Brush(colors=[colour], default_color=colour, color_mode="fixed", default_size=6))
+
+    @handler
+    def stroke(self, pad, model, said, visitor_id: str = "", request: gr.Request = None):
+        """A stroke ended: the model's design for the sketch becomes the current design."""
+        if not model:
+            raise UserError("Pick a model first: the sketch is read by the model's encoder.")
+        m = self.tab.model_for(model, visitor_id, request)
+        encoder, why = self._encoder(model, m, visitor_id, request)
+        t0 = time.perf_counter()
+        try:
+            with single_threaded():
+                d = design_from_sketch(m, encoder, pad, model_ref=str(model).strip())
+        except UserError as e:  # an empty sketch, only the background colour...: said on the pad; the design stays
+            return {self.sketched: gr.skip(), self.status: f"⚠ {str(e)[0].upper()}{str(e)[1:]}."}
+        ms = (time.perf_counter() - t0) * 1000
+        line = (f"Read by the model's encoder in {ms:.0f} ms." if encoder is not None else
+                f"{why[0].upper()}{why[1:]} ({ms / 1000:.1f} s).")
+        if encoder is None and said != model:
+            gr.Info(f"{why[0].upper()}{why[1:]}.")  # once per model and page
+        value = d.to_dict()
+        return {**self.tab._make(d, visitor_id, request), **self.tab.controls_for(d), self.sketched: value,
+                self.status: line + " Refine matches it more closely.", self.said: model}
+
+    @handler
+    def run_refine(self, pad, sketched, steps, visitor_id: str = "", request: gr.Request = None):
+        """Stream a projection of the sketch started from its design: (target, reconstruction,
+        status, design JSON); the design JSON is empty until the last update."""
+        panel = self.panel
+        visitor = self.tab.studio.visitor(visitor_id, request)
+        stop = panel.stops.take(visitor.id)
+        try:
+            start = design_of(sketched)
+            if start is None:
+                raise UserError("Draw a sketch first: Refine starts from the design the model made of it.")
+            m = self._model(start.model, visitor_id, request)
+            target = sketch_target(pad, m)
+            steps = whole(steps, "Steps", *panel.STEPS)
+            view = shown(target, smooth=False)
+            yield view, None, "Refining from the sketch's design…", ""
+            last, result = 0.0, None
+            for p in engine.iter_projection(m, target, steps=steps, should_stop=stop.is_set,
+                                            init_z=start.latent, seconds=REFINE_SECONDS):
+                if p.done:
+                    result = p.result
+                    break
+                if time.monotonic() - last >= 0.25:
+                    last = time.monotonic()
+                    yield view, shown(p.picture, smooth=False), f"Step {p.step} of {p.steps} · loss {p.loss:.4f}", ""
+            design = result.design(start.model)
+            yield view, shown(result.picture, smooth=False), self.verdict(result), json.dumps(design.to_dict())
+        finally:
+            panel.stops.release(visitor.id, stop)
+
+    def wire(self, tab, app) -> None:
+        v, panel = app.visitor, self.panel
+        self.said = gr.State("")  # the model whose fallback to the optimiser was said (once)
+        page = dict(api_visibility="private", show_progress="hidden")
+        gr.on([app.visitor.change, tab.model.change], self.ink, [tab.model, v], [self.pad], queue=False, **page) \
+            .then(None, None, None, js=SELECT_BRUSH)
+        tab.tool_tabs[panel.TOOL_ID].select(None, None, None, js=SELECT_BRUSH)
+        made = [tab.current, tab.design, *tab.control_outputs, self.sketched, self.status, self.said]
+        self.pad.change(self.stroke, [self.pad, tab.model, self.said, v], made, trigger_mode="always_last",
+                        concurrency_id="sketch", concurrency_limit=2, **page) \
+            .success(tab.follow, [tab.current, tab.var_designs, v], tab.around_outputs, js=AFTER_PICTURE, **page)
+        streamed = [panel.target, panel.recon, panel.status, panel.result]
+        self.refine.click(panel.arm, [v], [panel.result], api_visibility="private", queue=False) \
+            .then(self.run_refine, [self.pad, self.sketched, panel.steps, v], streamed, api_visibility="private",
+                  concurrency_id="project", concurrency_limit=1, show_progress="minimal",
+                  show_progress_on=[panel.status]) \
+            .success(panel.adopt, [panel.result, v], tab.open_outputs, **page)
