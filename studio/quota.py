@@ -47,6 +47,8 @@ def mb(n: float) -> str:
     """Bytes as people read them: 310 MB, 2 GB, 1.5 GB."""
     if n >= 2**30:
         return f"{n / 2**30:.1f}".rstrip("0").rstrip(".") + " GB"
+    if n < 2**20:
+        return f"{n / 2**10:.0f} KB"
     return f"{n / 2**20:.0f} MB"
 
 
