@@ -124,3 +124,27 @@ def test_a_run_over_the_time_limit_is_refused_naming_it(shared):
     with pytest.raises(AppError, match=r"A new run needs 40 MB; you have \d+ KB of your 82 KB left"):
         bob.predict("tiny", *TINY, "minutes", 1, "", api_name="/train")
     assert not (bob_dir / "runs").is_dir() or not any((bob_dir / "runs").iterdir())  # nothing queued, no folder
+
+
+def test_the_page_signs_in_and_shows_the_account_what_it_uses(shared):
+    """Real Chromium: Gradio's login page, then the studio, whose usage line is the account's
+    (alice's upload, made through the API in another "browser")."""
+    from playwright.sync_api import sync_playwright
+    from test_browser import ARGS, CHROMIUM
+    alice = client(shared, "alice")
+    alice.predict([handle_file(str(p)) for p in photos(2)], "", api_name="/upload_files")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            page = browser.new_page()
+            page.goto(shared.url)
+            page.locator("input[type=password]").wait_for(timeout=30_000)
+            page.locator("input[type=text]").first.fill("alice")
+            page.locator("input[type=password]").fill(USERS["alice"])
+            page.locator("input[type=password]").press("Enter")
+            usage = page.locator("#usage")
+            usage.get_by_text("Your workspace").wait_for(timeout=60_000)
+            text = usage.inner_text()
+            assert "of your 82 KB" in text and "uploads" in text, text
+        finally:
+            browser.close()
