@@ -140,7 +140,7 @@ def main() -> None:
                 for s in range(5):  # the model loaded, as after the first visitor
                     call(c, url, "generate", [a.model, s, 1.0, trainer], "loadwarmup01")
             minutes = (a.alone + a.seconds + 120) / 60
-            stream = threading.Thread(target=lambda: _drain(url, [ "rims", *TRAIN, "minutes", minutes, trainer]),
+            stream = threading.Thread(target=lambda: _drain(url, ["rims", *TRAIN, "minutes", minutes, trainer, 1, "auto"]),
                                       daemon=True)
             stream.start()
             runs = root / "workspace" / "visitors" / trainer / "runs"
@@ -163,8 +163,11 @@ def main() -> None:
                 t.join()
             t_end = time.monotonic()
             rss = rss_mb(server.pid)
-            with httpx.Client(timeout=120) as c:
-                call(c, url, "stop", [trainer], "loadtrainer01")
+            try:  # the server is closed next anyway
+                with httpx.Client(timeout=120) as c:
+                    call(c, url, "stop", [trainer], "loadtrainer01")
+            except Exception as e:
+                print(f"stop: {str(e)[:120]}", flush=True)
             stop_poll.set()
             alone = _speed(steps, steps[0][0], t_load)
             loaded = _speed(steps, t_load, t_end)
