@@ -4,24 +4,29 @@ import gradio as gr
 from .context import AppParts, Studio
 from .data_tab import DataTab
 from .explore import ExploreTab
-from . import memory
+from . import hosting, memory
+from .quota import expire_workspaces, usage_markdown
 from .runs import list_runs as runs_of
 from .train_tab import TrainTab
 from .ui import CSS, PICTURES, THEME, handler, make_image_cache_atomic
+from .accounts import account_of
 from .workspace import cleanup_inactive, page_visitor_id, start_janitor, visitor_id_for
 
 MAX_FILE_SIZE = "50mb"   # per uploaded file; larger ones are refused with a toast (HTTP 413)
 STORAGE_KEY = "design-studio-visitor"
 
 
-def launch_options() -> dict:
-    """Keyword arguments for ``demo.launch`` (app.py and the tests use the same)."""
+def launch_options(limits: hosting.Limits | None = None) -> dict:
+    """Keyword arguments for ``demo.launch`` (app.py and the tests use the same); with a users
+    file in ``limits``, Gradio's password login."""
     # run_history=False: the browser must not keep call inputs (the Hub token among them).
     # show_error=True: an input Gradio cannot parse (a seed of "abc" sent through the API) gets its
     # one-line reason instead of a bare "Error"; studio handlers only raise one-line gr.Errors anyway.
     # state_session_capacity: studio.memory says why not Gradio's 10,000.
     return dict(theme=THEME, css=CSS, max_file_size=MAX_FILE_SIZE, run_history=False, show_error=True,
-                footer_links=["api", "gradio"], state_session_capacity=memory.GRADIO_SESSIONS)
+                footer_links=["api", "gradio"], state_session_capacity=memory.GRADIO_SESSIONS,
+                **({"auth": hosting.password_auth(limits), "auth_message": "Sign in to Design Studio."}
+                   if limits is not None and limits.users_file is not None else {}))
 
 
 def build_demo(studio: Studio | None = None) -> gr.Blocks:
@@ -29,12 +34,20 @@ def build_demo(studio: Studio | None = None) -> gr.Blocks:
     make_image_cache_atomic()
     memory.fix_mmap_threshold()
     data, train, explore = DataTab(studio), TrainTab(studio), ExploreTab(studio)
+    studio.manager.configure(studio.limits)
+
+    def active_visitors() -> set[str]:
+        return {j.visitor_id for j in list(studio.manager.jobs.values()) if j.active}
 
     with gr.Blocks(title="Design Studio", delete_cache=(3600, 24 * 3600)) as demo:
         stored_id = gr.BrowserState("", storage_key=STORAGE_KEY, secret=studio.ws.browser_secret())
         visitor = gr.Textbox("", visible=False, label="visitor_id")
-        gr.Markdown("# Design Studio\nTurn about a hundred photos of your designs into a generator of new "
-                    "ones: **1 · Data** → **2 · Train** → **3 · Explore**.", elem_id="header")
+        with gr.Row(equal_height=True):
+            gr.Markdown("# Design Studio\nTurn about a hundred photos of your designs into a generator of new "
+                        "ones: **1 · Data** → **2 · Train** → **3 · Explore**.", elem_id="header")
+            if studio.limits.sign_in == "hf":
+                gr.LoginButton(elem_id="login", scale=0)
+        usage = gr.Markdown("", elem_id="usage")
         with gr.Tabs(selected="data", elem_id="tabs") as tabs:
             with gr.Tab("1 · Data", id="data", elem_id="tab_data"):
                 data.layout()
@@ -59,18 +72,22 @@ def build_demo(studio: Studio | None = None) -> gr.Blocks:
             # A new id for a first visit (or one stored before ids had to be long): the files
             # made under the old id, or under this session in the page's first second, move to it.
             vid = page_visitor_id(studio.ws, stored, visitor_id_for("", request))
+            stored_vid = vid
+            if account_of(request) is not None:  # signed in: the account's workspace, in any browser
+                vid = studio.visitor_id("", request)
             v = studio.ws.visitor(vid)
             v.touch()
-            cleanup_inactive(studio.ws, keep={j.visitor_id for j in list(studio.manager.jobs.values()) if j.active})
+            cleanup_inactive(studio.ws, keep=active_visitors())
             summary, preview = data.restore(background, tolerance, threshold, auto_threshold, invert, crop,
                                             margin, size, mode, vid)
             has_job = studio.manager.latest_job_for(vid) is not None
-            return {stored_id: vid, visitor: vid, **train.refresh(vid),
+            return {stored_id: stored_vid, visitor: vid, usage: usage_markdown(v, studio.limits),
+                    **train.refresh(vid, request),
                     explore.model: explore.model_dropdown(vid, value=model), data.summary: summary,
                     data.preview: preview, train.timer: gr.Timer(active=has_job), **data.ready()}
 
         demo.load(on_load, [stored_id] + data.cleanup_inputs + [explore.model],
-                  [stored_id, visitor, train.dataset, train.runs, explore.model, data.summary, data.preview,
+                  [stored_id, visitor, usage, train.dataset, train.runs, explore.model, data.summary, data.preview,
                    train.timer, data.files, data.sample, data.sample_colour], api_visibility="private") \
             .then(explore.first_design, [*explore.load_inputs, visitor], explore.load_outputs,
                   api_visibility="private", show_progress="hidden")
@@ -93,8 +110,17 @@ def build_demo(studio: Studio | None = None) -> gr.Blocks:
             return [{"label": label, "model": ref}
                     for label, ref in explore.model_choices(studio.visitor(visitor_id, request))]
 
+        @handler
+        def my_usage(visitor_id: str = "", request: gr.Request = None) -> str:
+            """What this visitor's workspace uses (uploads, datasets, runs, board) against any quota, and when
+            it expires if left untouched."""
+            return usage_markdown(studio.visitor(visitor_id, request), studio.limits)
+
         for fn in (list_datasets, list_runs, list_models):
             gr.api(fn, api_name=fn.__name__, concurrency_id="lists", concurrency_limit=8)
+        gr.api(my_usage, api_name="usage", concurrency_id="lists", concurrency_limit=8)
+        for tab in (train_tab, explore_tab):
+            tab.select(my_usage, [visitor], [usage], api_visibility="private", show_progress="hidden")
         train_tab.select(train.refresh_keep, [train.dataset, train.runs, visitor], [train.dataset, train.runs],
                          api_visibility="private")
         explore_tab.select(explore.refresh_models, [explore.model, visitor], [explore.model],
@@ -103,5 +129,5 @@ def build_demo(studio: Studio | None = None) -> gr.Blocks:
     demo.queue(default_concurrency_limit=2, max_size=256)
     memory.bound_queue_records(demo)
     PICTURES.attach(demo)
-    start_janitor(studio.ws, lambda: {j.visitor_id for j in list(studio.manager.jobs.values()) if j.active})
+    start_janitor(studio.ws, active_visitors, also=lambda keep: expire_workspaces(studio.ws, studio.limits, keep))
     return demo

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from . import hosting
+from .accounts import account_of, account_visitor_id
 from .run_queue import MANAGER, JobManager
 from .workspace import Visitor, Workspace, bundled_weights_dir, visitor_id_for
 
@@ -22,11 +24,18 @@ class Studio:
     ws: Workspace = field(default_factory=Workspace.from_env)
     weights_dir: Path = field(default_factory=bundled_weights_dir)
     manager: JobManager = MANAGER
+    limits: hosting.Limits = field(default_factory=hosting.load)
+
+    def visitor_id(self, visitor_id: str | None, request=None) -> str:
+        """Whose workspace a request reaches: a signed-in account's (whatever id it passes), else the
+        browser's stored id, an API client's ``visitor_id`` argument, or (API without one) its session."""
+        account = account_of(request)
+        if account is not None:
+            return account_visitor_id(account, self.ws.browser_secret())
+        return visitor_id_for(visitor_id, request)
 
     def visitor(self, visitor_id: str | None, request=None) -> Visitor:
-        """The visitor a request belongs to: the browser's stored id, an API client's
-        ``visitor_id`` argument, or (API without one) its session."""
-        return self.ws.visitor(visitor_id_for(visitor_id, request))
+        return self.ws.visitor(self.visitor_id(visitor_id, request))
 
 
 @dataclass

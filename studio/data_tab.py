@@ -14,6 +14,8 @@ from gan_core.data.datasets import load_dataset, save_dataset
 from gan_core.data.preprocess import BACKGROUNDS, MODES, CleanupConfig, clean_image
 from gan_core.errors import UserError
 
+from .quota import check_room, dataset_bytes
+
 from .context import Studio
 from . import fields
 from .ui import handler
@@ -182,6 +184,9 @@ class DataTab:
             raise UserError(f"The files add up to {total / 2**20:.0f} MB, more than the {MAX_UPLOAD_BYTES // 2**20} MB "
                             "an upload may hold; use fewer or smaller photos (a few hundred pixels "
                             "across is plenty). Nothing was changed.")
+        # the quota before anything is written (or a zip unpacked): the new upload replaces the current one
+        check_room(self.studio.visitor(visitor_id, request), self.studio.limits, total, "This upload",
+                   replaces="uploads")
         usable, skipped, thumbs = _scan(paths)
         if usable == 0 and not skipped:  # e.g. a zip of hidden files and folders only
             raise UserError("No image files in this upload: choose photos of your designs (PNG, JPEG, "
@@ -312,6 +317,8 @@ class DataTab:
         cfg = cleanup_config(background, tolerance, threshold, auto_threshold, invert, crop, margin, size, mode)
         channels = 3 if cfg.mode == "color" else 1
         data = load_dataset(visitor.uploads, resolution=cfg.size, channels=channels, cleanup=cfg)
+        check_room(visitor, self.studio.limits, dataset_bytes(len(data), cfg.size, channels),
+                   f"Dataset {name} ({len(data)} images at {cfg.size} px)")
         save_dataset(data, None, folder, cleanup=cfg)
         (folder / "cleanup.json").write_text(json.dumps(dataclasses.asdict(cfg), indent=2))
         skipped = f", {len(data.skipped)} file{'s' * (len(data.skipped) != 1)} skipped" if data.skipped else ""

@@ -34,6 +34,29 @@ def steps_per_second(cfg: TrainConfig) -> float:
         return _cache[key]
 
 
+def known_steps_per_second(cfg: TrainConfig) -> float | None:
+    """The speed of ``cfg`` if it was measured already (never measures: the queue's estimate
+    must not train a few steps on the device it waits for)."""
+    with _lock:
+        return _cache.get(_key(cfg))
+
+
+def seconds_left(cfg: TrainConfig, steps_done: int = 0, elapsed: float = 0.0) -> float | None:
+    """Seconds until a run of ``cfg`` ends, ``elapsed`` seconds and ``steps_done`` steps into this
+    session, with the finish; None when it has a steps budget of unmeasured speed. A run with
+    both budgets ends at the earlier."""
+    left = []
+    if cfg.minutes is not None:
+        left.append(cfg.minutes * 60 - elapsed)
+    if cfg.steps is not None:
+        speed = known_steps_per_second(cfg)
+        if speed:
+            left.append(max(0, cfg.steps - steps_done) / speed)
+        elif cfg.minutes is None:
+            return None
+    return max(0.0, min(left)) + FINISH_SECONDS
+
+
 def run_seconds(cfg: TrainConfig, steps_done: int = 0) -> float:
     """Seconds of training ``cfg``'s budget needs from ``steps_done`` on (no safety margin)."""
     if cfg.minutes is not None:

@@ -1,7 +1,9 @@
 """The run queue: one worker thread trains one job at a time (one device, one run).
 
-Later requests wait in a visible queue of at most ``MAX_WAITING``; a visitor has at most one
-job waiting or training. What a job is, and how one runs, is ``studio.jobs``.
+Later requests wait in a visible queue of at most ``max_waiting``; a visitor has at most
+``per_visitor`` jobs (one by default) waiting or training, so no one fills the queue, and each
+waiting visitor sees their position and an estimated start (``wait_seconds``). ``studio.hosting``
+sets both for a shared deployment. What a job is, and how one runs, is ``studio.jobs``.
 """
 from __future__ import annotations
 
@@ -35,20 +37,28 @@ class JobManager:
     trainer's first step, which checks it).
     """
 
-    def __init__(self, max_waiting: int = MAX_WAITING):
+    def __init__(self, max_waiting: int = MAX_WAITING, per_visitor: int = 1):
         self.max_waiting = max_waiting
+        self.per_visitor = per_visitor
         self.jobs: dict[str, Job] = {}
         self.waiting: deque[Job] = deque()
         self.current: Job | None = None
         self._lock = threading.Condition()
         self._thread: threading.Thread | None = None
 
+    def configure(self, limits) -> None:
+        """The queue's size and the runs per visitor of a ``studio.hosting.Limits``."""
+        with self._lock:
+            self.max_waiting, self.per_visitor = limits.max_waiting, limits.runs_per_visitor
+
     def submit(self, job: Job) -> Job:
         with self._lock:
-            mine = self.active_job_for(job.visitor_id)
-            if mine is not None:
-                raise UserError(f"You already have a run {'waiting' if mine.state == 'queued' else 'training'} "
-                                f"({mine.run_name}); stop it before starting another.")
+            mine = [j for j in self._active() if j.visitor_id == job.visitor_id]
+            if len(mine) >= self.per_visitor:
+                what = ", ".join(f"{j.run_name} ({'waiting' if j.state == 'queued' else 'training'})" for j in mine)
+                allowed = "one run" if self.per_visitor == 1 else f"{self.per_visitor} runs"
+                raise UserError(f"You already have {what}; each visitor may have {allowed} waiting or training "
+                                "at once. Stop it before starting another.")
             if any(j.run_dir == job.run_dir for j in self._active()):
                 raise UserError(f"Run {job.run_name} is already training.")
             if len(self.waiting) >= self.max_waiting:
@@ -75,6 +85,32 @@ class JobManager:
                 return list(self.waiting).index(job) + 1
             except ValueError:
                 return -1
+
+    def wait_seconds(self, job: Job) -> float | None:
+        """Estimated seconds until a waiting ``job`` starts: what is left of the training run plus
+        the budgets of the runs ahead of it (0 once it runs; None when a run ahead has a steps
+        budget of unmeasured speed)."""
+        from .estimate import FINISH_SECONDS, seconds_left
+        with self._lock:
+            if job is self.current or job not in self.waiting:
+                return 0.0
+            ahead = list(self.waiting)[:list(self.waiting).index(job)]
+            current = self.current
+        total = 0.0
+        if current is not None:
+            if current.eta_seconds is not None:
+                left = current.eta_seconds + FINISH_SECONDS
+            else:
+                left = seconds_left(current.config, current.step - current.start_step, current.seconds)
+            if left is None:
+                return None
+            total += left
+        for j in ahead:
+            left = seconds_left(j.config)
+            if left is None:
+                return None
+            total += left
+        return total
 
     def active_job_for(self, visitor_id: str) -> Job | None:
         with self._lock:
@@ -123,10 +159,13 @@ class JobManager:
         from gan_core.training.runfolder import RunFolder
         with self._lock:
             job = next((j for j in self._active() if j.run_dir == run_dir), None)
-            if job is not None:
-                what = "waiting to train" if job.state == "queued" else "training"
-                raise UserError(f"Run {job.run_name} is {what}; stop it before deleting it.")
-            RunFolder(run_dir).delete()
+            if job is not None and job.state == "queued":  # a waiting run leaves the queue at once
+                self.waiting.remove(job)
+                job._update(state="cancelled", message="deleted while it waited")
+            elif job is not None:
+                raise UserError(f"Run {job.run_name} is training; stop it before deleting it.")
+            if run_dir.exists():
+                RunFolder(run_dir).delete()
 
     # ---- worker ------------------------------------------------------------------------
     def _ensure_worker(self) -> None:

@@ -21,8 +21,10 @@ from gan_core.training.runfolder import RunFolder
 
 from .context import AppParts, Studio
 from .gpus import check_gpus
+from .hosting import limit_run_length
 from .hub_panel import HubPanel
 from .jobs import Job
+from .quota import check_room, run_bytes
 from .runs import list_runs, run_info
 from .train_form import (TrainForm, budget_overrides, build_config, labelled, start_override,
                          with_checkpoint_minutes)
@@ -113,7 +115,9 @@ class TrainTab:
     def _render(self, job: Job, visitor: Visitor, snap: dict | None = None) -> dict:
         """Values for stream_outputs from a job's snapshot."""
         snap = snap or job.snapshot()
-        out = {self.status: view.status_html(snap, self.studio.manager.position(job)),
+        manager = self.studio.manager
+        wait = manager.wait_seconds(job) if snap["state"] == "queued" else 0.0
+        out = {self.status: view.status_html(snap, manager.position(job), wait),
                self.grid: view.display_grid(snap["grid"]), self.plot: view.losses_frame(snap["losses"]),
                self.log: view.log_text(snap["log"]), self.gif: None, self.final_grid: None, self.metrics: "",
                self.current_run: snap["run_name"]}
@@ -181,6 +185,8 @@ class TrainTab:
         cfg = build_config(preset_name, loss, resolution, width, batch_size, learning_rate, critic_steps,
                            augment, budget_kind, budget, channels=int(info["channels"] or 1),
                            count=info.get("count") or None, start=start_override(start_from, visitor))
+        cfg = limit_run_length(cfg, self.studio.limits)
+        check_room(visitor, self.studio.limits, run_bytes(visitor, info["name"], resume=False), "A new run")
         name = visitor.new_run_name(info["name"])
         job = self._job(visitor, name, cfg, info["name"], preset=preset_name)
         job.gpus = check_gpus(gpus)
@@ -232,6 +238,8 @@ class TrainTab:
                                 "again; delete it and start a new run.")
         except UserError as e:
             raise labelled(e) from None
+        job.config = limit_run_length(job.config, self.studio.limits)
+        check_room(visitor, self.studio.limits, run_bytes(visitor, dataset, resume=job.resume), f"Resuming {run}")
         self.studio.manager.submit(job)
         yield from self._watch(job, visitor)
 
@@ -252,7 +260,7 @@ class TrainTab:
         if not run:
             raise UserError("Pick one of your runs to delete.")
         run_dir = visitor.run_dir(run)
-        if not run_dir.is_dir():
+        if not run_dir.is_dir() and self.studio.manager.job_for_run(run_dir) is None:  # a new run waits folderless
             raise UserError(f"There is no run called {run!r}; pick one of your runs (see /list_runs).")
         self.studio.manager.delete_run(run_dir)
         return f"Deleted run **{run}**."

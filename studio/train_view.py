@@ -6,6 +6,7 @@ tests/test_train_view.py checks them directly.
 from __future__ import annotations
 
 import html
+import time
 
 import numpy as np
 import pandas as pd
@@ -45,8 +46,19 @@ def clock(seconds: float | None) -> str:
     return f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}" if s >= 3600 else f"{s // 60}:{s % 60:02d}"
 
 
-def status_html(snap: dict | None, position: int = -1) -> str:
-    """The status box: state, run, step / total, speed, ETA, a progress bar and any message."""
+def start_estimate(wait: float | None, now: float | None = None) -> str:
+    """When a waiting run should start: "starts in about 12 min (around 14:05 UTC)"."""
+    if wait is None:
+        return "start time not known yet (the speed of a run ahead is not measured yet)"
+    if wait < 60:
+        return "starts within a minute"
+    at = time.strftime("%H:%M", time.gmtime((time.time() if now is None else now) + wait))
+    return f"starts in about {format_duration(round(wait / 60) * 60)} (around {at} UTC)"
+
+
+def status_html(snap: dict | None, position: int = -1, wait: float | None = 0.0) -> str:
+    """The status box: state, run, step / total, speed, ETA, a progress bar and any message.
+    A waiting run shows its position and estimated start (``wait`` seconds; None: unknown)."""
     if snap is None:
         return ('<div class="progress-box" id="train_state" data-state="idle"><span class="progress-state">'
                 'Ready.</span> Pick a dataset and press Start.</div>')
@@ -54,7 +66,7 @@ def status_html(snap: dict | None, position: int = -1) -> str:
     parts = [f'<span class="progress-state">{TITLES.get(state, html.escape(state))}</span>',
              f"<span>run <code>{html.escape(snap['run_name'])}</code></span>"]
     if state == "queued":
-        parts.append(f"<span>position {max(position, 1)} — another run is using the device</span>")
+        parts.append(f"<span>position {max(position, 1)} in the queue — {start_estimate(wait)}</span>")
     else:
         total = f" / {snap['total_steps']}" if snap["total_steps"] else ""
         parts.append(f"<span>step {snap['step']}{total}</span>")

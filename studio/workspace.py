@@ -30,6 +30,8 @@ from typing import Callable
 
 from gan_core.errors import UserError
 
+from .accounts import ACCOUNT_PREFIX
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 ENV_WORKSPACE = "STUDIO_WORKSPACE"
 ENV_WEIGHTS = "STUDIO_WEIGHTS_DIR"
@@ -99,8 +101,10 @@ def bundled_weights_dir() -> Path:
 
 
 def new_visitor_id() -> str:
-    """A fresh visitor id for a page: 192 random bits (32 characters)."""
-    return secrets.token_urlsafe(24)
+    """A fresh visitor id for a page: 192 random bits (32 characters), never an account's prefix."""
+    while (vid := secrets.token_urlsafe(24)).startswith(ACCOUNT_PREFIX):
+        pass
+    return vid
 
 
 def _check_folder_id(visitor_id: str) -> str:
@@ -122,9 +126,15 @@ def check_visitor_id(visitor_id: str) -> str:
 
 def visitor_id_for(visitor_id: str | None, request=None) -> str:
     """The given id (validated), or one derived from the connection's session hash
-    (API clients have no browser storage)."""
+    (API clients have no browser storage). A request (a call from outside) may not name an
+    account's workspace (``studio.accounts``): only signing in reaches it; the studio's own
+    calls (no request) may."""
     if visitor_id:
-        return check_visitor_id(visitor_id.strip())
+        visitor_id = visitor_id.strip()
+        if request is not None and visitor_id.startswith(ACCOUNT_PREFIX):
+            raise UserError(f"visitor ids starting with {ACCOUNT_PREFIX!r} belong to signed-in accounts: sign in "
+                            "to reach your account's workspace (a signed-in page needs no visitor_id)")
+        return check_visitor_id(visitor_id)
     session = getattr(request, "session_hash", None) or ""
     cleaned = re.sub(r"[^A-Za-z0-9]", "", session)[:40]
     if len(cleaned) < 6:
@@ -136,7 +146,7 @@ def page_visitor_id(ws: "Workspace", stored, session_id: str) -> str:
     """The id a page keeps in its browser storage: the stored one when it is a key (long enough),
     else a new random one. Files made under an older, short stored id, or under this session
     before the page had its id (an upload in its first second), move to the new id."""
-    if isinstance(stored, str) and VISITOR_KEY.fullmatch(stored):
+    if isinstance(stored, str) and VISITOR_KEY.fullmatch(stored) and not stored.startswith(ACCOUNT_PREFIX):
         return stored
     new = new_visitor_id()
     visitors = ws.root / "visitors"
@@ -320,14 +330,18 @@ def cleanup_inactive(ws: Workspace, keep: set[str] = frozenset(), max_age: float
     return cleaned
 
 
-def start_janitor(ws: Workspace, active_visitors) -> threading.Thread:
+def start_janitor(ws: Workspace, active_visitors, also: Callable[[set], object] | None = None) -> threading.Thread:
     """A daemon thread that runs ``cleanup_inactive`` every JANITOR_EVERY seconds (API-only
-    visitors never load the page, which also triggers it). ``active_visitors()`` -> ids to keep."""
+    visitors never load the page, which also triggers it). ``active_visitors()`` -> ids to keep;
+    ``also(keep)`` runs after each pass (the expiry of whole workspaces, studio.quota)."""
     def loop():
         while True:
             time.sleep(JANITOR_EVERY)
             try:
-                cleanup_inactive(ws, keep=set(active_visitors()), force=True)
+                keep = set(active_visitors())
+                cleanup_inactive(ws, keep=keep, force=True)
+                if also is not None:
+                    also(keep)
             except Exception:  # never let the janitor die: a bad pass is retried next hour
                 import logging
                 logging.getLogger("studio").exception("cleanup of idle visitors failed")

@@ -198,7 +198,7 @@ def test_queue_stop_and_resume(client_factory, alice, alice_dataset, tmp_path):
 
     long = train(alice, alice_dataset, budget=100_000)
     wait_for(long, lambda o: state_of(o[0]) == "running" and "step 0 " not in o[0])
-    with pytest.raises(AppError, match="You already have a run training"):
+    with pytest.raises(AppError, match=r"You already have icons-\S+ \(training\); each visitor may have one"):
         train(alice, alice_dataset).result()
     queued = train(bob, "bobs", budget=10)
     out = wait_for(queued, lambda o: state_of(o[0]) == "queued")

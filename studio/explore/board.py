@@ -10,6 +10,7 @@ imports back. The same actions are API endpoints (``/board_*``).
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import gradio as gr
 import numpy as np
@@ -21,6 +22,7 @@ from gan_core.export.board import Board, export_board, import_designs
 from gan_core.export.printpng import MAX_SIZE, MIN_SIZE
 
 from .. import fields
+from ..quota import BOARD_RESERVE_MB, check_room
 from ..ui import handler
 from . import view
 from .page_js import AFTER_PREVIEW
@@ -133,6 +135,7 @@ class BoardPanel:
         for old in board.list(model=d.model):
             if same_pixels(old, d):
                 return old, False
+        check_room(tab.studio.visitor(visitor_id, request), tab.studio.limits, BOARD_RESERVE_MB * 2**20, "A design")
         return board.add(d.replace(created=time.time())), True
 
     def export_to_zip(self, tab, ids, size, transparent, visitor_id, request, designs=None) -> str:
@@ -157,6 +160,8 @@ class BoardPanel:
             except UserError:
                 return False
 
+        check_room(tab.studio.visitor(visitor_id, request), tab.studio.limits,
+                   BOARD_RESERVE_MB * 2**20 + 2 * Path(str(file)).stat().st_size, "This import")
         added, skipped = import_designs(str(file), self._board(tab, visitor_id, request), available)
         text = f"Imported {len(added)} design{'s' * (len(added) != 1)}."
         if skipped:
