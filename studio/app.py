@@ -42,12 +42,14 @@ def build_demo(studio: Studio | None = None) -> gr.Blocks:
     with gr.Blocks(title="Design Studio", delete_cache=(3600, 24 * 3600)) as demo:
         stored_id = gr.BrowserState("", storage_key=STORAGE_KEY, secret=studio.ws.browser_secret())
         visitor = gr.Textbox("", visible=False, label="visitor_id")
-        with gr.Row(equal_height=True):
-            gr.Markdown("# Design Studio\nTurn about a hundred photos of your designs into a generator of new "
-                        "ones: **1 · Data** → **2 · Train** → **3 · Explore**.", elem_id="header")
-            if studio.limits.sign_in == "hf":
-                gr.LoginButton(elem_id="login", scale=0)
-        usage = gr.Markdown("", elem_id="usage")
+        with gr.Row(equal_height=True):  # one header row: the usage line must not push Explore below the fold
+            with gr.Column(scale=3):
+                gr.Markdown("# Design Studio\nTurn about a hundred photos of your designs into a generator of "
+                            "new ones: **1 · Data** → **2 · Train** → **3 · Explore**.", elem_id="header")
+            with gr.Column(scale=1, min_width=260, elem_id="account"):
+                if studio.limits.sign_in == "hf":
+                    gr.LoginButton(elem_id="login")
+                usage = gr.Markdown("", elem_id="usage")
         with gr.Tabs(selected="data", elem_id="tabs") as tabs:
             with gr.Tab("1 · Data", id="data", elem_id="tab_data"):
                 data.layout()

@@ -146,6 +146,9 @@ CSS = """
 .gradio-container { max-width: 1360px !important; margin: 0 auto; padding-top: 6px !important; }
 #header h1 { margin: 0; font-size: 1.45em; display: inline; }
 #header p { margin: 2px 0 0 0; color: var(--body-text-color-subdued); }
+#usage { font-size: 12px; text-align: right; color: var(--body-text-color-subdued); }
+#usage p { margin: 0; }
+#account { gap: 4px; justify-content: flex-end; }
 /* Explore on one screen: the design (with its variations) and its controls stay in view while a
    long tool scrolls the page; the tools are tabs beside them */
 #workspace { align-items: flex-start; flex-wrap: nowrap; }
