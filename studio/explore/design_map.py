@@ -7,6 +7,7 @@ the tool is opened, and again when another model is picked while it is open.
 """
 from __future__ import annotations
 
+import threading
 import time
 
 import gradio as gr
@@ -23,6 +24,10 @@ COUNT = 400              # designs on the map
 
 class MapPanel:
     TOOL, TOOL_ID = "Map", "map"
+
+    def __init__(self):
+        from gan_core.metrics.atlas import preload  # the first map need not wait for scikit-learn's import
+        threading.Thread(target=preload, name="map-preload", daemon=True).start()
 
     def layout(self, tab) -> None:
         self.tab = tab
