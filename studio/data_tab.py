@@ -14,10 +14,9 @@ from gan_core.data.datasets import load_dataset, save_dataset
 from gan_core.data.preprocess import BACKGROUNDS, MODES, CleanupConfig, clean_image
 from gan_core.errors import UserError
 
-from .quota import check_room, dataset_bytes
-
 from .context import Studio
 from . import fields
+from .quota import check_room, dataset_bytes
 from .ui import handler
 from .workspace import Visitor, check_name, unique_name
 
