@@ -290,7 +290,11 @@ def test_designer_session(studio_app, browser):
     page.get_by_role("tab", name="3 · Explore").click()
     page.wait_for_function("() => document.querySelectorAll('#board img').length >= 3")
     assert page.locator("#board_info").inner_text().startswith(f"{page.locator('#board img').count()} designs")
-    page.locator("#design img").wait_for()
+    try:
+        page.locator("#design img").wait_for()
+    except Exception as e:  # (seen once in a full run, never alone): say what the page showed instead
+        raise AssertionError(f"no design after the reload: model {page.locator('#model input').input_value()!r}, "
+                             f"toasts {page.locator('[data-testid=toast-body]').all_inner_texts()}") from e
     before = img_src(page, "#design")
     page.locator("#board img").nth(page.locator("#board img").count() - 2).click()  # the second of the three
     page.wait_for_function(f"() => document.querySelector('#seed input[type=number]').value === '{seeds[1]}'")
