@@ -52,7 +52,8 @@ def half_filled(mode="RGBA", ink=(0, 0, 0, 255)) -> Image.Image:
     (np.zeros((256, 256, 5), np.uint8), "1-4 channels"),
     (np.zeros((8, 8, 3), np.uint8), "between 16 and 4096 pixels"),
     (Image.new("I;16", (64, 64)), "gave a I;16 image"),
-    ("a string", "got a str"),
+    ("a string", "not a data URL"),
+    (3.5, "got a float"),
 ])
 def test_bad_sketches_are_refused_with_their_message(rims, image, message):
     with pytest.raises(UserError, match=message):
@@ -104,3 +105,47 @@ def test_morph_of_designs_from_two_models_is_refused_naming_both(rims):
     c = Design(model="bundled/rims-64", latent=z_from_seed(3, 128).numpy(), origin="breed")
     frames = morph_designs([a, c], rims, frames=5)
     assert np.array_equal(frames[0], render(a, rims)) and np.array_equal(frames[-1], render(c, rims))
+
+
+def _png_url(image: Image.Image) -> str:
+    import base64
+    import io
+    buf = io.BytesIO()
+    image.save(buf, format="PNG")
+    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
+
+
+def test_pad_data_url_is_read_like_the_picture(rims):
+    """The page's pad sends its canvas as a PNG data URL: read as the same picture would be."""
+    assert np.array_equal(sketch_target(_png_url(half_filled()), rims), sketch_target(half_filled(), rims))
+    with pytest.raises(UserError, match="empty \\(all transparent\\)"):  # a cleared pad
+        sketch_target(_png_url(pad()), rims)
+
+
+def test_bad_data_urls_are_refused_with_their_message(rims):
+    import base64
+    import io
+    from gan_core.design.sketch import MAX_SKETCH_BYTES, sketch_from_data_url
+    jpeg = io.BytesIO()
+    half_filled().convert("RGB").save(jpeg, format="JPEG")
+    wide = io.BytesIO()
+    Image.new("L", (5000, 20), 255).save(wide, format="PNG")
+    deep = io.BytesIO()
+    Image.new("I;16", (64, 64)).save(deep, format="PNG")
+    raw = base64.b64decode(_png_url(half_filled()).split(",", 1)[1])
+    cases = [
+        ("", "the sketch is empty"),
+        ("hello", "not a data URL"),
+        ("data:image/jpeg;base64," + base64.b64encode(jpeg.getvalue()).decode(), "must be a PNG picture"),
+        ("data:image/png;base64,@@not base64@@", "not valid base64"),
+        ("data:image/png;base64," + base64.b64encode(jpeg.getvalue()).decode(), "not a PNG picture"),
+        ("data:image/png;base64," + "A" * (MAX_SKETCH_BYTES * 4 // 3 + 8), "too large"),
+        ("data:image/png;base64," + base64.b64encode(raw[:len(raw) // 2]).decode(), "PNG is damaged"),  # cut short
+        ("data:image/png;base64," + base64.b64encode(wide.getvalue()).decode(), "between 16 and 4096 pixels"),
+        ("data:image/png;base64," + base64.b64encode(deep.getvalue()).decode(), "gave a I;16 image"),
+    ]
+    for url, message in cases:
+        with pytest.raises(UserError, match=message):
+            sketch_target(url, rims)
+    with pytest.raises(UserError, match="got a bytes"):
+        sketch_from_data_url(b"data:image/png;base64,")

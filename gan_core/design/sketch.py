@@ -1,7 +1,8 @@
 """Sketch to design: a drawing on the sketch pad, cleaned like the model's training data, read by
 the model's encoder (milliseconds) or, without one, matched by a short optimiser run.
 
-The pad gives ink on white (or on transparency). "Cleaned like the training data" means what the
+The pad gives ink on white (or on transparency); the page's own pad sends its canvas as a PNG data
+URL (``data:image/png;base64,...``), decoded and checked here (``sketch_from_data_url``). "Cleaned like the training data" means what the
 model's stored cleanup (config.json "dataset" "cleanup") did to its pictures: the drawing is cut
 to its ink with the same margin and centred (``crop``), made black on white (``binary``) or kept
 in its colours on white (``color``), padded to a square and resized to the model's size. The photo
@@ -9,6 +10,10 @@ recipes themselves (thresholds, backdrop models) are for photos: on a clean draw
 wipe thin strokes, so they are not run.
 """
 from __future__ import annotations
+
+import base64
+import binascii
+import io
 
 import numpy as np
 
@@ -18,6 +23,9 @@ INK_LEVEL = 24           # a pixel is ink when some channel is this far from whi
 MIN_PAD, MAX_PAD = 16, 4096
 SKETCH_STEPS, SKETCH_SECONDS = 60, 3.0   # the optimiser's budget when the model has no encoder
 DARK_INKS = "#1f3a93"    # the brush on colour models: a dark blue (models' colour rims are dark on white)
+MAX_SKETCH_BYTES = 2 * 1024 * 1024   # a pad's PNG (the page's 256 px pad sends ~5-40 KB)
+PNG_URL = "data:image/png;base64"
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
 def sketch_ink(model) -> str:
@@ -25,9 +33,48 @@ def sketch_ink(model) -> str:
     return "#000000" if model.config.channels == 1 else DARK_INKS
 
 
+def sketch_from_data_url(url: str):
+    """The PIL image of a pad's PNG data URL (``data:image/png;base64,...``), checked: a PNG, at
+    most MAX_SKETCH_BYTES, MIN_PAD..MAX_PAD pixels a side (read from its header before its pixels)."""
+    from PIL import Image
+    if not isinstance(url, str):
+        raise UserError(f"the sketch must be a PNG data URL (data:image/png;base64,...); got a {type(url).__name__}")
+    url = url.strip()
+    if not url:
+        raise UserError("the sketch is empty: draw something on the pad first")
+    head, comma, body = url.partition(",")
+    if not comma or not head.lower().startswith("data:"):
+        raise UserError("the sketch must be a PNG data URL (data:image/png;base64,...); got text that is not a data URL")
+    if head.lower().replace(" ", "") != PNG_URL:
+        raise UserError(f"the sketch must be a PNG picture (data:image/png;base64,...); got {head[:40]!r}")
+    if len(body) > (MAX_SKETCH_BYTES * 4) // 3 + 4:
+        raise UserError(f"the sketch is too large ({len(body) * 3 / 4 / 1e6:.1f} MB); a pad's picture is at most "
+                        f"{MAX_SKETCH_BYTES / 1e6:.1f} MB")
+    try:
+        raw = base64.b64decode(body, validate=True)
+    except (binascii.Error, ValueError):
+        raise UserError("the sketch's data URL is not valid base64") from None
+    if not raw.startswith(PNG_SIGNATURE):
+        raise UserError("the sketch's data is not a PNG picture (it says image/png but is something else)")
+    try:
+        image = Image.open(io.BytesIO(raw))
+        w, h = image.size
+        if not (MIN_PAD <= h <= MAX_PAD and MIN_PAD <= w <= MAX_PAD):
+            raise UserError(f"the sketch pad must be between {MIN_PAD} and {MAX_PAD} pixels on a side; got {w}x{h}")
+        image.load()
+    except UserError:
+        raise
+    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as e:
+        why = str(e).splitlines()[0][:80] if str(e) else type(e).__name__
+        raise UserError(f"the sketch's PNG is damaged ({why})") from None
+    return image
+
+
 def _pad_array(image) -> np.ndarray:
     """The pad's picture as uint8 (H, W, 3) on white (transparency composited), checked."""
     from PIL import Image
+    if isinstance(image, str):  # the page's pad: its canvas as a PNG data URL
+        image = sketch_from_data_url(image)
     if isinstance(image, dict):  # Gradio's ImageEditor value: what the designer sees is the composite
         image = image.get("composite")
     if image is None:
@@ -61,7 +108,7 @@ def _pad_array(image) -> np.ndarray:
 
 
 def sketch_target(image, model) -> np.ndarray:
-    """The pad's ``image`` (uint8 H x W x 1-4 array, PIL image, or Gradio's ImageEditor dict) cleaned
+    """The pad's ``image`` (uint8 H x W x 1-4 array, PIL image, PNG data URL, or Gradio's ImageEditor dict) cleaned
     like ``model``'s training data: uint8 (R, R) for gray models, (R, R, 3) for colour ones."""
     from ..data.preprocess import crop_centred, object_box, pad_to_square, resize_square
     from .project import _stored_cleanup

@@ -13,6 +13,9 @@ The controls (``control`` / ``value`` as the page sends them):
     symmetry                          the label of the option picked
     variation, child, board           the index of the tile clicked (the variations, Breed's
                                       children, the board's strip), read from the session's states
+    sketch                            the sketch pad's canvas as a PNG data URL, when a stroke ends
+                                      (or undo, clear): the current model's encoder reads it
+                                      (studio.explore.sketch.SketchPad.fast_design)
 """
 from __future__ import annotations
 
@@ -28,6 +31,7 @@ from .board import BoardPanel
 from .breed import BreedPanel
 from .models import single_threaded
 from .page_js import FAST_PREVIEW_JS
+from .project import ProjectPanel
 from .panel_util import saved_design
 
 
@@ -66,6 +70,8 @@ class FastPath:
         if control == "board":
             design_id = tile(shown_ids, value)
             return saved_design(self.tab, design_id, visitor_id, request) if design_id else None
+        if control == "sketch":
+            return self._panel(ProjectPanel).sketch.fast_design(value, current, visitor_id, request)
         if not current:
             return None
         d = Design.from_dict(current)

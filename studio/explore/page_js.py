@@ -2,7 +2,8 @@
 
 Each is a Gradio ``js=`` function: CLICK hands a prepared file to a hidden download button,
 AFTER_PICTURE holds a follow-up event until the design's picture is on the page and the
-visitor paused, FAST_PREVIEW_JS is the live picture path of every control (studio.explore.fast).
+visitor paused, FAST_PREVIEW_JS is the live picture path of every control (studio.explore.fast),
+SKETCH_PAD_* are the sketch pad (studio.explore.sketch).
 """
 from __future__ import annotations
 
@@ -92,10 +93,77 @@ AFTER_PREVIEW = """(...args) => new Promise(done => {
   setTimeout(wait, 8);
 })"""
 
-# The sketch pad opens with its brush in hand (Gradio's editor starts with no tool: "select the draw
-# tool to start"): when its tool opens or its ink changes, press the pad's Brush button once it is there
-SELECT_BRUSH = """() => { const t0 = performance.now();
-  const press = () => { const pad = document.querySelector('#sketch'), b = pad && pad.querySelector('button[aria-label="Brush"]');
-    if (b) { if (/select the draw tool/i.test(pad.innerText)) b.click(); return; }
-    if (performance.now() - t0 < 5000) setTimeout(press, 150); };
-  setTimeout(press, 150); }"""
+# The sketch pad (studio.explore.sketch): a plain 2D canvas in a gr.HTML block, run by this script
+# (the block's ``js_on_load``: ``element`` is the block, ``props.value`` its value, ``trigger`` fires
+# its events). Pen and eraser by pointer events (mouse, pen, touch), undo (the canvas before each
+# change), clear; the pen takes the model's ink from the hidden #sketch_ink box at each stroke. When
+# a stroke ends (or undo, clear), the canvas as a PNG data URL goes to the fast picture path
+# (``window.__studioAsk('sketch', url)``: the design's <img> shows the model's design of it), and
+# becomes the block's value with an ``input`` event, whose handler makes that design current.
+SKETCH_PAD_HTML = """<div class="pad-tools" role="toolbar" aria-label="Sketch tools">
+<button type="button" data-tool="pen" aria-label="Pen" aria-pressed="true" title="Pen">✏️ Pen</button>
+<button type="button" data-tool="eraser" aria-label="Eraser" aria-pressed="false" title="Eraser">🧽 Eraser</button>
+<button type="button" data-act="undo" aria-label="Undo" title="Undo the last stroke">↶ Undo</button>
+<button type="button" data-act="clear" aria-label="Clear" title="Clear the pad">✕ Clear</button></div>
+<canvas width="%d" height="%d" aria-label="Sketch pad: draw with the mouse, a pen or a finger"></canvas>"""
+SKETCH_PAD_CSS = """.pad-tools { display: flex; gap: 4px; margin-bottom: 4px; flex-wrap: wrap; }
+.pad-tools button { padding: 2px 8px; border: 1px solid var(--border-color-primary); border-radius: 6px;
+  background: var(--button-secondary-background-fill); font-size: var(--text-sm); cursor: pointer; }
+.pad-tools button[aria-pressed=true] { border-color: var(--color-accent); box-shadow: 0 0 0 1px var(--color-accent); }
+canvas { display: block; width: 100%%; max-width: %dpx; aspect-ratio: 1; background: #fff; touch-action: none;
+  border: 1px solid var(--border-color-primary); border-radius: 6px; cursor: crosshair; }"""
+SKETCH_PAD_JS = r"""
+const canvas = element.querySelector('canvas'), ctx = canvas.getContext('2d', {willReadFrequently: true});
+const W = canvas.width, H = canvas.height, PEN = %d, ERASER = %d, UNDO = %d;
+let tool = 'pen', stroke = null;
+const history = [];
+const ink = () => { const box = document.querySelector('#sketch_ink textarea, #sketch_ink input');
+  return (box && /^#[0-9a-f]{6}$/i.test(box.value.trim())) ? box.value.trim() : '#000000'; };
+const at = e => { const r = canvas.getBoundingClientRect();
+  return [(e.clientX - r.left) * W / r.width, (e.clientY - r.top) * H / r.height]; };
+const remember = () => { history.push(ctx.getImageData(0, 0, W, H)); if (history.length > UNDO) history.shift(); };
+const send = () => {
+  const url = canvas.toDataURL('image/png');
+  if (window.__studioAsk) window.__studioAsk('sketch', url);   // the fast path: the design's <img> at once
+  props.value = url;
+  trigger('input');                                            // its Gradio event makes that design current
+};
+canvas.addEventListener('pointerdown', e => {
+  if (stroke || (e.pointerType === 'mouse' && e.button !== 0)) return;
+  e.preventDefault();
+  canvas.setPointerCapture(e.pointerId);
+  remember();
+  const [x, y] = at(e);
+  stroke = {id: e.pointerId, x, y};
+  ctx.globalCompositeOperation = tool === 'eraser' ? 'destination-out' : 'source-over';
+  ctx.strokeStyle = ctx.fillStyle = ink();
+  ctx.lineWidth = tool === 'eraser' ? ERASER : PEN;
+  ctx.lineCap = ctx.lineJoin = 'round';
+  ctx.beginPath(); ctx.arc(x, y, ctx.lineWidth / 2, 0, 2 * Math.PI); ctx.fill();   // a tap leaves a dot
+});
+canvas.addEventListener('pointermove', e => {
+  if (!stroke || e.pointerId !== stroke.id) return;
+  for (const p of (e.getCoalescedEvents ? e.getCoalescedEvents() : []).concat([e])) {
+    const [x, y] = at(p);
+    ctx.beginPath(); ctx.moveTo(stroke.x, stroke.y); ctx.lineTo(x, y); ctx.stroke();
+    stroke.x = x; stroke.y = y;
+  }
+});
+const end = e => { if (!stroke || e.pointerId !== stroke.id) return; stroke = null; send(); };
+canvas.addEventListener('pointerup', end);
+canvas.addEventListener('pointercancel', end);
+element.querySelectorAll('[data-tool]').forEach(b => b.addEventListener('click', () => {
+  tool = b.dataset.tool;
+  element.querySelectorAll('[data-tool]').forEach(o => o.setAttribute('aria-pressed', String(o === b)));
+}));
+element.querySelector('[data-act=undo]').addEventListener('click', () => {
+  if (!history.length) return;
+  ctx.putImageData(history.pop(), 0, 0);
+  send();
+});
+element.querySelector('[data-act=clear]').addEventListener('click', () => {
+  remember();
+  ctx.clearRect(0, 0, W, H);
+  send();
+});
+"""

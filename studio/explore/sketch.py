@@ -1,12 +1,20 @@
 """Sketch to design (issue 26), inside the "Picture or sketch" tool.
 
-A sketch pad (Gradio's Sketchpad: pen, eraser, undo, clear) whose brush takes the model's ink
+The page's own pad: a plain 2D canvas in a gr.HTML block (``page_js.SKETCH_PAD_JS``: pen, eraser,
+undo, clear, by mouse, pen or touch) whose pen takes the model's ink
 (``gan_core.design.sketch.sketch_ink``: black for gray models, a dark colour for colour ones).
-When a stroke ends, the engine cleans the sketch like the model's training data and reads it
-with the model's encoder (``design_from_sketch``: milliseconds); the result becomes the current
-design at once, and what surrounds it follows as after a slider move. A model without a usable
-encoder falls back to a short optimiser run, and the pad says so once. "Refine" runs the
-projection from the sketch's design (``init_z``), streamed into the tool's reconstruction.
+When a stroke ends, the page sends the canvas as a PNG data URL through the fast picture path
+(``studio.explore.fast``, control "sketch": ``fast_design`` below), which shows the model's design
+of it in the design's <img> at once; then the block's ``input`` event (its value: the same data
+URL) makes that design current and what surrounds it follows, as after a slider move. Both read
+the sketch with ``design_from_sketch`` (cleaned like the model's training data, read by its
+encoder in milliseconds). A model without a usable encoder falls back to a short optimiser run in
+the event only (the fast path shows nothing for it), and the pad says so once. "Refine" runs the
+projection from the sketch's design (``init_z``) on the block's value, streamed into the tool's
+reconstruction.
+
+(Gradio's Sketchpad waited ~550 ms and made ~9 uploads before its change event, and its WebGL
+canvas cannot be read from the page: benchmarks/bench_explore_latency.py --control sketch.)
 """
 from __future__ import annotations
 
@@ -23,11 +31,13 @@ from gan_core.errors import UserError
 
 from ..ui import handler
 from .models import single_threaded
-from .page_js import AFTER_PICTURE, SELECT_BRUSH
+from .page_js import AFTER_PICTURE, AFTER_PREVIEW, SKETCH_PAD_CSS, SKETCH_PAD_HTML, SKETCH_PAD_JS
 from .panel_util import design_of, whole
 from .view import shown
 
 PAD = 256                # the pad's canvas (px); the engine sizes the sketch to the model
+PEN, ERASER = 6, 14      # brush widths on the pad's canvas (px)
+UNDO = 30                # strokes the pad can undo
 REFINE_SECONDS = 10.0    # Refine's time budget (its steps slider is the projection's)
 
 
@@ -56,11 +66,11 @@ class SketchPad:
 
     def layout(self, tab) -> None:
         self.tab = tab
-        self.pad = gr.Sketchpad(label="Sketch: the design follows each stroke", type="numpy", image_mode="RGBA",
-                                canvas_size=(PAD, PAD), fixed_canvas=True, height=330, layers=False,
-                                transforms=(), brush=gr.Brush(colors=["#000000"], default_color="#000000",
-                                                              color_mode="fixed", default_size=6),
-                                eraser=gr.Eraser(default_size=14), elem_id="sketch", buttons=[])
+        # its value: the canvas as a PNG data URL, set by the page at each stroke's end (never by the server)
+        self.pad = gr.HTML("", label="Sketch: the design follows each stroke", show_label=True, container=True,
+                           html_template=SKETCH_PAD_HTML % (PAD, PAD), css_template=SKETCH_PAD_CSS % PAD,
+                           js_on_load=SKETCH_PAD_JS % (PEN, ERASER, UNDO), elem_id="sketch", padding=True)
+        self.ink_box = gr.Textbox("#000000", visible="hidden", label="sketch ink", elem_id="sketch_ink")
         with gr.Row(equal_height=True):
             self.refine = gr.Button("Refine", elem_id="sketch_refine", size="sm", min_width=80)
             self.status = gr.Markdown(elem_id="sketch_status")
@@ -76,15 +86,30 @@ class SketchPad:
 
     @handler
     def ink(self, model, visitor_id: str = "", request: gr.Request = None):
-        """The pad's brush in the model's ink (on the page's load and when another model is picked)."""
+        """The pad's pen in the model's ink (on the page's load and when another model is picked)."""
         if not model:
-            return gr.Sketchpad()
-        colour = sketch_ink(self.tab.model_for(model, visitor_id, request))
-        return gr.Sketchpad(brush=gr.Brush(colors=[colour], default_color=colour, color_mode="fixed", default_size=6))
+            return gr.skip()
+        return sketch_ink(self.tab.model_for(model, visitor_id, request))
+
+    def fast_design(self, url, current, visitor_id, request):
+        """The fast path's design for the pad's picture ``url`` (studio.explore.fast): the current
+        model's encoder reads it; None without a current design or a usable encoder (the stroke's
+        own event then runs the optimiser: a few seconds, not to be done twice). Bad sketches raise
+        UserError (the event says what is wrong)."""
+        if not current or not current.get("model"):
+            return None
+        ref = current["model"]
+        m = self.tab.model_for(ref, visitor_id, request)
+        encoder, _ = self._encoder(ref, m, visitor_id, request)
+        if encoder is None:
+            return None
+        with single_threaded():
+            return design_from_sketch(m, encoder, url, model_ref=str(ref).strip())
 
     @handler
     def stroke(self, pad, model, said, visitor_id: str = "", request: gr.Request = None):
-        """A stroke ended: the model's design for the sketch becomes the current design."""
+        """A stroke ended (or undo, clear): the model's design for the pad's picture (``pad``: its PNG
+        data URL) becomes the current design."""
         if not model:
             raise UserError("Pick a model first: the sketch is read by the model's encoder.")
         m = self.tab.model_for(model, visitor_id, request)
@@ -114,9 +139,14 @@ class SketchPad:
         try:
             start = design_of(sketched)
             if start is None:
-                raise UserError("Draw a sketch first: Refine starts from the design the model made of it.")
+                yield None, None, "⚠ Draw a sketch first: Refine starts from the design the model made of it.", ""
+                return
             m = self._model(start.model, visitor_id, request)
-            target = sketch_target(pad, m)
+            try:
+                target = sketch_target(pad, m)
+            except UserError as e:  # an empty pad (cleared), only the background...: said; the design stays
+                yield None, None, f"⚠ {str(e)[0].upper()}{str(e)[1:]}; your current design is unchanged.", ""
+                return
             steps = whole(steps, "Steps", *panel.STEPS)
             view = shown(target, smooth=False)
             yield view, None, "Refining from the sketch's design…", ""
@@ -138,12 +168,11 @@ class SketchPad:
         v, panel = app.visitor, self.panel
         self.said = gr.State("")  # the model whose fallback to the optimiser was said (once)
         page = dict(api_visibility="private", show_progress="hidden")
-        gr.on([app.visitor.change, tab.model.change], self.ink, [tab.model, v], [self.pad], queue=False, **page) \
-            .then(None, None, None, js=SELECT_BRUSH)
-        tab.tool_tabs[panel.TOOL_ID].select(None, None, None, js=SELECT_BRUSH)
+        gr.on([app.visitor.change, tab.model.change], self.ink, [tab.model, v], [self.ink_box], queue=False, **page)
         made = [tab.current, tab.design, *tab.control_outputs, self.sketched, self.status, self.said]
-        self.pad.change(self.stroke, [self.pad, tab.model, self.said, v], made, trigger_mode="always_last",
-                        concurrency_id="sketch", concurrency_limit=2, **page) \
+        # (AFTER_PREVIEW: the event waits until the fast path has shown the design, as a slider's does)
+        self.pad.input(self.stroke, [self.pad, tab.model, self.said, v], made, trigger_mode="always_last",
+                       concurrency_id="sketch", concurrency_limit=2, js=AFTER_PREVIEW, **page) \
             .success(tab.follow, [tab.current, tab.var_designs, v], tab.around_outputs, js=AFTER_PICTURE, **page)
         streamed = [panel.target, panel.recon, panel.status, panel.result]
         self.refine.click(panel.arm, [v], [panel.result], api_visibility="private", queue=False) \
