@@ -4,8 +4,8 @@ Starts the studio app (a temporary workspace, the bundled models of ``--repo``) 
 opens it in headless Chromium (Playwright, /usr/bin/chromium) at 1366x768, goes to Explore and
 works one control ``--moves`` times. Each time it measures, with timestamps the page takes
 itself, the time from the input (the press: a click's pointerdown, an arrow key's keydown; for a
-typed seed the typing's ``input`` event) to the ``load`` event of the first design picture with a
-new ``src`` after it. Prints median, p95 and the values, one line per control.
+typed seed the typing's ``input`` event; for a sketch stroke its pointerup) to the ``load`` event
+of the first design picture with a new ``src`` after it. Prints median, p95 and the values, one line per control.
 
 Controls (``--control``, repeatable; default: all):
     seed          a click on the seed slider (a press and a release at a new seed)
@@ -18,11 +18,13 @@ Controls (``--control``, repeatable; default: all):
     variation     a click on a variation tile
     child         a click on a child in Breed (two designs saved and bred first)
     board         a click on a saved design in the board
+    sketch        a stroke on the sketch pad ("Picture or sketch"), from its pointerup (the stroke's end)
 
     python benchmarks/bench_explore_latency.py                       # this checkout, every control
     python benchmarks/bench_explore_latency.py --repo /tmp/before    # another checkout (before/after)
     python benchmarks/bench_explore_latency.py --control seed --control child --moves 20
     python benchmarks/bench_explore_latency.py --pause-ms 1500       # everything drawn between inputs
+    python benchmarks/bench_explore_latency.py --control sketch --moves 15 --pause-ms 1500
 
 The machine's load matters (a 2-core box shared with other work): the script prints the load
 average before and after. The same script measures the old one-column page (``--repo``): it
@@ -31,6 +33,7 @@ opens a tool's tab only where the page has one.
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import random
 import socket
@@ -43,7 +46,7 @@ CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--no-first-run"]
 CONTROLS = ["seed", "seed_typed", "seed_arrow", "random", "truncation", "symmetry", "direction_0", "variation",
-            "child", "board"]
+            "child", "board", "sketch"]
 SYMMETRY_LABELS = ["none", "4-fold rotation", "mirror left-right", "6-fold rotation", "mirror both"]
 # The page's own timestamps of one trial (``arm`` starts it): the press (pointerdown or keydown) or
 # the last ``input`` event, and the first load of a design picture after it (one loaded before the
@@ -51,14 +54,16 @@ SYMMETRY_LABELS = ["none", "4-fold rotation", "mirror left-right", "6-fold rotat
 PROBES = """
 () => {
   window.__t = {};
-  window.__arm = () => { window.__t = {armed: true}; };
+  window.__arm = stroke => { window.__t = {armed: true, stroke: !!stroke}; };
   const at = name => () => { if (window.__t.armed && !window.__t.loaded) window.__t[name] = performance.now(); };
   document.addEventListener('pointerdown', at('down'), true);
+  document.addEventListener('pointerup', at('up'), true);
   document.addEventListener('keydown', at('key'), true);
   document.addEventListener('input', at('input'), true);
   document.addEventListener('load', e => {
     const t = window.__t;
-    if (e.target.tagName === 'IMG' && e.target.closest('#design') && !t.loaded && (t.down || t.key || t.input)) {
+    if (e.target.tagName === 'IMG' && e.target.closest('#design') && !t.loaded && (t.down || t.key || t.input)
+        && (!t.stroke || t.up)) {  // (a stroke's picture counts from its end)
       t.loaded = performance.now();  // a move's first picture
       t.src = e.target.src;
     }
@@ -118,6 +123,20 @@ def save_two(page) -> None:
         page.wait_for_function(f"() => document.querySelectorAll('#board img').length > {n}")
 
 
+def stroke(page, rng: random.Random, points: int = 12) -> None:
+    """One stroke on the sketch pad (its largest canvas): a short arc somewhere on it, as a hand draws."""
+    box = max((c.bounding_box() for c in page.locator("#sketch canvas").all()),
+              key=lambda b: (b or {}).get("width", 0) * (b or {}).get("height", 0))
+    cx, cy = box["x"] + box["width"] * rng.uniform(0.3, 0.7), box["y"] + box["height"] * rng.uniform(0.3, 0.7)
+    r, a0 = min(box["width"], box["height"]) * rng.uniform(0.08, 0.25), rng.uniform(0, 6.28)
+    page.mouse.move(cx + r * math.cos(a0), cy + r * math.sin(a0))
+    page.mouse.down()
+    for k in range(1, points + 1):
+        a = a0 + 3.0 * k / points
+        page.mouse.move(cx + r * math.cos(a), cy + r * math.sin(a))
+    page.mouse.up()
+
+
 def setup(page, control: str) -> None:
     """What a control needs on the page before its first move."""
     if control.startswith("direction_"):
@@ -139,6 +158,10 @@ def setup(page, control: str) -> None:
         page.locator("#board").scroll_into_view_if_needed()
     elif control == "variation":
         page.locator("#variations").scroll_into_view_if_needed()
+    elif control == "sketch":
+        open_tool(page, "Picture or sketch")
+        page.locator("#sketch canvas").last.scroll_into_view_if_needed()
+        page.wait_for_timeout(1500)  # (Gradio's Sketchpad, before: its Brush pressed once it is there)
     else:
         page.locator("#seed").scroll_into_view_if_needed()
     page.wait_for_timeout(1000)
@@ -178,6 +201,9 @@ def act(page, control: str, i: int, rng: random.Random, state: dict) -> str:
         n = page.locator("#board img").count()
         page.locator("#board img").nth(i % n).click()
         return "down"
+    if control == "sketch":
+        stroke(page, rng)
+        return "up"
     raise SystemExit(f"unknown control {control!r}; one of {', '.join(CONTROLS)} or direction_<i>")
 
 
@@ -200,7 +226,7 @@ def measure(url: str, control: str, moves: int, seed: int, pause_ms: int) -> lis
         pause = max(pause_ms, 1200) if control in ("variation", "child", "board", "symmetry") else pause_ms
         for i in range(moves + 2):  # the first two warm up (first request of a session, caches)
             before = page.evaluate("() => { const i = document.querySelector('#design img'); return i && i.src; }")
-            page.evaluate("() => window.__arm()")
+            page.evaluate(f"() => window.__arm({'true' if control == 'sketch' else ''})")
             start = act(page, control, i, rng, state)
             try:
                 page.wait_for_function(f"() => window.__t.loaded && window.__t.src !== {before!r}", timeout=20_000)
