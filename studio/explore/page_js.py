@@ -100,14 +100,17 @@ AFTER_PREVIEW = """(...args) => new Promise(done => {
 # a stroke ends (or undo, clear), the canvas as a PNG data URL goes to the fast picture path
 # (``window.__studioAsk('sketch', url)``: the design's <img> shows the model's design of it), and
 # becomes the block's value with an ``input`` event, whose handler makes that design current.
-SKETCH_PAD_HTML = """<div class="pad-tools" role="toolbar" aria-label="Sketch tools">
-<button type="button" data-tool="pen" aria-label="Pen" aria-pressed="true" title="Pen">✏️ Pen</button>
-<button type="button" data-tool="eraser" aria-label="Eraser" aria-pressed="false" title="Eraser">🧽 Eraser</button>
+SKETCH_PAD_HTML = """<div class="pad-label">Sketch: the design follows each stroke</div>
+<div class="pad-tools" role="toolbar" aria-label="Sketch tools">
+<button type="button" data-tool="pen" aria-label="Pen" aria-pressed="true" title="Pen">Pen</button>
+<button type="button" data-tool="eraser" aria-label="Eraser" aria-pressed="false" title="Eraser">Eraser</button>
 <button type="button" data-act="undo" aria-label="Undo" title="Undo the last stroke">↶ Undo</button>
 <button type="button" data-act="clear" aria-label="Clear" title="Clear the pad">✕ Clear</button></div>
 <canvas width="%d" height="%d" aria-label="Sketch pad: draw with the mouse, a pen or a finger"></canvas>"""
-SKETCH_PAD_CSS = """.pad-tools { display: flex; gap: 4px; margin-bottom: 4px; flex-wrap: wrap; }
-.pad-tools button { padding: 2px 8px; border: 1px solid var(--border-color-primary); border-radius: 6px;
+SKETCH_PAD_CSS = """.pad-label { font-size: var(--block-label-text-size); font-weight: var(--block-label-text-weight);
+  color: var(--block-label-text-color); margin-bottom: 4px; }
+.pad-tools { display: flex; gap: 3px; margin-bottom: 4px; flex-wrap: wrap; }
+.pad-tools button { padding: 2px 6px; border: 1px solid var(--border-color-primary); border-radius: 6px;
   background: var(--button-secondary-background-fill); font-size: var(--text-sm); cursor: pointer; }
 .pad-tools button[aria-pressed=true] { border-color: var(--color-accent); box-shadow: 0 0 0 1px var(--color-accent); }
 canvas { display: block; width: 100%%; max-width: %dpx; aspect-ratio: 1; background: #fff; touch-action: none;
@@ -131,7 +134,7 @@ const send = () => {
 canvas.addEventListener('pointerdown', e => {
   if (stroke || (e.pointerType === 'mouse' && e.button !== 0)) return;
   e.preventDefault();
-  canvas.setPointerCapture(e.pointerId);
+  try { canvas.setPointerCapture(e.pointerId); } catch (err) { /* a pointer already gone */ }
   remember();
   const [x, y] = at(e);
   stroke = {id: e.pointerId, x, y};

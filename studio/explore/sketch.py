@@ -36,7 +36,7 @@ from .panel_util import design_of, whole
 from .view import shown
 
 PAD = 256                # the pad's canvas (px); the engine sizes the sketch to the model
-PEN, ERASER = 6, 14      # brush widths on the pad's canvas (px)
+PEN, ERASER = 8, 16      # brush widths on the pad's canvas (px)
 UNDO = 30                # strokes the pad can undo
 REFINE_SECONDS = 10.0    # Refine's time budget (its steps slider is the projection's)
 
@@ -67,12 +67,12 @@ class SketchPad:
     def layout(self, tab) -> None:
         self.tab = tab
         # its value: the canvas as a PNG data URL, set by the page at each stroke's end (never by the server)
-        self.pad = gr.HTML("", label="Sketch: the design follows each stroke", show_label=True, container=True,
+        self.pad = gr.HTML("", label="Sketch: the design follows each stroke", show_label=False, container=True,
                            html_template=SKETCH_PAD_HTML % (PAD, PAD), css_template=SKETCH_PAD_CSS % PAD,
                            js_on_load=SKETCH_PAD_JS % (PEN, ERASER, UNDO), elem_id="sketch", padding=True)
         self.ink_box = gr.Textbox("#000000", visible="hidden", label="sketch ink", elem_id="sketch_ink")
-        with gr.Row(equal_height=True):
-            self.refine = gr.Button("Refine", elem_id="sketch_refine", size="sm", min_width=80)
+        with gr.Row(equal_height=False):
+            self.refine = gr.Button("Refine", elem_id="sketch_refine", size="sm", min_width=80, scale=0)
             self.status = gr.Markdown(elem_id="sketch_status")
         self.sketched = gr.State(None)  # the sketch's design (Design.to_dict()), Refine's start
 
