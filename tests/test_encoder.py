@@ -109,3 +109,16 @@ def test_cli_trains_an_encoder_beside_the_model(tmp_path, capsys):
     assert load_encoder(folder, load_generator(folder))[0] is not None
     assert main(["encoder", "--model", str(folder), "--seconds", "0"]) == 2
     assert "seconds must be between 1 and 3600" in capsys.readouterr().err
+
+
+def test_cli_trains_a_fixed_number_of_steps_and_refuses_a_bad_count(tmp_path, capsys):
+    from gan_core.checkpoint import load_tensors
+    from gan_core.cli import main
+    folder = make_tiny_model(tmp_path / "m", resolution=16)
+    assert main(["encoder", "--model", str(folder), "--steps", "7"]) == 0
+    assert "7 steps" in capsys.readouterr().err
+    _, meta = load_tensors(folder / ENCODER_FILE)
+    assert meta["training"]["steps"] == 7
+    for bad in ("0", "-3"):
+        assert main(["encoder", "--model", str(folder), "--steps", bad]) == 2
+        assert "steps must be a whole number between 1 and 100000" in capsys.readouterr().err

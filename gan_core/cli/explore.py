@@ -92,8 +92,8 @@ def cmd_encoder(a) -> int:
     from ..design.encoder import ENCODER_FILE, train_encoder
     model = load_model_arg(a.model)
     folder = Path(a.out) if a.out else None
-    print(f"training the encoder for {a.seconds:g} s ...", file=sys.stderr)
-    path = train_encoder(model, folder, seconds=a.seconds, seed=a.seed, on_progress=lambda p: p["step"] % 200 or print(
+    print(f"training the encoder for {f'{a.steps} steps' if a.steps else f'{a.seconds:g} s'} ...", file=sys.stderr)
+    path = train_encoder(model, folder, seconds=a.seconds, seed=a.seed, steps=a.steps, on_progress=lambda p: p["step"] % 200 or print(
         f"step {p['step']} {p['seconds']:.0f} s loss {p['loss']:.4f}", file=sys.stderr))
     print(f"wrote {path} ({path.stat().st_size // 1024} KiB); the studio and 'project' use {ENCODER_FILE} when present")
     return 0
@@ -121,6 +121,8 @@ def register(sub) -> None:
     q = sub.add_parser("encoder", help="train the instant-projection encoder of a model (encoder.safetensors)")
     q.add_argument("--model", required=True, help="a generator folder (the encoder is saved beside it)")
     q.add_argument("--seconds", type=float, default=180.0, help="training time, 1-3600 (default 180)")
+    q.add_argument("--steps", type=int, default=None,
+                   help="train this many steps instead (the same encoder on any machine; ~0.1-0.2 s each at 64 px)")
     q.add_argument("--seed", type=int, default=0)
     q.add_argument("--out", default=None, help="folder to save it in (default: the model's folder)")
     q.set_defaults(func=cmd_encoder)

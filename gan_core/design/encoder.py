@@ -33,6 +33,7 @@ ENCODER_FILE = "encoder.safetensors"
 ENCODER_FORMAT = 1
 DEFAULT_SECONDS = 180.0   # on-demand training budget (CPU): enough for a 64 px model
 MAX_SECONDS = 3600.0
+MAX_STEPS = 100_000       # (--steps: the same encoder on any machine, whatever its load)
 BATCH = 32                # pairs per step
 LATENT_WEIGHT = 0.05      # MSE on z: keeps E's guesses where G was trained; the picture loss through G
 PICTURE_SHARE = 2         # (what a designer sees) leads, on 1/PICTURE_SHARE of the batch (its backward is dear)
@@ -117,6 +118,8 @@ def train_encoder(model, folder=None, seconds: float = DEFAULT_SECONDS, seed: in
         raise UserError(f"seconds must be a number between 1 and {MAX_SECONDS:g}; got {seconds!r}") from None
     if not (math.isfinite(seconds) and 1 <= seconds <= MAX_SECONDS):
         raise UserError(f"seconds must be between 1 and {MAX_SECONDS:g}; got {seconds!r}")
+    if steps is not None and (isinstance(steps, bool) or not isinstance(steps, int) or not 1 <= steps <= MAX_STEPS):
+        raise UserError(f"steps must be a whole number between 1 and {MAX_STEPS}; got {steps!r}")
     if folder is None:
         if not model.source or not Path(model.source).is_dir():
             raise UserError("this model has no folder to save its encoder in; give one")
