@@ -35,6 +35,7 @@ def build_demo(studio: Studio | None = None) -> gr.Blocks:
     studio = studio or Studio()
     make_image_cache_atomic()
     memory.fix_mmap_threshold()
+    memory.start_heap_trimmer()
     data, train, explore = DataTab(studio), TrainTab(studio), ExploreTab(studio)
     studio.manager.configure(studio.limits)
 
