@@ -1,10 +1,12 @@
-"""What grows per ``/generate`` call: tracemalloc and gc counts inside a soaked studio.
+"""What grows per ``/generate`` call: tracemalloc, gc counts and glibc's heap inside a soaked studio.
 
-Starts the studio like ``soak_generate.py`` (same child-process server, same calls), with
-``tracemalloc`` running in the server. After the warm-up and at each ``--every`` calls the server
-takes a snapshot (on SIGUSR1); at the end this prints, against the warm-up snapshot, the
-allocation sites that grew most (grouped by traceback), the object types whose gc count grew,
-and the sizes of Gradio's per-event bookkeeping (queue analytics, temp-file sets, iterators).
+Starts the studio like ``soak_generate.py`` (same child-process server, same calls). After the
+warm-up the server starts ``tracemalloc`` (so the imports are not traced and the server starts in
+seconds) and takes a snapshot; it takes another at each ``--every`` calls (on SIGUSR1). At the end
+this prints, against snapshot ``--base``, the allocation sites that grew most (grouped by
+traceback), the object types whose gc count grew, Gradio's per-event bookkeeping, and glibc's
+heap (``mallinfo2``: bytes in use, free bytes kept in the arenas) with the RSS before and after a
+``malloc_trim(0)``: what Python objects hold versus what the allocator keeps.
 
     python benchmarks/soak_memory_trace.py --calls 4000 --every 1000
 """
@@ -27,13 +29,29 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from soak_generate import call, free_port, rss_mb  # noqa: E402
 
 SERVER = """
-import sys, time, tracemalloc, gc, signal, json, pickle, collections
-tracemalloc.start({frames})
+import sys, time, tracemalloc, gc, signal, json, collections, ctypes, threading
 sys.path.insert(0, {repo!r})
 from studio.app import build_demo, launch_options
 demo = build_demo()
 demo.launch(**launch_options(), server_name="127.0.0.1", server_port={port}, prevent_thread_lock=True, quiet=True)
 out, n = {out!r}, [0]
+
+class MallInfo2(ctypes.Structure):
+    _fields_ = [(f, ctypes.c_size_t) for f in ("arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks",
+                                               "fsmblks", "uordblks", "fordblks", "keepcost")]
+libc = ctypes.CDLL(None)
+libc.mallinfo2.restype = MallInfo2
+libc.malloc_trim.argtypes, libc.malloc_trim.restype = [ctypes.c_size_t], ctypes.c_int
+
+def rss():
+    for line in open("/proc/self/status"):
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+
+def heap():
+    m = libc.mallinfo2()
+    return {{"arena MB": round(m.arena / 2**20, 1), "in use MB": round(m.uordblks / 2**20, 1),
+             "free kept MB": round(m.fordblks / 2**20, 1), "mmapped MB": round(m.hblkhd / 2**20, 1)}}
 
 def sizes():
     q = demo._queue
@@ -41,14 +59,16 @@ def sizes():
     return {{
         "queue.event_analytics": len(q.event_analytics),
         "queue.event_ids_to_events": len(q.event_ids_to_events),
-        "queue.pending_event_ids_session": sum(len(s) for s in q.pending_event_ids_session.values()),
-        "queue.pending_messages_per_session": len(q.pending_messages_per_session),
         "app.iterators": len(app.iterators) if app else None,
         "blocks.temp_file_sets": sum(len(s) for s in demo.temp_file_sets),
-        "state_holder sessions": len(demo.state_holder.session_data) if hasattr(demo.state_holder, "session_data") else None,
+        "state_holder sessions": len(demo.state_holder.session_data),
+        "traced MB": round(tracemalloc.get_traced_memory()[0] / 2**20, 1) if tracemalloc.is_tracing() else 0,
+        **heap(),
     }}
 
 def snap(*_):
+    if not tracemalloc.is_tracing():
+        tracemalloc.start({frames})
     gc.collect()
     counts = collections.Counter(type(o).__qualname__ for o in gc.get_objects())
     tracemalloc.take_snapshot().dump(f"{{out}}/snap{{n[0]}}.tm")
@@ -57,7 +77,20 @@ def snap(*_):
     tmp.rename(tmp.with_name(tmp.name[1:]))  # whole, so the soak never reads half a file
     n[0] += 1
 
-signal.signal(signal.SIGUSR1, lambda *a: __import__("threading").Thread(target=snap).start())
+def trim(*_):
+    before = rss()
+    t0 = time.perf_counter()
+    libc.malloc_trim(0)
+    took = time.perf_counter() - t0
+    tmp = __import__("pathlib").Path(out) / ".trim.json"
+    tmp.write_text(json.dumps({{"rss before": before, "rss after": rss(), "ms": 1000 * took, **heap()}}))
+    tmp.rename(tmp.with_name(tmp.name[1:]))
+
+signal.signal(signal.SIGUSR1, lambda *a: threading.Thread(target=snap).start())
+signal.signal(signal.SIGUSR2, lambda *a: threading.Thread(target=trim).start())
+import threading  # the studio imports scikit-learn in the background when it starts: RSS is measured after it
+while any(t.name == "map-preload" for t in threading.enumerate()):
+    time.sleep(0.1)
 print("ready", flush=True)
 while True:
     time.sleep(3600)
@@ -70,7 +103,7 @@ def main() -> None:
     ap.add_argument("--calls", type=int, default=4000)
     ap.add_argument("--every", type=int, default=1000)
     ap.add_argument("--threads", type=int, default=4)
-    ap.add_argument("--frames", type=int, default=12)
+    ap.add_argument("--frames", type=int, default=8)
     ap.add_argument("--top", type=int, default=15)
     ap.add_argument("--base", type=int, default=1, help="snapshot to compare the last with (0: after warm-up)")
     ap.add_argument("--model", default="bundled/rims-64")
@@ -132,6 +165,10 @@ def main() -> None:
             print(f"\n== gc objects by type: growth from snapshot {a.base} to the last ==")
             for d, k in grew[:a.top]:
                 print(f"{d:+8d} {k}")
+            server.send_signal(signal.SIGUSR2)  # malloc_trim(0): what glibc keeps but could give back
+            while not (out / "trim.json").exists():
+                time.sleep(0.5)
+            print(f"\n== malloc_trim(0) at the end ==\n{json.loads((out / 'trim.json').read_text())}")
         finally:
             server.terminate()
             server.wait(timeout=30)

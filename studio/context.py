@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 from . import hosting
 from .accounts import account_of, account_visitor_id
@@ -50,3 +50,11 @@ class AppParts:
     data: "DataTab"
     train: "TrainTab"
     explore: "ExploreTab"
+    usage: "gr.Markdown"             # the header's line: what this visitor's workspace uses
+    show_usage: Callable             # (visitor_id, request) -> that line's text
+
+    def usage_after(self, event) -> None:
+        """Refresh the usage line once ``event`` (something that writes or deletes the visitor's
+        files) has run, refused or not: a quota the page quotes must be the one the next write sees."""
+        event.then(self.show_usage, [self.visitor], [self.usage], api_visibility="private",
+                   show_progress="hidden")

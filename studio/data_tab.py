@@ -243,9 +243,13 @@ class DataTab:
 
     def _sample_set(self, colour: bool, visitor_id: str, request):
         visitor = self.studio.visitor(visitor_id, request)
+        files = samples.encode_sample_rims(SAMPLE_COUNT, seed=0, colour=colour)  # in memory: weighed first
+        # the quota before anything is written: the sample set replaces the current upload, which stays if refused
+        check_room(visitor, self.studio.limits, sum(len(data) for _, data in files),
+                   f"The {'colour ' if colour else ''}sample set ({len(files)} photos)", replaces="uploads")
         visitor.touch()
         shutil.rmtree(visitor.uploads, ignore_errors=True)
-        paths = samples.write_sample_rims(visitor.uploads, SAMPLE_COUNT, seed=0, colour=colour)
+        paths = samples.write_sample_files(visitor.uploads, files)
         thumbs = []
         for p in paths[:PREVIEW_COUNT]:
             im = Image.open(p).convert("RGB")
@@ -340,21 +344,26 @@ class DataTab:
         gr.on([c.change for c in self.cleanup_inputs], self.preview_cleanup, self.cleanup_inputs + [v],
               [self.preview], api_name="preview_cleanup", trigger_mode="always_last", show_progress="hidden",
               concurrency_id="preview", concurrency_limit=1)
-        self.files.upload(self.upload_files, [self.files, v], [self.summary], api_name="upload_files",
-                          show_progress_on=[self.summary]).success(
-            self.preview_cleanup, self.cleanup_inputs + [v], [self.preview], api_visibility="private",
-            show_progress="hidden", concurrency_id="preview")
-        self.files.clear(self.clear_files, [v], [self.summary, self.preview], api_visibility="private")
-        self.files.delete(self.sync_files, [self.files] + self.cleanup_inputs + [v], [self.summary, self.preview],
-                          api_visibility="private")
+        # every event that writes or deletes files also refreshes the usage line (app.usage_after)
+        upload = self.files.upload(self.upload_files, [self.files, v], [self.summary], api_name="upload_files",
+                                   show_progress_on=[self.summary])
+        upload.success(self.preview_cleanup, self.cleanup_inputs + [v], [self.preview], api_visibility="private",
+                       show_progress="hidden", concurrency_id="preview")
+        app.usage_after(upload)
+        app.usage_after(self.files.clear(self.clear_files, [v], [self.summary, self.preview],
+                                         api_visibility="private"))
+        app.usage_after(self.files.delete(self.sync_files, [self.files] + self.cleanup_inputs + [v],
+                                          [self.summary, self.preview], api_visibility="private"))
         for button, fn, api in ((self.sample, self.use_sample_set, "use_sample_set"),
                                 (self.sample_colour, self.use_colour_sample_set, "use_colour_sample_set")):
-            button.click(fn, [v], [self.summary] + self.cleanup_inputs + [self.name],
-                         api_name=api, show_progress_on=[self.summary]).success(
-                self.preview_cleanup, self.cleanup_inputs + [v], [self.preview], api_visibility="private",
-                show_progress="hidden", concurrency_id="preview")
-        self.save.click(self.save_dataset, [self.name] + self.cleanup_inputs + [v], [self.save_status],
-                        api_name="save_dataset", show_progress_on=[self.save_status]).success(
-            self.after_save, [self.name, v], [app.train.dataset, self.go_train], api_visibility="private")
+            sample = button.click(fn, [v], [self.summary] + self.cleanup_inputs + [self.name],
+                                  api_name=api, show_progress_on=[self.summary])
+            sample.success(self.preview_cleanup, self.cleanup_inputs + [v], [self.preview], api_visibility="private",
+                           show_progress="hidden", concurrency_id="preview")
+            app.usage_after(sample)
+        save = self.save.click(self.save_dataset, [self.name] + self.cleanup_inputs + [v], [self.save_status],
+                               api_name="save_dataset", show_progress_on=[self.save_status])
+        save.success(self.after_save, [self.name, v], [app.train.dataset, self.go_train], api_visibility="private")
+        app.usage_after(save)
         # save_dataset already selected the new dataset in Train's picker
         self.go_train.click(lambda: gr.Tabs(selected="train"), None, [app.tabs], api_visibility="private")

@@ -8,6 +8,7 @@ sets both for a shared deployment. What a job is, and how one runs, is ``studio.
 from __future__ import annotations
 
 import logging
+import shutil
 import threading
 import traceback
 from collections import deque
@@ -166,6 +167,18 @@ class JobManager:
                 raise UserError(f"Run {job.run_name} is training; stop it before deleting it.")
             if run_dir.exists():
                 RunFolder(run_dir).delete()
+
+    def delete_dataset(self, dataset_dir: Path) -> None:
+        """Delete a dataset folder unless a run waits for it or trains on it (checked and done
+        under the lock, so no run can start on it meanwhile). Runs keep their own copy of their
+        training pictures, so finished runs do not need it."""
+        with self._lock:
+            job = next((j for j in self._active() if j.dataset_dir == dataset_dir), None)
+            if job is not None:
+                doing = "waits to train on it" if job.state == "queued" else "is training on it"
+                raise UserError(f"Run {job.run_name} {doing}; stop it before deleting dataset "
+                                f"{dataset_dir.name}. Nothing was deleted.")
+            shutil.rmtree(dataset_dir)
 
     # ---- worker ------------------------------------------------------------------------
     def _ensure_worker(self) -> None:

@@ -367,11 +367,11 @@ class TrainTab:
                           api_visibility="private", queue=False)
         self.cancel_delete.click(lambda: gr.Group(visible=False), None, [self.confirm_box],
                                  api_visibility="private", queue=False)
-        self.confirm_delete.click(self.delete_run, [self.runs, v], [self.notice], api_name="delete_run",
-                                  concurrency_id="stop").success(
+        parts.usage_after(self.confirm_delete.click(
+            self.delete_run, [self.runs, v], [self.notice], api_name="delete_run", concurrency_id="stop").success(
             self.after_delete, [self.current_run, self.dataset, v],
             [self.dataset, self.runs, self.run_md, self.confirm_box, self.results, self.current_run],
-            api_visibility="private")
+            api_visibility="private"))
         self.timer.tick(self.poll, [self.seen, v],
                         self.stream_outputs + [self.results, self.timer, self.seen, self.runs, self.run_md],
                         api_visibility="private",

@@ -219,3 +219,20 @@ def test_stop_or_delete_takes_a_waiting_run_out_of_the_queue_at_once(tmp_path, d
     assert waiting_c.state == "cancelled" and list(m.waiting) == []
     with pytest.raises(UserError, match="is training; stop it"):
         m.delete_run(first.run_dir)
+
+
+def test_a_dataset_a_run_waits_for_or_trains_on_is_not_deleted(tmp_path, dataset_dir):
+    m = IdleManager(max_waiting=10)
+    training = m.submit(job(tmp_path, dataset_dir, "visitor-a" * 3, "a1"))
+    m._take()
+    waiting = m.submit(job(tmp_path, dataset_dir, "visitor-b" * 3, "b1"))
+    with pytest.raises(UserError, match=r"Run a1 is training on it; stop it before deleting dataset ds\. "
+                                        r"Nothing was deleted\."):
+        m.delete_dataset(dataset_dir)
+    m._end(training, "finished")  # the worker ends it
+    with pytest.raises(UserError, match=r"Run b1 waits to train on it; stop it before deleting dataset ds"):
+        m.delete_dataset(dataset_dir)
+    assert (dataset_dir / "dataset.json").is_file()  # both refusals left it whole
+    m.stop(waiting)
+    m.delete_dataset(dataset_dir)
+    assert not dataset_dir.exists()

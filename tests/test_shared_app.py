@@ -3,7 +3,7 @@ users file, on its own port, driven through gradio_client as three signed-in peo
 
 - Two accounts are isolated: whatever visitor_id one passes, it reaches only its own workspace.
 - One account has one workspace in every browser (client).
-- Each limit refuses before anything is written, with the numbers.
+- Each limit refuses before anything is written, with the numbers; deleting frees the room.
 """
 from __future__ import annotations
 
@@ -30,7 +30,8 @@ CLEANUP = ["corner", 0, 50, False, False, True, 0.1, 16, "binary"]
 TINY = ["quick", "dcgan", 16, 4, 8, 2e-4, 1, ["translation"]]
 SECRET = "test-secret"           # conftest's STUDIO_SECRET
 QUOTA_MB = 0.08                  # 82 KB: eight fixture photos (49 KB) fit, their 16 px dataset (100 KB) does not
-USERS = {"alice": "alice-pass-1", "bob": "bob-pass-2", "carol": "carol-pass-3"}
+USERS = {"alice": "alice-pass-1", "bob": "bob-pass-2", "carol": "carol-pass-3", "dave": "dave-pass-4",
+         "erin": "erin-pass-5", "fay": "fay-pass-6"}
 
 
 @pytest.fixture(scope="module")
@@ -108,6 +109,51 @@ def test_each_limit_refuses_before_anything_is_written(shared, tmp_path):
     assert "of your 82 KB" in usage and "uploads 49 KB" in usage
 
 
+def test_a_sample_set_over_the_quota_writes_nothing_and_the_upload_stays(shared):
+    dave = client(shared, "dave")
+    home = account_dir(shared, "dave")
+    assert "**2 usable images**" in dave.predict([handle_file(str(p)) for p in photos(2)], "", api_name="/upload_files")
+    files = {p: p.read_bytes() for p in home.rglob("*") if p.is_file()}  # uploads, previews, .last_seen
+    for api, what in (("/use_sample_set", "The sample set"), ("/use_colour_sample_set", "The colour sample set")):
+        # 100 photos of ~10-20 KB each do not fit in 82 KB, even in place of the 2 uploaded (~12 KB)
+        with pytest.raises(AppError, match=rf"{what} \(100 photos\) needs \d+(\.\d)? MB; you have \d+ KB of "
+                                           r"your 82 KB left \(runs 0 KB, datasets 0 KB, uploads \d+ KB, board 0 KB\)"
+                                           r".*Nothing was saved"):
+            dave.predict("", api_name=api)
+        assert {p: p.read_bytes() for p in home.rglob("*") if p.is_file()} == files  # not a byte written
+    assert "uploads" in dave.predict("", api_name="/usage")
+
+
+def test_deleting_a_run_or_a_dataset_frees_its_room(shared):
+    """A full workspace refuses an upload; deleting the run, then the dataset, makes the room, and
+    /usage (the page's line) follows each step."""
+    from gan_core.data.datasets import save_dataset
+    erin = client(shared, "erin")
+    home = account_dir(shared, "erin")
+    save_dataset((np.random.default_rng(2).random((2, 16, 16)) * 255).astype(np.uint8), None,
+                 home / "datasets" / "tiny")
+    run = home / "runs" / "tiny-run"
+    run.mkdir(parents=True)
+    (run / "config.json").write_text("{}")
+    (run / "samples.bin").write_bytes(np.random.default_rng(3).bytes(50_000))  # 49 KB of results
+    usage = erin.predict("", api_name="/usage")
+    assert "runs 49 KB" in usage and "datasets" in usage, usage
+    eight = [handle_file(str(p)) for p in photos(8)]  # 49 KB
+    with pytest.raises(AppError, match=r"This upload needs 49 KB; you have \d+ KB of your 82 KB left \(runs 49 KB"):
+        erin.predict(eight, "", api_name="/upload_files")
+    assert "Deleted run" in erin.predict("tiny-run", "", api_name="/delete_run")
+    assert not run.exists() and "runs" not in erin.predict("", api_name="/usage")
+    assert "**8 usable images**" in erin.predict(eight, "", api_name="/upload_files")  # the room is there now
+    # datasets: a name that is not one of erin's is refused, naming it; the real one goes, room and all
+    with pytest.raises(AppError, match=r"There is no dataset called 'tiny2'"):
+        erin.predict("tiny2", "", api_name="/delete_dataset")
+    before = erin.predict("", api_name="/usage")
+    assert erin.predict("tiny", "", api_name="/delete_dataset").startswith("Deleted dataset **tiny** (")
+    assert erin.predict("", api_name="/list_datasets") == [] and not (home / "datasets" / "tiny").exists()
+    after = erin.predict("", api_name="/usage")
+    assert "datasets" in before and "datasets" not in after and "uploads 49 KB" in after, (before, after)
+
+
 def test_a_run_over_the_time_limit_is_refused_naming_it(shared):
     bob = client(shared, "bob")
     bob_dir = account_dir(shared, "bob")
@@ -146,5 +192,33 @@ def test_the_page_signs_in_and_shows_the_account_what_it_uses(shared):
             usage.get_by_text("Your workspace").wait_for(timeout=60_000)
             text = usage.inner_text()
             assert "of your 82 KB" in text and "uploads" in text, text
+        finally:
+            browser.close()
+
+
+def test_the_usage_line_follows_an_upload_and_its_removal_without_a_tab_change(shared):
+    """Real Chromium, Data tab only: photos uploaded in the page show in the usage line, and removing
+    them (the file box's Clear) takes them out again; both refresh it, no other tab is selected."""
+    from playwright.sync_api import expect, sync_playwright
+    from test_browser import ARGS, CHROMIUM
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            page = browser.new_page()
+            page.goto(shared.url)
+            page.locator("input[type=password]").wait_for(timeout=30_000)
+            page.locator("input[type=text]").first.fill("fay")
+            page.locator("input[type=password]").fill(USERS["fay"])
+            page.locator("input[type=password]").press("Enter")
+            usage = page.locator("#usage")
+            expect(usage).to_contain_text("0 KB of your 82 KB", timeout=60_000)
+            expect(page.locator("#files input[type=file]")).to_be_enabled(timeout=30_000)  # the visitor id is in
+            page.locator("#files input[type=file]").set_input_files([str(p) for p in photos(2)])
+            expect(usage).to_contain_text("(uploads ", timeout=60_000)
+            assert (account_dir(shared, "fay") / "uploads").is_dir()
+            page.locator("#files").get_by_role("button", name="Clear").click()
+            expect(usage).not_to_contain_text("uploads", timeout=30_000)
+            expect(usage).to_contain_text("0 KB of your 82 KB")
+            assert not any((account_dir(shared, "fay") / "uploads").glob("*"))
         finally:
             browser.close()

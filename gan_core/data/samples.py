@@ -11,6 +11,7 @@ a coloured centre cap) on a light, tinted, unevenly lit studio backdrop;
 """
 from __future__ import annotations
 
+import io
 import math
 from pathlib import Path
 
@@ -227,15 +228,32 @@ def make_sample_rims(count: int = 100, seed: int = 0, size: int = 256,
     return [(f"rim_{i:03d}.jpg", render(seed * 100_003 + i, size)) for i in range(count)]
 
 
+def encode_sample_rims(count: int = 100, seed: int = 0, size: int = 256,
+                       colour: bool = False) -> list[tuple[str, bytes]]:
+    """The sample rims as JPEG files in memory: (name, bytes). A caller can weigh them (a disk
+    quota) before anything is written."""
+    out = []
+    for name, image in make_sample_rims(count, seed, size, colour):
+        buf = io.BytesIO()
+        image.save(buf, format="JPEG", quality=92)
+        out.append((name, buf.getvalue()))
+    return out
+
+
+def write_sample_files(folder: str | Path, files: list[tuple[str, bytes]]) -> list[Path]:
+    """Write ``encode_sample_rims``'s files into ``folder`` (created if missing)."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for name, data in files:
+        path = folder / name
+        path.write_bytes(data)
+        paths.append(path)
+    return paths
+
+
 def write_sample_rims(folder: str | Path, count: int = 100, seed: int = 0, size: int = 256,
                       colour: bool = False) -> list[Path]:
     """Write the sample rims (the colour set with ``colour``) as JPEG files into ``folder``
     (created if missing)."""
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    paths = []
-    for name, image in make_sample_rims(count, seed, size, colour):
-        path = folder / name
-        image.save(path, format="JPEG", quality=92)
-        paths.append(path)
-    return paths
+    return write_sample_files(folder, encode_sample_rims(count, seed, size, colour))

@@ -248,14 +248,15 @@ class BoardPanel:
         # the page
         app.visitor.change(show_board, filters, self.view_outputs, **private)  # the page's load sets it
         gr.on([self.filter.input, self.starred.change], show_board, filters, self.view_outputs, **private)
-        tab.save_btn.click(save_current, [tab.current, *filters], self.view_outputs, **private)
+        app.usage_after(tab.save_btn.click(save_current, [tab.current, *filters], self.view_outputs, **private))
         self.gallery.select(select, [self.shown_ids, v],  # (the fast path's picture first: studio.explore.fast)
                             [self.selected, self.name, self.note, self.star, *tab.open_outputs], js=AFTER_PREVIEW,
                             **private)
         self.update_btn.click(update_selected, [self.selected, self.name, self.note, self.star, *filters],
                               self.view_outputs, **private)
-        self.delete_btn.click(delete_selected, [self.selected, *filters],
-                              [self.selected, self.name, self.note, self.star, *self.view_outputs], **private)
+        app.usage_after(self.delete_btn.click(delete_selected, [self.selected, *filters],
+                                              [self.selected, self.name, self.note, self.star, *self.view_outputs],
+                                              **private))
         self.export.click(export_shown, [self.pick, self.size, self.transparent, self.shown_ids, v],
                           [self.export_file], api_visibility="private") \
             .success(lambda: gr.File(visible=True), None, [self.export_file], api_visibility="private", queue=False)
