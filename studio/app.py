@@ -1,13 +1,11 @@
 """``build_demo()``: the Design Studio page. Layout first, event wiring last."""
 import gradio as gr
 
-from gan_core.errors import UserError
-
 from .context import AppParts, Studio
 from .data_tab import DataTab
 from .explore import ExploreTab
 from . import hosting, memory
-from .quota import expire_workspaces, folder_bytes, mb, usage_markdown
+from .quota import expire_workspaces, usage_markdown
 from .runs import list_runs as runs_of
 from .train_tab import TrainTab
 from .ui import CSS, PICTURES, THEME, handler, make_image_cache_atomic
@@ -122,23 +120,8 @@ def build_demo(studio: Studio | None = None) -> gr.Blocks:
             return [{"label": label, "model": ref}
                     for label, ref in explore.model_choices(studio.visitor(visitor_id, request))]
 
-        @handler
-        def delete_dataset(name: str, visitor_id: str = "", request: gr.Request = None) -> str:
-            """Delete one of this visitor's datasets and free its room (runs keep their own copy of their
-            pictures); refused while a run waits for it or trains on it."""
-            visitor = studio.visitor(visitor_id, request)
-            if not (name or "").strip():
-                raise UserError("Name the dataset to delete (see /list_datasets).")
-            folder = visitor.dataset_dir(name)
-            if not folder.is_dir():
-                raise UserError(f"There is no dataset called {name!r}; pick one of yours (see /list_datasets).")
-            freed = folder_bytes(folder)
-            studio.manager.delete_dataset(folder)
-            return f"Deleted dataset **{folder.name}** ({mb(freed)} freed)."
-
         for fn in (list_datasets, list_runs, list_models):
             gr.api(fn, api_name=fn.__name__, concurrency_id="lists", concurrency_limit=8)
-        gr.api(delete_dataset, api_name="delete_dataset", concurrency_id="stop")
         gr.api(my_usage, api_name="usage", concurrency_id="lists", concurrency_limit=8)
         for tab in (train_tab, explore_tab):
             tab.select(my_usage, [visitor], [usage], api_visibility="private", show_progress="hidden")

@@ -22,6 +22,7 @@ from gan_core.training.runfolder import RunFolder
 from .context import AppParts, Studio
 from .gpus import check_gpus
 from .hosting import limit_run_length
+from .dataset_delete import DatasetDeleter
 from .hub_panel import HubPanel
 from .jobs import Job
 from .quota import check_room, run_bytes
@@ -41,6 +42,7 @@ class TrainTab:
         self.device_name = describe_device(pick_device("auto"))
         self.form = TrainForm(studio, self.device_name)
         self.hub = HubPanel(studio)
+        self.datasets = DatasetDeleter(studio)
 
     # ---- layout ------------------------------------------------------------------------
     def layout(self) -> None:
@@ -49,6 +51,7 @@ class TrainTab:
                 # allow_custom_value: API sessions never receive the per-visitor choices; handlers validate names
                 self.dataset = gr.Dropdown([], label="Dataset", info="saved in the Data tab", elem_id="dataset",
                                            allow_custom_value=True)
+                self.datasets.layout()
                 self.form.layout()
                 with gr.Row():
                     self.start = gr.Button("Start training", variant="primary", elem_id="start")
@@ -346,6 +349,7 @@ class TrainTab:
         v = parts.visitor
         self.parts = parts
         self.form.wire(v, self.dataset)
+        self.datasets.wire(parts, self)
         start = self.start.click(self.begin, None, [self.timer, self.results, self.notice],
                                  api_visibility="private", queue=False)
         self.train_event = start.then(self.train, [self.dataset] + self.form.inputs + [v, self.form.gpus,

@@ -31,7 +31,7 @@ TINY = ["quick", "dcgan", 16, 4, 8, 2e-4, 1, ["translation"]]
 SECRET = "test-secret"           # conftest's STUDIO_SECRET
 QUOTA_MB = 0.08                  # 82 KB: eight fixture photos (49 KB) fit, their 16 px dataset (100 KB) does not
 USERS = {"alice": "alice-pass-1", "bob": "bob-pass-2", "carol": "carol-pass-3", "dave": "dave-pass-4",
-         "erin": "erin-pass-5", "fay": "fay-pass-6"}
+         "erin": "erin-pass-5", "fay": "fay-pass-6", "gus": "gus-pass-7"}
 
 
 @pytest.fixture(scope="module")
@@ -220,5 +220,43 @@ def test_the_usage_line_follows_an_upload_and_its_removal_without_a_tab_change(s
             expect(usage).not_to_contain_text("uploads", timeout=30_000)
             expect(usage).to_contain_text("0 KB of your 82 KB")
             assert not any((account_dir(shared, "fay") / "uploads").glob("*"))
+        finally:
+            browser.close()
+
+
+def test_the_train_tab_deletes_a_dataset_after_asking_and_the_usage_line_follows(shared):
+    """Real Chromium: "Delete dataset…" under the Train tab's picker asks first ("Keep it" keeps
+    it), then "Delete it" removes the folder, the picker and the usage line follow."""
+    from playwright.sync_api import expect, sync_playwright
+    from gan_core.data.datasets import save_dataset
+    from test_browser import ARGS, CHROMIUM
+    home = account_dir(shared, "gus")
+    save_dataset((np.random.default_rng(4).random((2, 16, 16)) * 255).astype(np.uint8), None,
+                 home / "datasets" / "sketches")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1366, "height": 768})
+            page.goto(shared.url)
+            page.locator("input[type=password]").wait_for(timeout=30_000)
+            page.locator("input[type=text]").first.fill("gus")
+            page.locator("input[type=password]").fill(USERS["gus"])
+            page.locator("input[type=password]").press("Enter")
+            usage = page.locator("#usage")
+            expect(usage).to_contain_text("(datasets ", timeout=60_000)
+            page.get_by_role("tab", name="2 · Train").click()
+            expect(page.locator("#dataset input")).to_have_value("sketches", timeout=30_000)
+            page.locator("#delete_dataset").click()
+            box = page.locator("#confirm_dataset_box:visible")  # (Gradio gives a Group's id to two nested divs)
+            expect(box.first).to_contain_text("Delete dataset sketches?", timeout=30_000)
+            page.locator("#cancel_delete_dataset").click()
+            expect(box).to_have_count(0, timeout=30_000)
+            assert (home / "datasets" / "sketches").is_dir()  # "Keep it" kept it
+            page.locator("#delete_dataset").click()
+            page.locator("#confirm_delete_dataset").click()
+            expect(page.locator("#train_notice")).to_contain_text("Deleted dataset sketches (", timeout=30_000)
+            expect(page.locator("#dataset input")).to_have_value("", timeout=30_000)
+            expect(usage).not_to_contain_text("datasets", timeout=30_000)
+            assert not (home / "datasets" / "sketches").exists()
         finally:
             browser.close()
