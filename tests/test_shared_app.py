@@ -54,6 +54,16 @@ def client(shared, name) -> Client:
                   download_files=str(shared.root / "downloads"))
 
 
+def signed_in(page, shared, name):
+    """``page`` at the studio, signed in through Gradio's login form as ``name``."""
+    page.goto(shared.url)
+    page.locator("input[type=password]").wait_for(timeout=30_000)
+    page.locator("input[type=text]").first.fill(name)
+    page.locator("input[type=password]").fill(USERS[name])
+    page.locator("input[type=password]").press("Enter")
+    return page
+
+
 def account_dir(shared, name):
     return shared.ws.root / "visitors" / account_visitor_id(f"user:{name}", SECRET)
 
@@ -182,12 +192,7 @@ def test_the_page_signs_in_and_shows_the_account_what_it_uses(shared):
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         try:
-            page = browser.new_page()
-            page.goto(shared.url)
-            page.locator("input[type=password]").wait_for(timeout=30_000)
-            page.locator("input[type=text]").first.fill("alice")
-            page.locator("input[type=password]").fill(USERS["alice"])
-            page.locator("input[type=password]").press("Enter")
+            page = signed_in(browser.new_page(), shared, "alice")
             usage = page.locator("#usage")
             usage.get_by_text("Your workspace").wait_for(timeout=60_000)
             text = usage.inner_text()
@@ -204,12 +209,7 @@ def test_the_usage_line_follows_an_upload_and_its_removal_without_a_tab_change(s
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         try:
-            page = browser.new_page()
-            page.goto(shared.url)
-            page.locator("input[type=password]").wait_for(timeout=30_000)
-            page.locator("input[type=text]").first.fill("fay")
-            page.locator("input[type=password]").fill(USERS["fay"])
-            page.locator("input[type=password]").press("Enter")
+            page = signed_in(browser.new_page(), shared, "fay")
             usage = page.locator("#usage")
             expect(usage).to_contain_text("0 KB of your 82 KB", timeout=60_000)
             expect(page.locator("#files input[type=file]")).to_be_enabled(timeout=30_000)  # the visitor id is in
@@ -236,12 +236,7 @@ def test_the_train_tab_deletes_a_dataset_after_asking_and_the_usage_line_follows
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         try:
-            page = browser.new_page(viewport={"width": 1366, "height": 768})
-            page.goto(shared.url)
-            page.locator("input[type=password]").wait_for(timeout=30_000)
-            page.locator("input[type=text]").first.fill("gus")
-            page.locator("input[type=password]").fill(USERS["gus"])
-            page.locator("input[type=password]").press("Enter")
+            page = signed_in(browser.new_page(viewport={"width": 1366, "height": 768}), shared, "gus")
             usage = page.locator("#usage")
             expect(usage).to_contain_text("(datasets ", timeout=60_000)
             page.get_by_role("tab", name="2 · Train").click()
