@@ -2,6 +2,7 @@
 
     python scripts/build_corpus.py                          # once: the corpora (~10 min)
     python scripts/pretrain_base.py colour-64 --minutes 120  # train (or continue) for 2 hours
+    python scripts/pretrain_base.py colour-64 --minutes 40 --lr 5e-5  # a late segment, lower learning rate
     python scripts/pretrain_base.py colour-64 --export      # write weights/base-colour-64
 
 Pretraining on a 2-core CPU takes many hours, so it runs in segments:
@@ -74,16 +75,11 @@ def machine(threads: int) -> str:
     return f"{cpu} ({os.cpu_count()} cores), {threads or os.cpu_count()} training thread(s)"
 
 
-def segment(base: str, minutes: float, threads: int) -> int:
+def segment_config(base: str, run: RunFolder, minutes: float, threads: int, lr: float | None = None):
+    """(config, resume) of the next segment: the run folder's own when it has a checkpoint (exact
+    resume), else ``quick`` + PRETRAIN started from the exported base when there is one (a fresh
+    machine); ``lr`` sets G's and D's learning rate for this segment."""
     res, ch = BASES[base]
-    kind = "gray" if ch == 1 else "colour"
-    store = corpus_dir() / f"{kind}-{res}.u8"
-    if not store.is_file():
-        print(f"error: {store} is missing; build it first: python scripts/build_corpus.py --kind {kind}",
-              file=sys.stderr)
-        return 2
-    data = open_store(store)
-    run = RunFolder(run_dir(base))
     exported = weights_dir() / f"base-{base}"
     resume = run.checkpoint.is_file()
     if resume:
@@ -95,8 +91,25 @@ def segment(base: str, minutes: float, threads: int) -> int:
         if (exported / "model.safetensors").is_file():  # a fresh machine: continue from the export
             cfg = cfg.replace(start=str(exported))
             print(f"new segment from {exported}", file=sys.stderr)
-        if run.path.exists():
-            shutil.rmtree(run.path)  # a folder without a checkpoint holds nothing to keep
+    if lr:  # a late segment at a lower learning rate (a GAN's quality wanders at a constant one)
+        cfg = cfg.replace(lr_g=lr, lr_d=lr)
+        print(f"learning rate {lr:g} for G and D", file=sys.stderr)
+    return cfg, resume
+
+
+def segment(base: str, minutes: float, threads: int, lr: float | None = None) -> int:
+    res, ch = BASES[base]
+    kind = "gray" if ch == 1 else "colour"
+    store = corpus_dir() / f"{kind}-{res}.u8"
+    if not store.is_file():
+        print(f"error: {store} is missing; build it first: python scripts/build_corpus.py --kind {kind}",
+              file=sys.stderr)
+        return 2
+    data = open_store(store)
+    run = RunFolder(run_dir(base))
+    cfg, resume = segment_config(base, run, minutes, threads, lr)
+    if not resume and run.path.exists():
+        shutil.rmtree(run.path)  # a folder without a checkpoint holds nothing to keep
     (run.path / "STOP").unlink(missing_ok=True)  # an old request must not stop this segment
     stop = threading.Event()
     signal.signal(signal.SIGINT, lambda *_: stop.set())
@@ -240,9 +253,11 @@ def main(argv=None) -> int:
     ap.add_argument("base", choices=sorted(BASES))
     ap.add_argument("--minutes", type=float, default=60.0, help="length of this segment (default 60)")
     ap.add_argument("--threads", type=int, default=0, help="CPU threads (0 = one per core)")
+    ap.add_argument("--lr", type=float, default=None,
+                    help="learning rate of G and D for this segment (default: quick's; lower for late segments)")
     ap.add_argument("--export", action="store_true", help="write weights/base-<base> from the run folder")
     a = ap.parse_args(argv)
-    return export(a.base) if a.export else segment(a.base, a.minutes, a.threads)
+    return export(a.base) if a.export else segment(a.base, a.minutes, a.threads, a.lr)
 
 
 if __name__ == "__main__":
