@@ -41,6 +41,11 @@ UNDO = 30                # strokes the pad can undo
 REFINE_SECONDS = 10.0    # Refine's time budget (its steps slider is the projection's)
 
 
+def sentence(text: str) -> str:
+    """An engine message (lower-case start) as the pad's sentence."""
+    return text[:1].upper() + text[1:]
+
+
 class Encoders:
     """Each model folder's encoder, loaded once: (encoder or None, why not)."""
 
@@ -119,12 +124,12 @@ class SketchPad:
             with single_threaded():
                 d = design_from_sketch(m, encoder, pad, model_ref=str(model).strip())
         except UserError as e:  # an empty sketch, only the background colour...: said on the pad; the design stays
-            return {self.sketched: gr.skip(), self.status: f"⚠ {str(e)[0].upper()}{str(e)[1:]}."}
+            return {self.sketched: gr.skip(), self.status: f"⚠ {sentence(str(e))}."}
         ms = (time.perf_counter() - t0) * 1000
         line = (f"Read by the model's encoder in {ms:.0f} ms." if encoder is not None else
-                f"{why[0].upper()}{why[1:]} ({ms / 1000:.1f} s).")
+                f"{sentence(why)} ({ms / 1000:.1f} s).")
         if encoder is None and said != model:
-            gr.Info(f"{why[0].upper()}{why[1:]}.")  # once per model and page
+            gr.Info(f"{sentence(why)}.")  # once per model and page
         value = d.to_dict()
         return {**self.tab._make(d, visitor_id, request), **self.tab.controls_for(d), self.sketched: value,
                 self.status: line + " Refine matches it more closely.", self.said: model}
@@ -145,7 +150,7 @@ class SketchPad:
             try:
                 target = sketch_target(pad, m)
             except UserError as e:  # an empty pad (cleared), only the background...: said; the design stays
-                yield None, None, f"⚠ {str(e)[0].upper()}{str(e)[1:]}; your current design is unchanged.", ""
+                yield None, None, f"⚠ {sentence(str(e))}; your current design is unchanged.", ""
                 return
             steps = whole(steps, "Steps", *panel.STEPS)
             view = shown(target, smooth=False)
