@@ -4,6 +4,8 @@
     python scripts/pretrain_base.py colour-64 --minutes 120  # train (or continue) for 2 hours
     python scripts/pretrain_base.py colour-64 --minutes 40 --lr 5e-5  # a late segment, lower learning rate
     python scripts/pretrain_base.py colour-64 --export      # write weights/base-colour-64
+    python scripts/pretrain_base.py colour-64 --milestones  # the kept checkpoints, to probe one
+    python scripts/pretrain_base.py colour-64 --export --milestone 12000  # export a kept one instead
 
 Pretraining on a 2-core CPU takes many hours, so it runs in segments:
 - within a machine, the run folder ($DESIGN_STUDIO_PRETRAIN_DIR or
@@ -13,6 +15,12 @@ Pretraining on a 2-core CPU takes many hours, so it runs in segments:
 The export adds each segment's steps and time to the base's record, so its card says how long it
 has trained in all, and on what. Ctrl-C (or a STOP file in the run folder) stops a segment with a
 checkpoint.
+
+A GAN's quality wanders at a constant learning rate, and a base's fit to its corpus does not predict
+how well it fine-tunes (benchmarks/ABLATIONS.md), so a segment keeps a milestone every
+``--keep-every`` steps (the first checkpoint past each multiple; a hard link, so it costs no copy)
+in ``<run folder>/milestones/step_<N>``. Each is a start point of its own: probe it with a 3-minute
+fine-tune (``benchmarks/quality_run.py --set start=<that folder>``) and export the one that wins.
 
 The architecture is `quick`'s for the data's channels and resolution (the preset's own data rules):
 a base is only useful if fine-tuning on a laptop runs `quick` from it at the same speed.
@@ -97,7 +105,45 @@ def segment_config(base: str, run: RunFolder, minutes: float, threads: int, lr: 
     return cfg, resume
 
 
-def segment(base: str, minutes: float, threads: int, lr: float | None = None) -> int:
+def milestone_dir(run_path: Path, step: int) -> Path:
+    return Path(run_path) / "milestones" / f"step_{step:07d}"
+
+
+def keep_milestone(run_path: Path, every: int) -> Path | None:
+    """Keep the run folder's checkpoint as a milestone when it is the first one past a multiple of
+    ``every`` steps that has none yet; returns the new milestone's folder, else None.
+
+    The checkpoint is written atomically (a new file renamed over the old), so a hard link keeps
+    this one's bytes after the next checkpoint replaces the name."""
+    run_path = Path(run_path)
+    checkpoint = run_path / "checkpoint.safetensors"
+    if every <= 0 or not checkpoint.is_file():
+        return None
+    try:
+        step = int((read_metadata(checkpoint) or {}).get("step") or 0)
+    except Exception:  # being replaced this instant: the next look sees the new one
+        return None
+    kept = [int(p.name[5:]) for p in (run_path / "milestones").glob("step_*") if p.name[5:].isdigit()]
+    if step < every or (kept and max(kept) // every >= step // every):
+        return None
+    out = milestone_dir(run_path, step)
+    tmp = out.with_name(out.name + ".tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    try:
+        os.link(checkpoint, tmp / "checkpoint.safetensors")
+    except OSError:  # a file system without hard links
+        shutil.copy2(checkpoint, tmp / "checkpoint.safetensors")
+    if (read_metadata(tmp / "checkpoint.safetensors") or {}).get("step") != step:  # replaced between the two looks
+        shutil.rmtree(tmp)
+        return None
+    shutil.copy2(run_path / "config.json", tmp / "config.json")
+    tmp.rename(out)
+    print(f"milestone kept: {out}", file=sys.stderr)
+    return out
+
+
+def segment(base: str, minutes: float, threads: int, lr: float | None = None, keep_every: int = 2000) -> int:
     res, ch = BASES[base]
     kind = "gray" if ch == 1 else "colour"
     store = corpus_dir() / f"{kind}-{res}.u8"
@@ -111,27 +157,50 @@ def segment(base: str, minutes: float, threads: int, lr: float | None = None) ->
     if not resume and run.path.exists():
         shutil.rmtree(run.path)  # a folder without a checkpoint holds nothing to keep
     (run.path / "STOP").unlink(missing_ok=True)  # an old request must not stop this segment
-    stop = threading.Event()
+    stop, done = threading.Event(), threading.Event()
     signal.signal(signal.SIGINT, lambda *_: stop.set())
+
+    def watch():  # the trainer writes a checkpoint every few minutes; keep the milestones among them
+        while not done.wait(5.0):
+            keep_milestone(run.path, keep_every)
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
     result = train(cfg, data, ProgressBar(), lambda: stop.is_set() or (run.path / "STOP").exists(),
                    run_dir=run.path, resume=resume,
                    dataset_info={"name": f"corpus-{kind}", "source": f"scripts/build_corpus.py ({store.name})"})
+    done.set()
+    watcher.join()
+    keep_milestone(run.path, keep_every)  # the last checkpoint, if it passed a multiple
     print(f"{result.state} at step {result.step} in {result.seconds:.0f} s: {run.path}")
     return 0 if result.state != "failed" else 1
 
 
-def export(base: str) -> int:
-    """weights/base-<base> from the run folder, with the pretraining's running record."""
-    run = RunFolder(run_dir(base))
+def milestones(base: str) -> int:
+    """Print the kept milestones of a base's run folder, one start point per line."""
+    kept = sorted((run_dir(base) / "milestones").glob("step_[0-9]*[0-9]"))
+    if not kept:
+        print(f"{run_dir(base)} has no milestones yet (a segment keeps one every --keep-every steps)", file=sys.stderr)
+        return 1
+    for path in kept:
+        print(f"{int(path.name[5:]):>8,} steps  {path}")
+    return 0
+
+
+def export(base: str, milestone: int | None = None) -> int:
+    """weights/base-<base> from the run folder (or one of its milestones), with the pretraining's
+    running record."""
+    run = RunFolder(run_dir(base) if milestone is None else milestone_dir(run_dir(base), milestone))
     if not run.checkpoint.is_file():
-        print(f"error: {run.path} holds no checkpoint; pretrain first", file=sys.stderr)
+        what = "pretrain first" if milestone is None else "see the kept ones: --milestones"
+        print(f"error: {run.path} holds no checkpoint; {what}", file=sys.stderr)
         return 2
     out = weights_dir() / f"base-{base}"
     meta = read_metadata(run.checkpoint) or {}
     previous = read_json(out / "config.json", "base config.json") if (out / "config.json").is_file() else {}
     history = list((previous.get("pretraining") or {}).get("segments", []))
     # "run" names the folder, not its path: no machine's path in a shipped file
-    this = {"run": f"pretrain/{run.path.name}", "steps": meta.get("step"), "seconds": round(meta.get("seconds", 0)),
+    name = run_dir(base).name  # a milestone's segment is its run's segment
+    this = {"run": f"pretrain/{name}", "steps": meta.get("step"), "seconds": round(meta.get("seconds", 0)),
             "images_seen": meta.get("images_seen"),
             "machine": machine(run.train_config().threads), "exported": time.strftime("%Y-%m-%d"),
             "started_from": (run.read_config().get("start") or {}).get("name")}
@@ -255,9 +324,18 @@ def main(argv=None) -> int:
     ap.add_argument("--threads", type=int, default=0, help="CPU threads (0 = one per core)")
     ap.add_argument("--lr", type=float, default=None,
                     help="learning rate of G and D for this segment (default: quick's; lower for late segments)")
+    ap.add_argument("--keep-every", type=int, default=2000, metavar="STEPS",
+                    help="keep a milestone checkpoint every STEPS steps (default 2000; 0 = none)")
     ap.add_argument("--export", action="store_true", help="write weights/base-<base> from the run folder")
+    ap.add_argument("--milestone", type=int, default=None, metavar="STEP",
+                    help="with --export: export the milestone kept at STEP instead of the latest checkpoint")
+    ap.add_argument("--milestones", action="store_true", help="list the kept milestones and exit")
     a = ap.parse_args(argv)
-    return export(a.base) if a.export else segment(a.base, a.minutes, a.threads, a.lr)
+    if a.milestone is not None and not a.export:
+        ap.error("--milestone goes with --export")
+    if a.milestones:
+        return milestones(a.base)
+    return export(a.base, a.milestone) if a.export else segment(a.base, a.minutes, a.threads, a.lr, a.keep_every)
 
 
 if __name__ == "__main__":

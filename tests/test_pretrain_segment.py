@@ -34,3 +34,52 @@ def test_a_bad_learning_rate_is_refused_by_name(tmp_path):
     script = load_script()
     with pytest.raises((UserError, ValueError), match="lr"):
         script.segment_config("colour-64", RunFolder(tmp_path / "colour-64"), 30, 1, lr=-1.0)
+
+
+def test_a_milestone_keeps_its_checkpoint_after_the_next_one_replaces_it(tmp_path):
+    """Milestones: the first checkpoint past each multiple of --keep-every is kept (its bytes, not the
+    name's later content), none in between; a milestone is a start point and exports as a base."""
+    from gan_core.checkpoint import load_tensors
+    from gan_core.training.bases import load_start_point
+    from gan_core.training.trainer import train
+    from helpers import shapes_dataset, tiny_train
+    script = load_script()
+    run = tmp_path / "gray-16"
+    data = shapes_dataset(16)
+    train(tiny_train(steps=3), data, run_dir=run, evaluate=False)
+    assert script.keep_milestone(run, 4) is None  # step 3: not past 4 yet
+    train(tiny_train(steps=5), data, run_dir=run, resume=True, evaluate=False)
+    kept = script.keep_milestone(run, 4)
+    assert kept == script.milestone_dir(run, 5) and (kept / "config.json").is_file()
+    first, _ = load_tensors(kept / "checkpoint.safetensors")
+    assert script.keep_milestone(run, 4) is None  # the same checkpoint: already kept
+    train(tiny_train(steps=7), data, run_dir=run, resume=True, evaluate=False)
+    assert script.keep_milestone(run, 4) is None  # step 7: still in the same 4-step stretch
+    train(tiny_train(steps=9), data, run_dir=run, resume=True, evaluate=False)
+    assert script.keep_milestone(run, 4) == script.milestone_dir(run, 9)
+    again, meta = load_tensors(kept / "checkpoint.safetensors")
+    latest, latest_meta = load_tensors(run / "checkpoint.safetensors")
+    assert meta["step"] == 5 and latest_meta["step"] == 9
+    assert all(torch_equal(first[k], again[k]) for k in first)  # the milestone did not follow the name
+    assert any(not torch_equal(first[k], latest[k]) for k in first)
+    start = load_start_point(str(kept), tiny_train().model)
+    assert start.name == "step_0000005" and start.D
+
+
+def test_milestones_are_listed_and_a_missing_one_is_named(tmp_path, monkeypatch, capsys):
+    script = load_script()
+    monkeypatch.setenv("DESIGN_STUDIO_PRETRAIN_DIR", str(tmp_path))
+    assert script.main(["gray-64", "--milestones"]) == 1
+    assert "has no milestones yet" in capsys.readouterr().err
+    (tmp_path / "gray-64" / "milestones" / "step_0002001").mkdir(parents=True)
+    (tmp_path / "gray-64" / "milestones" / "step_0004000.tmp").mkdir()  # half-kept: not listed
+    assert script.main(["gray-64", "--milestones"]) == 0
+    out = capsys.readouterr().out
+    assert "2,001 steps" in out and "4,000" not in out
+    assert script.main(["gray-64", "--export", "--milestone", "3000"]) == 2
+    assert "step_0003000 holds no checkpoint; see the kept ones: --milestones" in capsys.readouterr().err
+
+
+def torch_equal(a, b) -> bool:
+    import torch
+    return torch.equal(a, b)
