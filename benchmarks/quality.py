@@ -88,32 +88,39 @@ class _MoreEmas(Trainer):
     """A Trainer that also keeps EMA generators of other decays (same ramp-up as the trainer's),
     so one training trajectory shows every decay: a paired comparison, no seed-to-seed noise."""
 
-    def __init__(self, *args, decays: tuple[float, ...] = (), **kwargs):
+    def __init__(self, *args, decays: tuple[float, ...] = (), flat: tuple[float, ...] = (), **kwargs):
         super().__init__(*args, **kwargs)
-        self.more = {d: copy.deepcopy(self.G).eval().requires_grad_(False) for d in decays}
+        # key -> (decay, ramped): "0.995" ramps up like the trainer's; "0.995flat" holds its decay from
+        # step 0 (from a start point the first weights are a base's, not noise worth forgetting)
+        self.decays = {f"{d:g}": (d, True) for d in decays} | {f"{d:g}flat": (d, False) for d in flat}
+        self.more = {k: copy.deepcopy(self.G).eval().requires_grad_(False) for k in self.decays}
 
     @torch.no_grad()
     def _update_ema(self) -> None:
         super()._update_ema()
-        for d, G in self.more.items():
-            decay = ema_decay_at(d, self.step, self.cfg.ema_start)
+        for k, G in self.more.items():
+            d, ramped = self.decays[k]
+            decay = ema_decay_at(d, self.step, self.cfg.ema_start) if ramped else d
             torch._foreach_lerp_(list(G.parameters()), list(self.G.parameters()), 1.0 - decay)
 
 
 def run(preset_name: str, data_dir: Path, resolution: int, channels: int, minutes: float | None,
         steps: int | None, out: Path, count: int = 1000, overrides: dict | None = None,
-        seed: int = 0, also_g: bool = False, also_ema: tuple[float, ...] = ()) -> dict:
+        seed: int = 0, also_g: bool = False, also_ema: tuple[float, ...] = (),
+        also_ema_flat: tuple[float, ...] = ()) -> dict:
     """Train, generate ``count`` designs, evaluate; returns a JSON-ready dict of the table's numbers.
 
     ``also_g``: evaluate the training generator G itself too (a copy, its BatchNorm statistics
     recalibrated as the EMA generator's are), as ``row["g_itself"]``: the EMA-or-not comparison
     on the very same run. ``also_ema``: other EMA decays kept beside the run's own on the same
-    trajectory, each evaluated (recalibrated) as ``row["ema_<decay>"]``."""
+    trajectory, each evaluated (recalibrated) as ``row["ema_<decay>"]``; ``also_ema_flat``: the same
+    without the ramp-up (``row["ema_<decay>flat"]``)."""
     budget = {"steps": steps} if steps else {"minutes": minutes}
     data = load_dataset(data_dir, resolution=resolution, channels=channels)
     cfg = preset(preset_name, resolution=resolution, channels=channels, count=len(data), seed=seed,
                  **budget, **(overrides or {}))
-    t = _MoreEmas(cfg, data, out, evaluate=False, dataset_info={"name": data_dir.name}, decays=tuple(also_ema))
+    t = _MoreEmas(cfg, data, out, evaluate=False, dataset_info={"name": data_dir.name}, decays=tuple(also_ema),
+                  flat=tuple(also_ema_flat))
     t0 = time.perf_counter()
     r = t.run_loop()
     rss_train = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
@@ -126,7 +133,7 @@ def run(preset_name: str, data_dir: Path, resolution: int, channels: int, minute
            "peak_rss_gb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20, 2),
            "peak_rss_train_gb": round(rss_train, 2), "wall_seconds": round(time.perf_counter() - t0, 1),
            "run_dir": str(out), "config": cfg.to_dict()}
-    others = ({"g_itself": copy.deepcopy(t.G).eval()} if also_g else {}) | {f"ema_{d:g}": G for d, G in t.more.items()}
+    others = ({"g_itself": copy.deepcopy(t.G).eval()} if also_g else {}) | {f"ema_{k}": G for k, G in t.more.items()}
     for key, G in others.items():
         recalibrate_batchnorm(G, RECALIBRATION_SAMPLES, cfg.batch_size, seed=cfg.seed)
         row[key] = _summary(_evaluate(t, G, count, out / f"grid_{key}.png", seed))

@@ -2,7 +2,7 @@
 
     python benchmarks/quality_run.py --preset quick --minutes 10 \
         [--data ../shared/data/twemoji-objects-100] [--channels 3] [--resolution 128] \
-        [--set lecam_weight=0.1 --set width=16] [--count 1000] [--out RUN_DIR] [--also-g] [--also-ema 0.99 ...]
+        [--set lecam_weight=0.1 --set width=16] [--count 1000] [--out RUN_DIR] [--also-g] [--also-ema 0.99 ...] [--also-ema-flat 0.999 ...]
 
 Metrics (gan_core.metrics.quality) compare ``--count`` generated designs with the training set:
 multi-scale SWD and its coarsest (16 px, overall shape) level, each against the
@@ -40,12 +40,15 @@ def main():
                     help="evaluate the training generator G itself too (recalibrated), beside the EMA generator")
     ap.add_argument("--also-ema", type=float, action="append", default=[], metavar="DECAY",
                     help="keep another EMA generator of this decay on the same run and evaluate it (repeatable)")
+    ap.add_argument("--also-ema-flat", type=float, action="append", default=[], metavar="DECAY",
+                    help="the same, without the ramp-up: the decay holds from step 0 (for runs from a base)")
     a = ap.parse_args()
     out = Path(a.out or f"/tmp/quality-{a.preset}-{time.strftime('%H%M%S')}")
     overrides = parse_overrides(a.set)
     if a.device != "auto":
         overrides["device"] = a.device
-    row = run(a.preset, Path(a.data), a.resolution, a.channels, a.minutes, a.steps, out, a.count, overrides, a.seed, a.also_g, tuple(a.also_ema))
+    row = run(a.preset, Path(a.data), a.resolution, a.channels, a.minutes, a.steps, out, a.count, overrides, a.seed, a.also_g, tuple(a.also_ema),
+              tuple(a.also_ema_flat))
     print(table(row))
     print(json.dumps({k: row[k] for k in ("swd", "coarsest", "palette", "coverage", "hog_coverage",
                                           "memorised_share", "steps", "peak_rss_gb") if k in row}))
