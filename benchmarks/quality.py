@@ -100,7 +100,7 @@ class _MoreEmas(Trainer):
         super()._update_ema()
         for k, G in self.more.items():
             d, ramped = self.decays[k]
-            decay = ema_decay_at(d, self.step, self.cfg.ema_start) if ramped else d
+            decay = ema_decay_at(d, self.step, self.cfg.ema_start, ramped)
             torch._foreach_lerp_(list(G.parameters()), list(self.G.parameters()), 1.0 - decay)
 
 

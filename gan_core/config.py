@@ -169,6 +169,8 @@ class TrainConfig:
     reuse_real_batch: bool = _f(False, "classic: one real batch serves all n_critic steps")
     ema_decay: float = _f(0.999, "EMA of G weights used for samples and exports (0 = off)", range=(0.0, 0.99999))
     ema_start: int = _f(0, "steps before the EMA starts tracking", range=(0, None))
+    ema_ramp: bool = _f(True, "ramp the EMA decay up over the first steps, so a random start is soon forgotten; "
+                        "off holds the decay from the first step (a start point's weights are worth keeping)")
     minutes: float | None = _f(10.0, "time budget in minutes (None = use steps)", range=(0.01, 7 * 24 * 60))
     steps: int | None = _f(None, "generator-step budget (None = use minutes)", range=(1, 10**8))
     sample_every: int = _f(100, "steps between progress grids", range=(1, 10**7))

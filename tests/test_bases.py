@@ -175,3 +175,17 @@ def test_a_hub_id_start_point_is_read_from_safetensors_in_the_hub_cache(source, 
                                                        "model.safetensors": source / "run" / "model.safetensors"})
     with pytest.raises(UserError, match="no critic"):
         load_start_point("org/generator-only", tiny_train().model)
+
+
+@pytest.mark.parametrize("ramp", [True, False])
+def test_a_fine_tunes_ema_holds_its_decay_from_the_first_step_without_the_ramp(source, tmp_path, ramp):
+    """ema_ramp=False: the EMA generator keeps `decay` of the start point after the first step (the
+    ramp would keep only 1/10 of it, as for random weights)."""
+    t = Trainer(tiny_train(start=str(source / "run"), ema_decay=0.9, ema_ramp=ramp, steps=1), DATA,
+                tmp_path / "ft", evaluate=False)
+    start = [p.detach().clone() for p in t.G_ema.parameters()]
+    t.train_step()
+    kept = 0.9 if not ramp else 0.1  # ramped: min(0.9, (1 + 0) / (10 + 0))
+    for s, g, e in zip(start, t.G.parameters(), t.G_ema.parameters()):
+        torch.testing.assert_close(e, kept * s + (1 - kept) * g.detach())
+    assert any(not torch.equal(s, g) for s, g in zip(start, t.G.parameters()))  # G moved: the test can tell

@@ -11,12 +11,13 @@ import torch
 from . import losses as L
 
 
-def ema_decay_at(decay: float, step: int, start: int = 0) -> float:
+def ema_decay_at(decay: float, step: int, start: int = 0, ramp: bool = True) -> float:
     """The EMA generator's decay at ``step``: 0 (a copy of G) before ``start`` or when off, then
-    ramped up so short runs are not dominated by the random init."""
+    ramped up so short runs are not dominated by the random init; without ``ramp`` the decay
+    holds from ``start`` on, so a fine-tune's EMA keeps some of its start point for a while."""
     if decay <= 0 or step < start:
         return 0.0
-    return min(decay, (1 + step) / (10 + step))
+    return min(decay, (1 + step) / (10 + step)) if ramp else decay
 
 
 class TrainingStep:
@@ -120,7 +121,7 @@ class TrainingStep:
 
     @torch.no_grad()
     def _update_ema(self) -> None:
-        decay = ema_decay_at(self.cfg.ema_decay, self.step, self.cfg.ema_start)
+        decay = ema_decay_at(self.cfg.ema_decay, self.step, self.cfg.ema_start, self.cfg.ema_ramp)
         ema_p, p = list(self.G_ema.parameters()), list(self.G.parameters())
         torch._foreach_lerp_(ema_p, p, 1.0 - decay)
         for be, b in zip(self.G_ema.buffers(), self.G.buffers()):
