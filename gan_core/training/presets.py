@@ -52,8 +52,9 @@ PRESETS: dict[str, dict] = {
 }
 
 
+# how the Train tab's sentence names a setting
 SETTING_NAMES = {"g_skip_excitation": "skip-layer excitation", "mode_seeking_weight": "mode seeking",
-                 "augment": "DiffAugment"}  # how the Train tab's sentence names a setting
+                 "augment": "DiffAugment", "ema_decay": "EMA decay", "ema_ramp": "EMA ramp-up"}
 
 
 def _setting(key: str, value) -> str:
@@ -94,7 +95,7 @@ def explain_choice(name: str, dataset_info: dict, start: str | None = None) -> s
     extras = options_on(cfg.to_dict())
     if extras:
         base += ", " + ", ".join(extras)
-    choices = data_choices(name, res, ch, n)
+    choices = data_choices(name, res, ch, n) + (fine_tune_choices(name, res, ch) if cfg.start not in ("", "scratch") else [])
     start = describe_start(cfg)
     if not choices:
         return f"{start}\n\n{base}. For {what} the preset keeps its own settings."
@@ -157,9 +158,10 @@ def preset(name: str, resolution: int | None = None, channels: int | None = None
     start = overrides.pop("start", None)
     if start is None:  # the preset's own choice: the base for this data, where it measured better
         start = "base" if name in FINE_TUNED and (res, ch) in BASE_DEFAULTS and base_for(res, ch) is not None else ""
-    if start:  # a start point brings its architecture (its config.json), and the fine-tuning recipe
+    if start and start != "scratch":  # a start point brings its architecture (its config.json), and the fine-tuning recipe
         model.update({k: v for k, v in start_architecture(start, res, ch).items() if k not in ("resolution", "channels")})
-        train.update(FINE_TUNE)
+        for changes, _ in fine_tune_choices(name, res, ch):
+            train.update(changes)
     cfg = TrainConfig(model=ModelConfig(**model), preset=name, start=start, **train)
     return cfg.replace(**overrides) if overrides else cfg
 
@@ -172,8 +174,24 @@ FINE_TUNED = ("quick", "balanced", "quality")
 # HOG coverage 0.90 vs 0.80, coarsest 0.97x vs 1.10x; palette 16.5 vs 14.9, memorised 5.1% vs 3.7%.
 # Gray 64 px lost (SWD 38.0 vs 33.1, coarsest 43.6 vs 30.8): its first-segment base is not good enough yet.
 BASE_DEFAULTS = {(64, 3): "measured on 100 colour objects at 10 minutes' steps: SWD 37 vs 65 from scratch"}
-# What fine-tuning changes from a preset's recipe (benchmarks/ABLATIONS.md, "Fine-tuning from a base").
-FINE_TUNE: dict = {}
+# What fine-tuning changes from a preset's recipe, by data: (test on (resolution, channels), presets,
+# changes, why), as DATA_RULES.
+# Only measured rules (benchmarks/ABLATIONS.md, "Fine-tuning recipes"); learning rate 1e-4, DiffAugment
+# translation only and FreezeD were measured too and lost.
+FINE_TUNE_RULES: list[tuple] = [
+    # fa-icons-100 from base-gray-64, 1,001 steps (3 quiet minutes), seeds 0/1/2, paired on one trajectory:
+    # SWD 29.7 / 33.3 / 30.5 vs 52.7 / 35.7 / 37.5 (floor ~35) with quick's ramped EMA 0.99; palette 9.6
+    # vs 12.8; HOG coverage 0.80 vs 0.82. In colour it lost (palette 37-48 vs 18-21): gray only.
+    (lambda res, ch: ch == 1, ("quick",), dict(ema_decay=0.999, ema_ramp=False),
+     "from a base, a slow EMA from the first step (it starts as the base and moves to your designs): "
+     "measured on 100 icons at 3 minutes' steps, 3 seeds: SWD 31 vs 42 with the preset's own EMA"),
+]
+
+
+def fine_tune_choices(name: str, resolution: int, channels: int) -> list[tuple[dict, str]]:
+    """What fine-tuning from a start point changes in preset ``name`` for this data: (field overrides, why)."""
+    return [(dict(changes), why) for test, presets, changes, why in FINE_TUNE_RULES
+            if name in presets and test(resolution, channels)]
 
 
 def start_architecture(start: str, resolution: int, channels: int) -> dict:
