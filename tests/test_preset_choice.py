@@ -73,10 +73,13 @@ def test_the_sentence_names_each_setting_one_way():
     assert " augment " not in text.lower().replace("diffaugment", "")
 
 
-def test_a_gray_fine_tune_keeps_a_slow_ema_from_the_first_step_and_says_why():
-    """The measured fine-tuning rule (benchmarks/ABLATIONS.md: from base-gray-64, SWD 31 vs 42 over 3 seeds):
-    gray runs from a start point hold EMA 0.999 from step 0; from scratch, in colour and in the
-    other presets the EMA stays the preset's own."""
+def test_a_fine_tuning_rule_applies_from_a_start_point_only_and_says_why(monkeypatch):
+    """The mechanism, with a rule of its own (FINE_TUNE_RULES holds only measured rules; it may be empty):
+    runs from a start point take it, runs from scratch, other data and other presets do not, and what
+    is asked explicitly wins."""
+    from gan_core.training import presets
+    rule = (lambda res, ch: ch == 1, ("quick",), dict(ema_decay=0.999, ema_ramp=False), "a test fine-tuning rule")
+    monkeypatch.setattr(presets, "FINE_TUNE_RULES", [rule])
     tuned = preset("quick", resolution=64, channels=1, count=100, start="base")
     assert (tuned.ema_decay, tuned.ema_ramp) == (0.999, False)
     for kw in (dict(channels=1, start="scratch"), dict(channels=3, start="base")):
@@ -85,5 +88,6 @@ def test_a_gray_fine_tune_keeps_a_slow_ema_from_the_first_step_and_says_why():
     assert preset("quality", resolution=64, channels=1, start="base").ema_decay == 0.9995
     assert preset("quick", resolution=64, channels=1, start="base", ema_decay=0.99).ema_decay == 0.99  # asked wins
     text = explain_choice("quick", {"resolution": 64, "channels": 1, "images": 100}, start="base")
-    assert "EMA decay 0.999, EMA ramp-up off: from a base, a slow EMA" in text
-    assert "EMA ramp-up" not in explain_choice("quick", {"resolution": 64, "channels": 1, "images": 100}, start="scratch")
+    assert "EMA decay 0.999, EMA ramp-up off: a test fine-tuning rule" in text
+    assert "a test fine-tuning rule" not in explain_choice("quick", {"resolution": 64, "channels": 1, "images": 100},
+                                                          start="scratch")

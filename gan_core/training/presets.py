@@ -175,17 +175,11 @@ FINE_TUNED = ("quick", "balanced", "quality")
 # Gray 64 px lost (SWD 38.0 vs 33.1, coarsest 43.6 vs 30.8): its first-segment base is not good enough yet.
 BASE_DEFAULTS = {(64, 3): "measured on 100 colour objects at 10 minutes' steps: SWD 37 vs 65 from scratch"}
 # What fine-tuning changes from a preset's recipe, by data: (test on (resolution, channels), presets,
-# changes, why), as DATA_RULES.
-# Only measured rules (benchmarks/ABLATIONS.md, "Fine-tuning recipes"); learning rate 1e-4, DiffAugment
-# translation only and FreezeD were measured too and lost.
-FINE_TUNE_RULES: list[tuple] = [
-    # fa-icons-100 from base-gray-64, 1,001 steps (3 quiet minutes), seeds 0/1/2, paired on one trajectory:
-    # SWD 29.7 / 33.3 / 30.5 vs 52.7 / 35.7 / 37.5 (floor ~35) with quick's ramped EMA 0.99; palette 9.6
-    # vs 12.8; HOG coverage 0.80 vs 0.82. In colour it lost (palette 37-48 vs 18-21): gray only.
-    (lambda res, ch: ch == 1, ("quick",), dict(ema_decay=0.999, ema_ramp=False),
-     "from a base, a slow EMA from the first step (it starts as the base and moves to your designs): "
-     "measured on 100 icons at 3 minutes' steps, 3 seeds: SWD 31 vs 42 with the preset's own EMA"),
-]
+# changes, why), as DATA_RULES. Only measured rules (benchmarks/ABLATIONS.md, "Fine-tuning recipes"); none
+# has won at the preset's own 10 minutes yet. Measured and lost: learning rate 1e-4, DiffAugment translation
+# only, FreezeD. EMA 0.999 held from the first step (ema_ramp=False) wins gray fine-tunes at 3 minutes' steps
+# (SWD 31 vs 42, 3 seeds) but loses at 10 (42.6 vs 37.8, 2 seeds), so it is an option, not a rule.
+FINE_TUNE_RULES: list[tuple] = []
 
 
 def fine_tune_choices(name: str, resolution: int, channels: int) -> list[tuple[dict, str]]:
