@@ -106,6 +106,8 @@ def _validate(obj, whole_rule: str) -> None:
                 raise UserError(f"{s.name} must be a whole number between {s.lo} and {s.hi}; got {v!r}")
         elif s.hi is not None:
             _check_range(s.name, v, s.lo, s.hi)
+        elif isinstance(s.default, bool) and not isinstance(v, bool):  # "false" from a JSON file is truthy
+            raise UserError(f"{s.name} must be true or false; got {v!r}")
     for s in specs:
         v = getattr(obj, s.name)
         if s.whole and not s.optional and (isinstance(v, bool) or not isinstance(v, int) or v < 0):

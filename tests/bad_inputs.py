@@ -206,6 +206,12 @@ class Ctx:
         (folder / "model.pt").write_bytes(b"\x80\x04not really a pickle")
         return str(folder)
 
+    def json_file(self, name: str, content: dict) -> str:
+        path = self.tmp / "configs" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(content))
+        return str(path)
+
     def pickle_file(self) -> str:
         path = self.tmp / "models" / "weights.pkl"
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -382,6 +388,9 @@ CASES: list[Case] = [
     Case("model folder", "config with resolution 4096",
          lambda c: c.load(c.folder("huge", config=_with_model(resolution=4096))),
          "resolution must be one of 16, 32, 64, 128, 256; got 4096"),
+    Case("model folder", "config with spectral_norm \"yes\"",
+         lambda c: c.load(c.folder("sn-yes", config=_with_model(spectral_norm="yes"))),
+         "spectral_norm must be true or false; got 'yes'"),
     Case("model folder", "config with 2 channels", lambda c: c.load(c.folder("ch2", config=_with_model(channels=2))),
          "channels must be one of 1, 3; got 2"),
     Case("model folder", "config.json that is not JSON",
@@ -437,6 +446,10 @@ CASES: list[Case] = [
     Case("CLI", "train --data <missing folder>",
          lambda c: c.cli("train", "--data", c.tmp / "missing", "--out", c.tmp / "cli-run", "--steps", "2"),
          "does not exist", message_is_output=True),
+    Case("CLI", "train --config with ema_ramp \"false\" (a string)",
+         lambda c: c.cli("train", "--data", c.bad, "--out", c.tmp / "cli-run", "--steps", "2",
+                         "--config", c.json_file("ramp.json", {"ema_decay": 0.999, "ema_ramp": "false"})),
+         "ema_ramp must be true or false; got 'false'", message_is_output=True),
     Case("CLI", "train --resolution 48", lambda c: c.cli("train", "--data", c.bad, "--out", c.tmp / "cli-run",
                                                          "--resolution", "48"),
          "invalid choice: 48", message_is_output=True),
