@@ -2,7 +2,8 @@
 
     python benchmarks/quality_run.py --preset quick --minutes 10 \
         [--data ../shared/data/twemoji-objects-100] [--channels 3] [--resolution 128] \
-        [--set lecam_weight=0.1 --set width=16] [--count 1000] [--out RUN_DIR] [--also-g] [--also-ema 0.99 ...] [--also-ema-flat 0.999 ...]
+        [--set lecam_weight=0.1 --set width=16] [--count 1000] [--out RUN_DIR] [--also-g] [--also-ema 0.99 ...] \
+        [--also-ema-flat 0.999 ...]
 
 Metrics (gan_core.metrics.quality) compare ``--count`` generated designs with the training set:
 multi-scale SWD and its coarsest (16 px, overall shape) level, each against the
@@ -47,8 +48,8 @@ def main():
     overrides = parse_overrides(a.set)
     if a.device != "auto":
         overrides["device"] = a.device
-    row = run(a.preset, Path(a.data), a.resolution, a.channels, a.minutes, a.steps, out, a.count, overrides, a.seed, a.also_g, tuple(a.also_ema),
-              tuple(a.also_ema_flat))
+    row = run(a.preset, Path(a.data), a.resolution, a.channels, a.minutes, a.steps, out, a.count, overrides, a.seed,
+              a.also_g, tuple(a.also_ema), tuple(a.also_ema_flat))
     print(table(row))
     print(json.dumps({k: row[k] for k in ("swd", "coarsest", "palette", "coverage", "hog_coverage",
                                           "memorised_share", "steps", "peak_rss_gb") if k in row}))

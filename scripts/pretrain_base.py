@@ -109,36 +109,36 @@ def milestone_dir(run_path: Path, step: int) -> Path:
     return Path(run_path) / "milestones" / f"step_{step:07d}"
 
 
+def kept_milestones(run_path: Path) -> dict[int, Path]:
+    """The run folder's milestones by step (a half-kept ``.tmp`` folder is not one)."""
+    found = (Path(run_path) / "milestones").glob("step_*")
+    return dict(sorted((int(p.name[5:]), p) for p in found if p.name[5:].isdigit()))
+
+
 def keep_milestone(run_path: Path, every: int) -> Path | None:
     """Keep the run folder's checkpoint as a milestone when it is the first one past a multiple of
     ``every`` steps that has none yet; returns the new milestone's folder, else None.
 
     The checkpoint is written atomically (a new file renamed over the old), so a hard link keeps
     this one's bytes after the next checkpoint replaces the name."""
-    run_path = Path(run_path)
-    checkpoint = run_path / "checkpoint.safetensors"
-    if every <= 0 or not checkpoint.is_file():
+    run = RunFolder(run_path)
+    step = run.checkpoint_step() if every > 0 else None  # None: no checkpoint, or one being replaced
+    kept = kept_milestones(run.path)
+    if step is None or step < every or (kept and max(kept) // every >= step // every):
         return None
+    out = milestone_dir(run.path, step)
+    tmp = RunFolder(out.with_name(out.name + ".tmp"))
+    shutil.rmtree(tmp.path, ignore_errors=True)
+    tmp.path.mkdir(parents=True)
     try:
-        step = int((read_metadata(checkpoint) or {}).get("step") or 0)
-    except Exception:  # being replaced this instant: the next look sees the new one
-        return None
-    kept = [int(p.name[5:]) for p in (run_path / "milestones").glob("step_*") if p.name[5:].isdigit()]
-    if step < every or (kept and max(kept) // every >= step // every):
-        return None
-    out = milestone_dir(run_path, step)
-    tmp = out.with_name(out.name + ".tmp")
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir(parents=True)
-    try:
-        os.link(checkpoint, tmp / "checkpoint.safetensors")
+        os.link(run.checkpoint, tmp.checkpoint)
     except OSError:  # a file system without hard links
-        shutil.copy2(checkpoint, tmp / "checkpoint.safetensors")
-    if (read_metadata(tmp / "checkpoint.safetensors") or {}).get("step") != step:  # replaced between the two looks
-        shutil.rmtree(tmp)
+        shutil.copy2(run.checkpoint, tmp.checkpoint)
+    if tmp.checkpoint_step() != step:  # replaced between the two looks
+        shutil.rmtree(tmp.path)
         return None
-    shutil.copy2(run_path / "config.json", tmp / "config.json")
-    tmp.rename(out)
+    shutil.copy2(run.config, tmp.config)
+    tmp.path.rename(out)
     print(f"milestone kept: {out}", file=sys.stderr)
     return out
 
@@ -177,12 +177,13 @@ def segment(base: str, minutes: float, threads: int, lr: float | None = None, ke
 
 def milestones(base: str) -> int:
     """Print the kept milestones of a base's run folder, one start point per line."""
-    kept = sorted((run_dir(base) / "milestones").glob("step_[0-9]*[0-9]"))
+    kept = kept_milestones(run_dir(base))
     if not kept:
-        print(f"{run_dir(base)} has no milestones yet (a segment keeps one every --keep-every steps)", file=sys.stderr)
+        print(f"{run_dir(base)} has no milestones yet (a segment keeps one every --keep-every steps)",
+              file=sys.stderr)
         return 1
-    for path in kept:
-        print(f"{int(path.name[5:]):>8,} steps  {path}")
+    for step, path in kept.items():
+        print(f"{step:>8,} steps  {path}")
     return 0
 
 
@@ -335,7 +336,9 @@ def main(argv=None) -> int:
         ap.error("--milestone goes with --export")
     if a.milestones:
         return milestones(a.base)
-    return export(a.base, a.milestone) if a.export else segment(a.base, a.minutes, a.threads, a.lr, a.keep_every)
+    if a.export:
+        return export(a.base, a.milestone)
+    return segment(a.base, a.minutes, a.threads, a.lr, a.keep_every)
 
 
 if __name__ == "__main__":

@@ -95,7 +95,8 @@ def explain_choice(name: str, dataset_info: dict, start: str | None = None) -> s
     extras = options_on(cfg.to_dict())
     if extras:
         base += ", " + ", ".join(extras)
-    choices = data_choices(name, res, ch, n) + (fine_tune_choices(name, res, ch) if cfg.start not in ("", "scratch") else [])
+    # (cfg.start is "" from scratch: TrainConfig reads "scratch" so)
+    choices = data_choices(name, res, ch, n) + (fine_tune_choices(name, res, ch) if cfg.start else [])
     start = describe_start(cfg)
     if not choices:
         return f"{start}\n\n{base}. For {what} the preset keeps its own settings."
@@ -158,7 +159,7 @@ def preset(name: str, resolution: int | None = None, channels: int | None = None
     start = overrides.pop("start", None)
     if start is None:  # the preset's own choice: the base for this data, where it measured better
         start = "base" if name in FINE_TUNED and (res, ch) in BASE_DEFAULTS and base_for(res, ch) is not None else ""
-    if start and start != "scratch":  # a start point brings its architecture (its config.json), and the fine-tuning recipe
+    if start and start != "scratch":  # a start point brings its architecture (config.json) and the fine-tuning recipe
         model.update({k: v for k, v in start_architecture(start, res, ch).items() if k not in ("resolution", "channels")})
         for changes, _ in fine_tune_choices(name, res, ch):
             train.update(changes)
