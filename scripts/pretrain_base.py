@@ -205,6 +205,8 @@ def export(base: str, milestone: int | None = None) -> int:
             "images_seen": meta.get("images_seen"),
             "machine": machine(run.train_config().threads), "exported": time.strftime("%Y-%m-%d"),
             "started_from": (run.read_config().get("start") or {}).get("name")}
+    if milestone is not None:  # the card and config.json say which kept checkpoint was shipped
+        this["milestone"] = meta.get("step")
     if history and history[-1]["run"] == this["run"] and history[-1]["started_from"] == this["started_from"]:
         history[-1] = this  # the same segment exported again
     else:
@@ -276,7 +278,7 @@ def card(base: str, config: dict) -> str:
               f"| loss | {t['loss']}, batch {t['batch_size']}, lr {t['lr_g']:g} |",
               f"| augmentation | DiffAugment {t['augment'] or 'off'} |",
               f"| EMA of G | {t['ema_decay']} |",
-              f"| steps trained | {pre['steps']:,} in {len(pre['segments'])} segment(s) |",
+              f"| steps trained | {pre['steps']:,} in {len(pre['segments'])} segment(s){shipped_milestone(pre)} |",
               f"| training time | {pre['seconds'] / 3600:.1f} h |",
               f"| hardware | {'; '.join(sorted({s['machine'] for s in pre['segments']}))} (CPU; the machine was "
               f"shared with another pretraining run and other work, so the time is long for the steps) |", "",
@@ -299,6 +301,14 @@ def card(base: str, config: dict) -> str:
                   "What fine-tuning from it gives on 100-picture sets, against training from scratch: "
                   "benchmarks/ABLATIONS.md (\"Fine-tuning from the base models\").", ""]
     return "\n".join(lines) + "\n"
+
+
+def shipped_milestone(pre: dict) -> str:
+    """", the last one's milestone kept at step N" when a kept milestone, not the run's last checkpoint,
+    was exported (``--export --milestone N``)."""
+    last = pre["segments"][-1] if pre.get("segments") else {}
+    return f" (the last one's milestone at step {last['milestone']:,}, exported by choice)" \
+        if last.get("milestone") is not None else ""
 
 
 def default_sentence(res: int, ch: int) -> str:

@@ -83,3 +83,17 @@ def test_milestones_are_listed_and_a_missing_one_is_named(tmp_path, monkeypatch,
 def torch_equal(a, b) -> bool:
     import torch
     return torch.equal(a, b)
+
+
+def test_the_card_says_when_a_kept_milestone_was_exported(tmp_path, monkeypatch):
+    """A base exported from a milestone (--export --milestone N) says so in its card; a base exported
+    from the run's last checkpoint does not."""
+    import json
+    script = load_script()
+    monkeypatch.setenv("DESIGN_STUDIO_CORPUS_DIR", str(tmp_path))  # no corpus manifest here: the card still reads
+    config = json.loads((REPO / "weights" / "base-gray-64" / "config.json").read_text())
+    plain = script.card("gray-64", config)
+    assert "steps trained" in plain and "milestone" not in plain
+    segment = dict(config["pretraining"]["segments"][-1], milestone=8536)
+    config["pretraining"] = dict(config["pretraining"], segments=[segment])
+    assert "(the last one's milestone at step 8,536, exported by choice)" in script.card("gray-64", config)
