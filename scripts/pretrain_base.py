@@ -316,8 +316,9 @@ def default_sentence(res: int, ch: int) -> str:
     from gan_core.training.presets import BASE_DEFAULTS
     if (res, ch) in BASE_DEFAULTS:
         return "The `quick`, `balanced` and `quality` presets start from it by themselves (it measured better)."
-    return ("The presets do not start from it by themselves yet (from scratch measured better); ask for it with "
-            "`--from base` or the Train tab's Start from.")
+    return ("The presets do not start from it by themselves yet: ten minutes from it did not beat ten minutes from "
+            "scratch on every measure (benchmarks/ABLATIONS.md); ask for it with `--from base` or the Train tab's "
+            "Start from.")
 
 
 def out_metrics(base: str) -> dict:
