@@ -304,8 +304,8 @@ def card(base: str, config: dict) -> str:
 
 
 def shipped_milestone(pre: dict) -> str:
-    """", the last one's milestone kept at step N" when a kept milestone, not the run's last checkpoint,
-    was exported (``--export --milestone N``)."""
+    """The card's " (the last one's milestone at step N, exported by choice)" when a kept milestone, not the
+    run's last checkpoint, was exported (``--export --milestone N``); "" otherwise."""
     last = pre["segments"][-1] if pre.get("segments") else {}
     return f" (the last one's milestone at step {last['milestone']:,}, exported by choice)" \
         if last.get("milestone") is not None else ""
