@@ -96,11 +96,12 @@ def build_demo(studio: Studio | None = None) -> gr.Blocks:
                     explore.model: explore.model_dropdown(vid, value=model), data.summary: summary,
                     data.preview: preview, train.timer: gr.Timer(active=has_job), **data.ready()}
 
-        demo.load(on_load, [stored_id] + data.cleanup_inputs + [explore.model],
+        first = demo.load(on_load, [stored_id] + data.cleanup_inputs + [explore.model],
                   [stored_id, visitor, usage, train.dataset, train.runs, explore.model, data.summary, data.preview,
                    train.timer, data.files, data.sample, data.sample_colour], api_visibility="private") \
             .then(explore.first_design, [*explore.load_inputs, visitor], explore.load_outputs,
                   api_visibility="private", show_progress="hidden")
+        explore.cancel_on_pick(first)
 
         @handler
         def list_datasets(visitor_id: str = "", request: gr.Request = None) -> list[dict]:

@@ -352,6 +352,14 @@ class ExploreTab(ModelPicker):
         value = d.to_dict()
         return {self.current: value, **self.show(value, visitor_id, request)}
 
+    def cancel_on_pick(self, event) -> None:
+        """A design the visitor asks for before the page's first one has arrived wins: on a busy
+        machine the first one (with its strips and neighbours) can take seconds, and would then paint
+        the default model over the pick. ``.input`` and the button, not ``.change``: the page's own
+        load sets the model's value, and must not cancel itself."""
+        gr.on([self.model.input, self.seed.input, self.truncation.input, self.symmetry.input, self.random.click],
+              None, None, None, cancels=[event], queue=False, api_visibility="private")
+
     @property
     def load_inputs(self) -> list:
         """Inputs of ``first_design`` for the page's load event (app.py chains it after its own)."""
