@@ -134,6 +134,9 @@ class ModelConfig:
                                  "gate the channels of the 16x16 and 32x32 ones (and so on, 4x apart)")
     d_decoders: bool = _f(False, "self-supervised D (FastGAN): small decoders rebuild each real image from "
                           "D's 8x8 features and a random quarter from its 16x16 features (MSE); 32 px and up")
+    d_eyes: str = _f("", "D's eyes (Projected GAN's idea): a feature network trained on the base corpus "
+                     "(weights/<name>, e.g. eyes-colour-64), frozen, read by small trainable heads beside D; "
+                     "'' = off")
 
     def __post_init__(self):
         _validate(self, "")

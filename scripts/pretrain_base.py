@@ -143,15 +143,27 @@ def keep_milestone(run_path: Path, every: int) -> Path | None:
     return out
 
 
-def segment(base: str, minutes: float, threads: int, lr: float | None = None, keep_every: int = 2000) -> int:
+def corpus_path(base: str) -> Path:
+    """The decoded corpus a base trains on (written by scripts/build_corpus.py)."""
     res, ch = BASES[base]
-    kind = "gray" if ch == 1 else "colour"
-    store = corpus_dir() / f"{kind}-{res}.u8"
-    if not store.is_file():
-        print(f"error: {store} is missing; build it first: python scripts/build_corpus.py --kind {kind}",
+    return corpus_dir() / f"{'gray' if ch == 1 else 'colour'}-{res}.u8"
+
+
+def open_corpus(base: str):
+    """The corpus store of ``base``, or None after saying how to build it."""
+    path = corpus_path(base)
+    if not path.is_file():
+        kind = "gray" if BASES[base][1] == 1 else "colour"
+        print(f"error: {path} is missing; build it first: python scripts/build_corpus.py --kind {kind}",
               file=sys.stderr)
+        return None
+    return open_store(path)
+
+
+def segment(base: str, minutes: float, threads: int, lr: float | None = None, keep_every: int = 2000) -> int:
+    data = open_corpus(base)
+    if data is None:
         return 2
-    data = open_store(store)
     run = RunFolder(run_dir(base))
     cfg, resume = segment_config(base, run, minutes, threads, lr)
     if not resume and run.path.exists():
@@ -233,8 +245,8 @@ def corpus_quality(base: str, model, count: int = 1000) -> dict:
     from gan_core.data.images import from_uint8
     from gan_core.metrics.features import palette_distance
     from gan_core.metrics.quality import evaluate, swd_per_level
-    res, ch = BASES[base]
-    store = open_store(corpus_dir() / f"{'gray' if ch == 1 else 'colour'}-{res}.u8")
+    ch = BASES[base][1]
+    store = open_store(corpus_path(base))
     spaced = np.linspace(0, len(store) - 1, 2 * count).round().astype(int)
     real, other = (store.batch(torch.as_tensor(spaced[i::2])).float() for i in (0, 1))
     fake = from_uint8(model.generate(range(count)), channels=ch)

@@ -18,6 +18,7 @@ from torch.nn import functional as F
 from torch.nn.utils.parametrizations import spectral_norm as _sn
 
 from ..config import ModelConfig
+from .eyes import Eyes
 
 
 def _levels(resolution: int) -> int:
@@ -211,10 +212,21 @@ class Critic(nn.Module):
         self.decoders = nn.ModuleDict({str(size): Decoder(d_channels(cfg, size), cfg.channels)
                                        for size in self.DECODED} if cfg.d_decoders else {})
         _init_weights(self)
+        # D's eyes (gan_core.nets.eyes): built after the DCGAN init, which would overwrite their body
+        self.eyes = Eyes(cfg.channels, cfg.resolution) if cfg.d_eyes else None
 
-    def forward(self, x: torch.Tensor, features: bool = False):
-        """Scores (N,); with ``features``, also {8: D's 8x8 features, 16: its 16x16 ones} (the
-        self-supervised decoders' inputs; ``d_decoders`` only)."""
+    def forward(self, x: torch.Tensor, features: bool = False, heads: bool = False):
+        """Scores (N,); with ``heads`` and eyes, (N, 1 + heads): D's own logit, then each of its
+        eyes' heads' (the trainer applies its loss to each); with ``features``, also {8: D's 8x8
+        features, 16: its 16x16 ones} (the self-supervised decoders' inputs; ``d_decoders`` only)."""
+        out = self._own(x, features)
+        if heads and self.eyes is not None:
+            own = out[0] if features else out
+            both = torch.cat([own[:, None], self.eyes(x)], dim=1)
+            return (both, out[1]) if features else both
+        return out
+
+    def _own(self, x: torch.Tensor, features: bool):
         if not features:
             return self.net(x).flatten()
         feats = {}

@@ -86,9 +86,34 @@ class StartPoint:
         return {"name": self.name, "sha256": self.sha256}
 
 
+EYES_FILE = "eyes.safetensors"  # not model.safetensors: an eyes folder is not a model Explore lists
+ADDED_ON_START = ("d_eyes",)  # a fine-tune may add D's eyes to a start point without them, or drop them
+
+
 def _mismatch(theirs: ModelConfig, ours: ModelConfig) -> list[str]:
     a, b = theirs.to_dict(), ours.to_dict()
-    return [f"{k} {a[k]} (start point) vs {b[k]} (this run)" for k in a if a[k] != b.get(k)]
+    return [f"{k} {a[k]} (start point) vs {b[k]} (this run)" for k in a
+            if a[k] != b.get(k) and k not in ADDED_ON_START]
+
+
+def load_eyes(D: torch.nn.Module, name: str, folder: Path | None = None) -> str:
+    """Load the trained feature network ``name`` (a folder of the weights folder, written by
+    scripts/train_eyes.py) into D's eyes; returns a hash of its weights for the run's record."""
+    if not name or "/" in name or "\\" in name or name.startswith("."):
+        raise UserError(f"d_eyes must name a folder of the weights folder (e.g. eyes-colour-64); got {name!r}")
+    path = (folder or weights_dir()) / name / EYES_FILE
+    if not path.is_file():
+        raise UserError(f"D's eyes {name!r}: {path} is missing; train them (python scripts/train_eyes.py) "
+                        f"or leave d_eyes empty")
+    try:
+        tensors, _ = load_tensors(path)
+        D.eyes.load_body(tensors)
+    except UserError as e:
+        raise UserError(f"D's eyes {name!r}: {e}") from None
+    except Exception as e:  # a damaged file or another network's weights: name it
+        raise UserError(f"D's eyes {name!r}: {path} cannot be loaded into this run's critic "
+                        f"({type(e).__name__}: {str(e).splitlines()[0][:160]})") from None
+    return weights_hash(path)
 
 
 def resolve(start: str, model: ModelConfig, folder: Path | None = None) -> Path | None:
@@ -193,6 +218,10 @@ def start_from(G: torch.nn.Module, D: torch.nn.Module, config) -> dict | None:
     sp = load_start_point(config.start, config.model)
     if sp is None:
         return None
+    if getattr(D, "eyes", None) is None:  # a start point's eyes are dropped with its config's d_eyes
+        sp.D = {k: v for k, v in sp.D.items() if not k.startswith("eyes.")}
+    elif not any(k.startswith("eyes.") for k in sp.D):  # eyes added on a start point without them
+        sp.D = {**{"eyes." + k: v for k, v in D.eyes.state_dict().items()}, **sp.D}
     for net, state, what in ((G, sp.G, "generator"), (D, sp.D, "critic")):
         try:
             net.load_state_dict(state, strict=True)

@@ -27,7 +27,7 @@ from ..device import configure, describe_device, pick_device
 from ..errors import UserError
 from ..nets.models import Critic, Generator, SeededDropout
 from .augment import diff_augment
-from .bases import freeze_critic, start_from
+from .bases import freeze_critic, load_eyes, start_from
 from .distributed import DistContext, convert_sync_batchnorm, current, rank_seed
 from .recipe import AdaptiveAugment, LeCam
 from .runfolder import RunFolder
@@ -86,6 +86,9 @@ class Trainer(TrainingStep, TrainingState, TrainingReport):
         # a start point's G and D (gan_core.training.bases); on resume the checkpoint has them, and the record
         self.start_record = (self.run.read_config().get("start") if resume and self.run.config.is_file()
                              else start_from(G, D, config))
+        # D's eyes: the trained feature network, loaded fresh (a resumed run's checkpoint holds them)
+        self.eyes_record = (self.run.read_config().get("eyes") if resume and self.run.config.is_file()
+                            else {"name": m.d_eyes, "sha256": load_eyes(D, m.d_eyes)} if m.d_eyes else None)
         if config.freeze_d:
             freeze_critic(D, config.freeze_d)
         if self.dist.enabled and cuda:  # statistics over the global batch (gan_core.training.distributed)
@@ -192,7 +195,8 @@ class Trainer(TrainingStep, TrainingState, TrainingReport):
                 train["start"] = self.start_record["name"]
             write_json({"format_version": FORMAT_VERSION, "model": c.model.to_dict(), "train": train,
                         "dataset": {**self.dataset_info, "images": self.n},
-                        "start": self.start_record, "world_size": self.dist.world_size}, self.run.config)
+                        "start": self.start_record, "eyes": self.eyes_record,
+                        "world_size": self.dist.world_size}, self.run.config)
         t0 = time.perf_counter()
         self.start_step, self.start_images = self.step, self.images_seen
         self.start_recoveries, self.fail_message = self.recoveries, ""

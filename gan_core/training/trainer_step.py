@@ -33,11 +33,11 @@ class TrainingStep:
         decoders = self.D.decoders
         with self._autocast():
             if decoders:
-                rs, feats = self.D_fwd(real_in, features=True)
+                rs, feats = self.D_fwd(real_in, features=True, heads=True)
                 recon = L.self_supervised_loss(decoders, feats, real_in, self.gen)
             else:
-                rs = self.D_fwd(real_in)
-            rs, fs = rs.float(), self.D_fwd(fake_in).float()
+                rs = self.D_fwd(real_in, heads=True)
+            rs, fs = rs.float(), self.D_fwd(fake_in, heads=True).float()
         if c.loss in ("wgan-gp", "wgan-clip"):
             loss = L.d_loss_wgan(rs, fs)
         elif c.loss == "hinge":
@@ -68,7 +68,7 @@ class TrainingStep:
 
     def _g_loss(self, fake: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
         with self._autocast():
-            fs = self.D_fwd(self._aug(fake)).float()
+            fs = self.D_fwd(self._aug(fake), heads=True).float()
         loss = L.g_loss_dcgan(fs) if self.cfg.loss == "dcgan" else L.g_loss_wgan(fs)
         if self.cfg.mode_seeking_weight > 0:
             loss = loss + self.cfg.mode_seeking_weight * L.mode_seeking_loss(fake, z)
