@@ -179,7 +179,8 @@ def segment(base: str, minutes: float, threads: int, lr: float | None = None, ke
     watcher.start()
     result = train(cfg, data, ProgressBar(), lambda: stop.is_set() or (run.path / "STOP").exists(),
                    run_dir=run.path, resume=resume,
-                   dataset_info={"name": f"corpus-{kind}", "source": f"scripts/build_corpus.py ({store.name})"})
+                   dataset_info={"name": f"corpus-{'gray' if BASES[base][1] == 1 else 'colour'}",
+                                 "source": f"scripts/build_corpus.py ({corpus_path(base).name})"})
     done.set()
     watcher.join()
     keep_milestone(run.path, keep_every)  # the last checkpoint, if it passed a multiple

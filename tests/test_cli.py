@@ -146,3 +146,30 @@ def test_colour_samples_then_colour_preprocess(tmp_path):
     for a in pics:
         assert a.shape == (32, 32, 3) and a[0].min() >= 235  # a white top row
     assert max(np.ptp(a, axis=2).max() for a in pics) > 80  # and colour in the wheels
+
+
+def test_train_with_eyes_and_its_refusals(tmp_path):
+    """--eyes NAME gives D the eyes that scripts/train_eyes.py wrote into the weights folder; missing ones,
+    and --eyes on --resume, get a one-line message and no run folder."""
+    import torch
+    from gan_core.checkpoint import save_tensors
+    from gan_core.nets.eyes import FeatureNet
+    from gan_core.training.bases import EYES_FILE
+    raw = photos(tmp_path / "raw")
+    weights = tmp_path / "weights"
+    (weights / "eyes-x").mkdir(parents=True)
+    torch.manual_seed(0)
+    save_tensors(FeatureNet(1).state_dict(), weights / "eyes-x" / EYES_FILE)
+    env_cli = lambda *args: subprocess.run(  # noqa: E731
+        [sys.executable, "-m", "gan_core", *map(str, args)], cwd=ROOT, capture_output=True, text=True, timeout=300,
+        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "HF_HUB_OFFLINE": "1", "STUDIO_WEIGHTS_DIR": str(weights)})
+    common = ("--data", raw, "--resolution", "16", "--batch-size", "4", "--threads", "1", "--from", "scratch")
+    r = env_cli("train", *common, "--out", tmp_path / "none", "--steps", "2", "--eyes", "eyes-missing")
+    assert r.returncode != 0 and "D's eyes 'eyes-missing'" in r.stderr and "train_eyes.py" in r.stderr
+    assert "Traceback" not in r.stderr and not (tmp_path / "none" / "checkpoint.safetensors").exists()
+    r = env_cli("train", *common, "--out", tmp_path / "run", "--steps", "3", "--eyes", "eyes-x")
+    assert r.returncode == 0, r.stderr
+    info = json.loads((tmp_path / "run" / "config.json").read_text())
+    assert info["model"]["d_eyes"] == "eyes-x" and info["eyes"]["name"] == "eyes-x"
+    r = env_cli("train", "--data", raw, "--out", tmp_path / "run", "--steps", "1", "--resume", "--eyes", "eyes-x")
+    assert r.returncode != 0 and "--eyes choose how a new run starts" in r.stderr

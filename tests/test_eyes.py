@@ -134,3 +134,21 @@ def test_train_eyes_learns_from_the_corpus_names_and_its_output_loads(tmp_path, 
     assert info["kind"] == "eyes" and info["steps"] >= 1 and 0 <= info["held_out"]["set_accuracy"] <= 1
     D = Critic(ModelConfig(resolution=64, channels=3, d_eyes="eyes-colour-64"))
     assert len(load_eyes(D, "eyes-colour-64", tmp_path / "weights")) == 16
+
+
+def test_a_run_from_before_the_eyes_field_still_resumes(tmp_path):
+    """A checkpoint written before ModelConfig had d_eyes (its model section lacks the field) resumes:
+    a new field's default is what the old run had (this broke the pretraining runs' resume once)."""
+    from gan_core.checkpoint import load_tensors
+    run = tmp_path / "old"
+    train(tiny_train(steps=2), DATA, run_dir=run, evaluate=False)
+    tensors, meta = load_tensors(run / "checkpoint.safetensors")
+    del meta["model"]["d_eyes"]
+    save_tensors(tensors, run / "checkpoint.safetensors", meta)
+    train(tiny_train(steps=4), DATA, run_dir=run, resume=True, evaluate=False)
+    assert RunFolder(run).read_config() and load_tensors(run / "checkpoint.safetensors")[1]["step"] == 4
+    _, meta = load_tensors(run / "checkpoint.safetensors")  # another model is still refused by name
+    meta["model"]["width"] = 99
+    save_tensors(tensors, run / "checkpoint.safetensors", meta)
+    with pytest.raises(UserError, match="another model configuration"):
+        train(tiny_train(steps=6), DATA, run_dir=run, resume=True, evaluate=False)

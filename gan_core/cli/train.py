@@ -59,7 +59,7 @@ def cmd_train(a) -> int:
     overrides = {k: v for k, v in dict(
         loss=a.loss, batch_size=a.batch_size, n_critic=a.n_critic, augment=a.augment, device=a.device,
         seed=a.seed, minutes=a.minutes, steps=a.steps, data_memory_gb=a.data_memory_gb, threads=a.threads,
-        start=a.start, freeze_d=a.freeze_d).items() if v is not None}
+        start=a.start, freeze_d=a.freeze_d, d_eyes=a.eyes).items() if v is not None}
     if a.lr is not None:
         overrides.update(lr_g=a.lr, lr_d=a.lr)
     request = None
@@ -70,8 +70,8 @@ def cmd_train(a) -> int:
         if isinstance(given, dict) and "train" in given and "loss" not in given:  # a run's config.json
             given = train_section(given, a.config)
         request = TrainConfig.from_dict(given)
-    if a.resume and (a.start is not None or a.freeze_d is not None):
-        raise UserError("--from and --freeze-d choose how a new run starts; a resumed run continues from "
+    if a.resume and (a.start is not None or a.freeze_d is not None or a.eyes is not None):
+        raise UserError("--from, --freeze-d and --eyes choose how a new run starts; a resumed run continues from "
                         "its own checkpoint (drop them, or start a new run with --out)")
     if a.resume:  # --steps means this many more steps (gan_core.training.resume's rule)
         flags = a.minutes is not None or a.steps is not None or request is None
@@ -176,6 +176,8 @@ def register(sub) -> None:
                         "presets' default when one exists), scratch = random weights, or the folder of a base, "
                         "a model or a run to fine-tune")
     _flag(q, "--freeze-d", TrainConfig, "freeze_d")
+    _flag(q, "--eyes", ModelConfig, "d_eyes", "D's eyes: the folder of weights/ that scripts/train_eyes.py wrote "
+          "(e.g. eyes-colour-64); an option measured in benchmarks/ABLATIONS.md, not a default")
     budget = q.add_mutually_exclusive_group()
     _flag(budget, "--minutes", TrainConfig, "minutes", "time budget in minutes (this session's, on --resume)")
     _flag(budget, "--steps", TrainConfig, "steps", "generator-step budget; more steps on --resume")

@@ -11,7 +11,7 @@ import time
 import torch
 
 from ..checkpoint import flatten_optimizer, load_tensors, save_tensors, unflatten_optimizer
-from ..config import FORMAT_VERSION
+from ..config import FORMAT_VERSION, ModelConfig
 from ..errors import UserError
 from .distributed import rank_seed
 
@@ -76,7 +76,7 @@ class TrainingState:
 
     def _load_checkpoint(self) -> None:
         tensors, meta = load_tensors(self.run.checkpoint)
-        if not meta or meta.get("model") != self.cfg.model.to_dict():
+        if not meta or _model_of(meta) != self.cfg.model:
             raise UserError(f"{self.run.checkpoint.name} was made with another model configuration; "
                             f"resume with the run's own config.json")
         for name, mod in (("G", self.G), ("D", self.D), ("G_ema", self.G_ema)):
@@ -152,3 +152,13 @@ class TrainingState:
         msg = f"checkpoint saved at step {self.step}"
         self._report("checkpoint", t0, message=msg)
         return msg
+
+
+def _model_of(meta: dict) -> ModelConfig | None:
+    """The checkpoint's model configuration, with the defaults of fields added since it was written
+    (a run from before ``d_eyes`` existed resumes as it was); None when it cannot be read."""
+    try:
+        return ModelConfig.from_dict(meta.get("model"))
+    except UserError:
+        return None
+
