@@ -177,6 +177,7 @@ FINE_TUNED = ("quick", "balanced", "quality")
 # Colour 128 px, 2,090 steps, seeds 0/1: SWD 86.7 / 76.6 vs 114.3 / 116.0 (floor 48), HOG coverage 0.81 / 0.89 vs
 # 0.69 / 0.70; palette 24.2 / 18.2 vs 23.7 / 22.6. Gray 128 px lost (SWD 42.9 / 61.5 vs 36.1 / 30.8).
 # The colour 128 px base re-exported at 13,159 steps: SWD 84.7 / 74.2, palette 17.6 / 14.5, HOG 0.90 / 0.91.
+# The gray 128 px base re-exported at 14,724 steps: SWD 41.9 / 39.1, still behind scratch (36.1 / 30.8).
 BASE_DEFAULTS = {(64, 3): "measured on 100 colour objects at 10 minutes' steps: SWD 37 vs 65 from scratch",
                  (128, 3): "measured on 100 colour objects at 128 px, 10 minutes' steps, two seeds: SWD 79 vs 115 "
                            "from scratch"}
