@@ -59,7 +59,7 @@ class FeatureNet(nn.Module):
 
 class Head(nn.Module):
     """A fixed random 1x1 projection of one feature scale, then spectrally normalised 4x4 stride-2
-    convolutions down to 4x4 and a 1x1 to logits, averaged to one logit per picture."""
+    convolutions down to 4x4, a 3x3 and a 1x1 to a map of logits, averaged to one logit per picture."""
 
     def __init__(self, cin: int, size: int, generator: torch.Generator):
         super().__init__()
