@@ -143,19 +143,22 @@ def keep_milestone(run_path: Path, every: int) -> Path | None:
     return out
 
 
+def corpus_kind(base: str) -> str:
+    """"gray" or "colour": the corpus (and build_corpus.py's --kind) a base trains on."""
+    return "gray" if BASES[base][1] == 1 else "colour"
+
+
 def corpus_path(base: str) -> Path:
     """The decoded corpus a base trains on (written by scripts/build_corpus.py)."""
-    res, ch = BASES[base]
-    return corpus_dir() / f"{'gray' if ch == 1 else 'colour'}-{res}.u8"
+    return corpus_dir() / f"{corpus_kind(base)}-{BASES[base][0]}.u8"
 
 
 def open_corpus(base: str):
     """The corpus store of ``base``, or None after saying how to build it."""
     path = corpus_path(base)
     if not path.is_file():
-        kind = "gray" if BASES[base][1] == 1 else "colour"
-        print(f"error: {path} is missing; build it first: python scripts/build_corpus.py --kind {kind}",
-              file=sys.stderr)
+        print(f"error: {path} is missing; build it first: "
+              f"python scripts/build_corpus.py --kind {corpus_kind(base)}", file=sys.stderr)
         return None
     return open_store(path)
 
@@ -179,7 +182,7 @@ def segment(base: str, minutes: float, threads: int, lr: float | None = None, ke
     watcher.start()
     result = train(cfg, data, ProgressBar(), lambda: stop.is_set() or (run.path / "STOP").exists(),
                    run_dir=run.path, resume=resume,
-                   dataset_info={"name": f"corpus-{'gray' if BASES[base][1] == 1 else 'colour'}",
+                   dataset_info={"name": f"corpus-{corpus_kind(base)}",
                                  "source": f"scripts/build_corpus.py ({corpus_path(base).name})"})
     done.set()
     watcher.join()
@@ -261,7 +264,7 @@ def corpus_quality(base: str, model, count: int = 1000) -> dict:
 def card(base: str, config: dict) -> str:
     """The base model's card: what it is, its corpus and licences, how long it trained, on what."""
     res, ch = BASES[base]
-    kind = "gray" if ch == 1 else "colour"
+    kind = corpus_kind(base)
     corpus = json.loads((corpus_dir() / f"{kind}.manifest.json").read_text()) \
         if (corpus_dir() / f"{kind}.manifest.json").is_file() else None
     pre, m, t = config["pretraining"], config["model"], config["train"]

@@ -11,10 +11,10 @@ from PIL import Image
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def cli(*args, cwd=None):
+def cli(*args, cwd=None, env=None):
     return subprocess.run([sys.executable, "-m", "gan_core", *map(str, args)], cwd=cwd or ROOT,
                           capture_output=True, text=True, timeout=300,
-                          env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "HF_HUB_OFFLINE": "1"})
+                          env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "HF_HUB_OFFLINE": "1", **(env or {})})
 
 
 def photos(folder: Path, n: int = 10) -> Path:
@@ -160,9 +160,8 @@ def test_train_with_eyes_and_its_refusals(tmp_path):
     (weights / "eyes-x").mkdir(parents=True)
     torch.manual_seed(0)
     save_tensors(FeatureNet(1).state_dict(), weights / "eyes-x" / EYES_FILE)
-    env_cli = lambda *args: subprocess.run(  # noqa: E731
-        [sys.executable, "-m", "gan_core", *map(str, args)], cwd=ROOT, capture_output=True, text=True, timeout=300,
-        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "HF_HUB_OFFLINE": "1", "STUDIO_WEIGHTS_DIR": str(weights)})
+    def env_cli(*args):
+        return cli(*args, env={"STUDIO_WEIGHTS_DIR": str(weights)})
     common = ("--data", raw, "--resolution", "16", "--batch-size", "4", "--threads", "1", "--from", "scratch")
     r = env_cli("train", *common, "--out", tmp_path / "none", "--steps", "2", "--eyes", "eyes-missing")
     assert r.returncode != 0 and "D's eyes 'eyes-missing'" in r.stderr and "train_eyes.py" in r.stderr
