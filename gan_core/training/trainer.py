@@ -83,12 +83,14 @@ class Trainer(TrainingStep, TrainingState, TrainingReport):
         with torch.random.fork_rng(devices=[]):  # seed the init without touching other threads' RNG
             torch.manual_seed(config.seed)
             G, D = Generator(m), Critic(m)
-        # a start point's G and D (gan_core.training.bases); on resume the checkpoint has them, and the record
-        self.start_record = (self.run.read_config().get("start") if resume and self.run.config.is_file()
-                             else start_from(G, D, config))
-        # D's eyes: the trained feature network, loaded fresh (a resumed run's checkpoint holds them)
-        self.eyes_record = (self.run.read_config().get("eyes") if resume and self.run.config.is_file()
-                            else {"name": m.d_eyes, "sha256": load_eyes(D, m.d_eyes)} if m.d_eyes else None)
+        # a start point's G and D (gan_core.training.bases) and D's eyes, the trained feature network; on
+        # resume the checkpoint has them, and config.json their records
+        recorded = self.run.read_config() if resume and self.run.config.is_file() else None
+        if recorded is not None:
+            self.start_record, self.eyes_record = recorded.get("start"), recorded.get("eyes")
+        else:
+            self.start_record = start_from(G, D, config)
+            self.eyes_record = {"name": m.d_eyes, "sha256": load_eyes(D, m.d_eyes)} if m.d_eyes else None
         if config.freeze_d:
             freeze_critic(D, config.freeze_d)
         if self.dist.enabled and cuda:  # statistics over the global batch (gan_core.training.distributed)
