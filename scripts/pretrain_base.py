@@ -294,7 +294,7 @@ def card(base: str, config: dict) -> str:
               f"| loss | {t['loss']}, batch {t['batch_size']}, lr {t['lr_g']:g} |",
               f"| augmentation | DiffAugment {t['augment'] or 'off'} |",
               f"| EMA of G | {t['ema_decay']} |",
-              f"| steps trained | {pre['steps']:,} in {len(pre['segments'])} segment(s){shipped_milestone(pre)} |",
+              f"| steps trained | {pre['steps']:,} in {runs(pre)}{shipped_milestone(pre)} |",
               f"| training time | {pre['seconds'] / 3600:.1f} h |",
               f"| hardware | {'; '.join(sorted({s['machine'] for s in pre['segments']}))} (CPU; the machine was "
               f"shared with another pretraining run and other work, so the time is long for the steps) |", "",
@@ -319,11 +319,18 @@ def card(base: str, config: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
+def runs(pre: dict) -> str:
+    """The card's "1 run" / "2 runs": each record is one pretraining run folder, which may have been resumed
+    in many segments on its machine, so the count is of runs, not of segments."""
+    n = len(pre["segments"])
+    return "1 run, resumed in segments" if n == 1 else f"{n} runs, each resumed in segments"
+
+
 def shipped_milestone(pre: dict) -> str:
-    """The card's " (the last one's milestone at step N, exported by choice)" when a kept milestone, not the
+    """The card's " (the last run's milestone at step N, exported by choice)" when a kept milestone, not the
     run's last checkpoint, was exported (``--export --milestone N``); "" otherwise."""
     last = pre["segments"][-1] if pre.get("segments") else {}
-    return f" (the last one's milestone at step {last['milestone']:,}, exported by choice)" \
+    return f" (the last run's milestone at step {last['milestone']:,}, exported by choice)" \
         if last.get("milestone") is not None else ""
 
 

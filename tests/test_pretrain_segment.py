@@ -93,7 +93,9 @@ def test_the_card_says_when_a_kept_milestone_was_exported(tmp_path, monkeypatch)
     monkeypatch.setenv("DESIGN_STUDIO_CORPUS_DIR", str(tmp_path))  # no corpus manifest here: the card still reads
     config = json.loads((REPO / "weights" / "base-gray-64" / "config.json").read_text())
     plain = script.card("gray-64", config)
-    assert "steps trained" in plain and "milestone" not in plain
+    steps = config["pretraining"]["steps"]
+    assert f"| steps trained | {steps:,} in 1 run, resumed in segments |" in plain and "milestone" not in plain
     segment = dict(config["pretraining"]["segments"][-1], milestone=8536)
-    config["pretraining"] = dict(config["pretraining"], segments=[segment])
-    assert "(the last one's milestone at step 8,536, exported by choice)" in script.card("gray-64", config)
+    config["pretraining"] = dict(config["pretraining"], segments=[segment, segment])
+    card = script.card("gray-64", config)
+    assert "in 2 runs, each resumed in segments (the last run's milestone at step 8,536, exported by choice)" in card
