@@ -46,7 +46,7 @@ import numpy as np  # noqa: E402
 from gan_core.checkpoint import read_json, read_metadata, write_json  # noqa: E402
 from gan_core.cli.common import ProgressBar  # noqa: E402
 from gan_core.data.datastore import open_store  # noqa: E402
-from gan_core.training.bases import export_base, weights_dir  # noqa: E402
+from gan_core.training.bases import export_base, weights_dir, weights_hash  # noqa: E402
 from gan_core.training.presets import preset  # noqa: E402
 from gan_core.training.runfolder import RunFolder  # noqa: E402
 from gan_core.training.trainer import train  # noqa: E402
@@ -72,6 +72,10 @@ def run_dir(base: str) -> Path:
 
 
 def machine(threads: int) -> str:
+    """The hardware a segment ran on, for the card: the CUDA GPU when the trainer takes one, else the CPU."""
+    import torch
+    if torch.cuda.is_available():  # the trainer's device "auto" picks it
+        return f"{torch.cuda.get_device_name(0)} (CUDA), {os.cpu_count()} CPU cores"
     cpu = platform.processor() or platform.machine()
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -203,6 +207,21 @@ def milestones(base: str) -> int:
     return 0
 
 
+def continues_shipped(run: RunFolder, out: Path) -> bool:
+    """Whether the run started from the base shipped in ``out`` now (its recorded hash is that file's): a
+    new run, whose record goes after the base's. A run exported before started from an older export (or
+    from scratch), so its record replaces its own earlier one."""
+    sha = (run.read_config().get("start") or {}).get("sha256")
+    return bool(sha) and (out / "model.safetensors").is_file() and weights_hash(out / "model.safetensors") == sha
+
+
+def add_segment(history: list[dict], this: dict, new_run: bool) -> list[dict]:
+    """The base's record with this export's segment: after the others for a new run (``new_run``, or a run
+    unlike the last one); in place of the last one for the run exported last, exported again later on."""
+    same = bool(history) and (history[-1]["run"], history[-1]["started_from"]) == (this["run"], this["started_from"])
+    return history[:-1] + [this] if same and not new_run else history + [this]
+
+
 def export(base: str, milestone: int | None = None) -> int:
     """weights/base-<base> from the run folder (or one of its milestones), with the pretraining's
     running record."""
@@ -223,10 +242,7 @@ def export(base: str, milestone: int | None = None) -> int:
             "started_from": (run.read_config().get("start") or {}).get("name")}
     if milestone is not None:  # the card and config.json say which kept checkpoint was shipped
         this["milestone"] = meta.get("step")
-    if history and history[-1]["run"] == this["run"] and history[-1]["started_from"] == this["started_from"]:
-        history[-1] = this  # the same segment exported again
-    else:
-        history.append(this)
+    history = add_segment(history, this, continues_shipped(run, out))
     record = {"segments": history, "steps": sum(s["steps"] for s in history),
               "seconds": sum(s["seconds"] for s in history)}
     export_base(run.path, out, {"pretraining": record})
@@ -296,8 +312,8 @@ def card(base: str, config: dict) -> str:
               f"| EMA of G | {t['ema_decay']} |",
               f"| steps trained | {pre['steps']:,} in {runs(pre)}{shipped_milestone(pre)} |",
               f"| training time | {pre['seconds'] / 3600:.1f} h |",
-              f"| hardware | {'; '.join(sorted({s['machine'] for s in pre['segments']}))} (CPU; the machine was "
-              f"shared with another pretraining run and other work, so the time is long for the steps) |", "",
+              f"| hardware | {'; '.join(sorted({s['machine'] for s in pre['segments']}))} (a CPU machine "
+              f"was shared with another pretraining run and other work, so its time is long for the steps) |", "",
               "To continue or reproduce it (resumable segments; the export adds each segment to config.json):", "",
               "```bash", "python scripts/build_corpus.py", f"python scripts/pretrain_base.py {base} --minutes 120",
               f"python scripts/pretrain_base.py {base} --export", "```", "",

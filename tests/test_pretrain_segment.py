@@ -99,3 +99,39 @@ def test_the_card_says_when_a_kept_milestone_was_exported(tmp_path, monkeypatch)
     config["pretraining"] = dict(config["pretraining"], segments=[segment, segment])
     card = script.card("gray-64", config)
     assert "in 2 runs, each resumed in segments (the last run's milestone at step 8,536, exported by choice)" in card
+
+
+def test_a_base_record_adds_a_new_run_and_replaces_a_run_exported_again(tmp_path):
+    """The base's pretraining record (its card's steps and hours): a run from scratch is one entry; going on
+    with it and exporting again replaces that entry; a new run from the shipped base (a fresh machine, or a
+    GPU visit) is added after it, and replaces only its own entry when it is exported again."""
+    from gan_core.training.bases import export_base
+    from gan_core.training.trainer import train
+    from helpers import shapes_dataset, tiny_train
+    script = load_script()
+    data, out = shapes_dataset(16), tmp_path / "base"
+    first, second = RunFolder(tmp_path / "first"), RunFolder(tmp_path / "second")
+
+    def record(run, steps, history):
+        this = {"run": "pretrain/gray-16", "steps": steps,
+                "started_from": (run.read_config().get("start") or {}).get("name")}
+        history = script.add_segment(history, this, script.continues_shipped(run, out))
+        export_base(run.path, out)
+        return history
+
+    train(tiny_train(steps=2), data, run_dir=first.path, evaluate=False)
+    history = record(first, 2, [])
+    train(tiny_train(steps=4), data, run_dir=first.path, resume=True, evaluate=False)
+    history = record(first, 4, history)
+    assert [h["steps"] for h in history] == [4]  # the same run, exported again
+    train(tiny_train(steps=3, start=str(out)), data, run_dir=second.path, evaluate=False)
+    assert script.continues_shipped(second, out)
+    history = record(second, 3, history)
+    assert [h["steps"] for h in history] == [4, 3] and history[1]["started_from"] == "base"
+    train(tiny_train(steps=5, start=str(out)), data, run_dir=second.path, resume=True, evaluate=False)
+    assert not script.continues_shipped(second, out)  # it started from the export before its own
+    history = record(second, 5, history)
+    assert [h["steps"] for h in history] == [4, 5]
+    third = RunFolder(tmp_path / "third")  # another new run from the shipped base: the same name, its own entry
+    train(tiny_train(steps=2, start=str(out)), data, run_dir=third.path, evaluate=False)
+    assert [h["steps"] for h in record(third, 2, history)] == [4, 5, 2]
