@@ -252,7 +252,7 @@ def export_base(run_dir: Path, out: Path, extra: dict | None = None) -> Path:
     tmp.mkdir(parents=True)
     save_tensors(weights, tmp / "model.safetensors", {"format_version": 1, "step": meta.get("step")})
     write_json(config, tmp / "config.json")
-    for name in ("final_grid.png", "metrics.json", "progress.gif", "README.md"):
+    for name in ("final_grid.png", "metrics.json", "README.md"):  # no animation: the repository stays small
         src = (out if name == "README.md" else run.path) / name  # a card written by hand is kept
         if src.is_file():
             shutil.copy(src, tmp / name)
