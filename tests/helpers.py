@@ -1,6 +1,10 @@
 """Small builders shared by the engine tests (tiny configs, seconds each)."""
 from __future__ import annotations
 
+import importlib.util
+import sys
+from pathlib import Path
+
 import torch
 
 from gan_core.config import ModelConfig, TrainConfig
@@ -36,3 +40,13 @@ def shapes_dataset(n: int = 12, size: int = 16, channels: int = 1, seed: int = 0
         mask = ((yy - cy) ** 2 + (xx - cx) ** 2 <= r * r) if i % 2 else ((yy - cy).abs() <= r) & ((xx - cx).abs() <= r)
         out[i, :, mask] = -1.0
     return out
+
+
+def load_script(name: str):
+    """A script of scripts/ as a module (registered under its name: dataclasses and worker pools look
+    modules up by it)."""
+    spec = importlib.util.spec_from_file_location(name, Path(__file__).resolve().parents[1] / "scripts" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module

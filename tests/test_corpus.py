@@ -1,10 +1,8 @@
 """The base-model corpus builder (scripts/build_corpus.py): licences, evaluation sets, bad input."""
 from __future__ import annotations
 
-import importlib.util
 import io
 import json
-import sys
 import tarfile
 from pathlib import Path
 
@@ -12,12 +10,10 @@ import numpy as np
 import pytest
 
 from gan_core.data.datastore import open_store
+from helpers import load_script
 
 ROOT = Path(__file__).resolve().parents[1]
-_spec = importlib.util.spec_from_file_location("build_corpus", ROOT / "scripts" / "build_corpus.py")
-bc = importlib.util.module_from_spec(_spec)
-sys.modules["build_corpus"] = bc  # dataclasses and the worker pool look modules up by name
-_spec.loader.exec_module(bc)
+bc = load_script("build_corpus")
 
 SQUARE = '<path fill="currentColor" d="M4 4h16v16H4z"/>'
 DISC = '<circle cx="12" cy="12" r="7" fill="currentColor"/>'

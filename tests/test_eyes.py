@@ -103,18 +103,14 @@ def test_missing_or_wrong_eyes_get_a_clear_message(weights, tmp_path):
 def test_train_eyes_learns_from_the_corpus_names_and_its_output_loads(tmp_path, monkeypatch, capsys):
     """scripts/train_eyes.py on a tiny corpus: labels from the names, the body written as eyes.safetensors
     (never model.safetensors: Explore would list it as a model), a config with its held-out scores."""
-    import importlib.util
     import json
-    from pathlib import Path
 
     from gan_core.data.datastore import write_store
     from gan_core.nets.models import Critic
     from gan_core.config import ModelConfig
     from gan_core.training.bases import load_eyes
-    spec = importlib.util.spec_from_file_location(
-        "train_eyes", Path(__file__).resolve().parents[1] / "scripts" / "train_eyes.py")
-    script = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(script)
+    from helpers import load_script
+    script = load_script("train_eyes")
     names = [f"{s}:{w}-{i}" for i in range(12) for s, w in (("set-a", "red-apple"), ("set-b", "blue-car"))]
     sets, words, set_of, hot = script.labels(names, min_count=3)
     assert sets == ["set-a", "set-b"] and words == ["apple", "blue", "car", "red"]

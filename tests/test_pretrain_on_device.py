@@ -4,21 +4,19 @@ base that came back replaces the shipped one only when it loads as that base, an
 foreign base is named."""
 from __future__ import annotations
 
-import importlib.util
 import json
 import shutil
 from pathlib import Path
 
 import numpy as np
 
+import helpers
+
 REPO = Path(__file__).resolve().parents[1]
 
 
 def load_script():
-    spec = importlib.util.spec_from_file_location("pretrain_on_device", REPO / "scripts" / "pretrain_on_device.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return helpers.load_script("pretrain_on_device")
 
 
 def tiny_corpus(folder: Path, n: int = 48) -> Path:

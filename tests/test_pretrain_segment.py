@@ -3,8 +3,9 @@ shipped base, and --lr sets the segment's learning rate (a late segment at a low
 is refused by name. (The training itself is the trainer's, tested with it.)"""
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
+
+import helpers
 
 from gan_core.training.runfolder import RunFolder
 
@@ -12,10 +13,7 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def load_script():
-    spec = importlib.util.spec_from_file_location("pretrain_base", REPO / "scripts" / "pretrain_base.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return helpers.load_script("pretrain_base")
 
 
 def test_a_new_segment_starts_from_the_base_at_the_learning_rate_asked(tmp_path, capsys):
