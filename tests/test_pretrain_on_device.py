@@ -47,6 +47,10 @@ def test_a_segment_packs_runs_there_and_comes_back_into_weights(tmp_path, monkey
     assert script.pack("gray-64", pack) == 0
     assert script.unpack_corpus("gray-64", pack, tmp_path / "again")
     assert (tmp_path / "again" / "gray-64.u8").read_bytes() == (corpus / "gray-64.u8").read_bytes()
+    assert "warning" not in capsys.readouterr().err
+    monkeypatch.setattr(script, "CARRY_LIMIT", 2**20)  # a call that carries 1 MiB: the tree alone is over
+    assert script.pack("gray-64", pack) == 0 and "MiB over the 1 MiB a device call carries; move aside" in \
+        capsys.readouterr().err
 
     # "there": another machine's weights/ (the same shipped base), the corpus only from the pack
     there = tmp_path / "there"
