@@ -91,3 +91,16 @@ def test_a_fine_tuning_rule_applies_from_a_start_point_only_and_says_why(monkeyp
     assert "EMA decay 0.999, EMA ramp-up off: a test fine-tuning rule" in text
     assert "a test fine-tuning rule" not in explain_choice("quick", {"resolution": 64, "channels": 1, "images": 100},
                                                           start="scratch")
+
+
+def test_colour_64_fine_tunes_hold_the_ema_from_the_first_step():
+    """The one measured fine-tuning rule (benchmarks/ABLATIONS.md): quick from a colour 64 px base holds
+    its generator's average at 0.995 from the first step; from scratch, and gray from its base, keep quick's
+    ramped 0.99. The Train tab says so."""
+    cfg = preset("quick", resolution=64, channels=3, count=100)  # colour 64 px starts from its base by itself
+    assert cfg.start == "base" and (cfg.ema_decay, cfg.ema_ramp) == (0.995, False)
+    for kw in (dict(channels=3, start="scratch"), dict(channels=1, start="base"), dict(channels=3, resolution=128)):
+        other = preset("quick", **{"resolution": 64, "count": 100, **kw})
+        assert (other.ema_decay, other.ema_ramp) == (0.99, True), kw
+    text = explain_choice("quick", {"resolution": 64, "channels": 3, "images": 100})
+    assert "EMA decay 0.995, EMA ramp-up off: a base already draws" in text
