@@ -393,6 +393,10 @@ def test_colour_out_of_the_box(studio_app, browser):
     page.locator("#go_train").click()
     page.locator("#preset_why").get_by_text("colour images at 64 px").wait_for()
     playwright.expect(page.locator("#preset_why")).to_contain_text("skip-layer excitation on")
+    # it starts from the colour base, with the measured fine-tuning rule and its reason
+    playwright.expect(page.locator("#preset_why")).to_contain_text("Starts from the base model base-colour-64")
+    playwright.expect(page.locator("#preset_why")).to_contain_text("EMA decay 0.995, EMA ramp-up off: a base")
+    page.screenshot(path=str(SHOTS / "train-colour-from-base.png"), full_page=True)
 
     page.get_by_role("tab", name="3 · Explore").click()
     page.locator("#seed").wait_for(state="visible")
