@@ -207,11 +207,11 @@ def milestones(base: str) -> int:
     return 0
 
 
-def continues_shipped(run: RunFolder, out: Path) -> bool:
-    """Whether the run started from the base shipped in ``out`` now (its recorded hash is that file's): a
-    new run, whose record goes after the base's. A run exported before started from an older export (or
-    from scratch), so its record replaces its own earlier one."""
-    sha = (run.read_config().get("start") or {}).get("sha256")
+def continues_shipped(start: dict, out: Path) -> bool:
+    """Whether a run whose config.json records ``start`` started from the base shipped in ``out`` now (the
+    recorded hash is that file's): a new run, whose record goes after the base's. A run exported before
+    started from an older export (or from scratch), so its record replaces its own earlier one."""
+    sha = start.get("sha256")
     return bool(sha) and (out / "model.safetensors").is_file() and weights_hash(out / "model.safetensors") == sha
 
 
@@ -236,13 +236,14 @@ def export(base: str, milestone: int | None = None) -> int:
     history = list((previous.get("pretraining") or {}).get("segments", []))
     # "run" names the folder, not its path: no machine's path in a shipped file
     name = run_dir(base).name  # a milestone's segment is its run's segment
+    start = run.read_config().get("start") or {}
     this = {"run": f"pretrain/{name}", "steps": meta.get("step"), "seconds": round(meta.get("seconds", 0)),
             "images_seen": meta.get("images_seen"),
             "machine": machine(run.train_config().threads), "exported": time.strftime("%Y-%m-%d"),
-            "started_from": (run.read_config().get("start") or {}).get("name")}
+            "started_from": start.get("name")}
     if milestone is not None:  # the card and config.json say which kept checkpoint was shipped
         this["milestone"] = meta.get("step")
-    history = add_segment(history, this, continues_shipped(run, out))
+    history = add_segment(history, this, continues_shipped(start, out))
     record = {"segments": history, "steps": sum(s["steps"] for s in history),
               "seconds": sum(s["seconds"] for s in history)}
     export_base(run.path, out, {"pretraining": record})

@@ -68,7 +68,8 @@ def tree_bytes(under: str = ".") -> int:
 
 
 def pack(base: str, where: Path = PACK_DIR) -> int:
-    """Write the corpus of ``base`` into ``where`` for a device call to carry; refuse one too big to carry."""
+    """Write the corpus of ``base`` into ``where`` for a device call to carry; warn, naming what to move aside,
+    when it and the working tree pass what the call carries."""
     source = pb.corpus_path(base)
     if pb.open_corpus(base) is None:
         return 2
@@ -91,6 +92,13 @@ def pack(base: str, where: Path = PACK_DIR) -> int:
               f" 'git checkout docs weights' brings them back)",
               file=sys.stderr)
     return 0
+
+
+def copy_back(source: Path, dest: Path) -> None:
+    """The files of an exported base that come back from the device (BACK), those ``source`` has, into ``dest``."""
+    for name in BACK:
+        if (source / name).is_file():
+            shutil.copy2(source / name, dest / name)
 
 
 def unpack_corpus(base: str, where: Path, corpus: Path) -> bool:
@@ -124,9 +132,7 @@ def run(base: str, minutes: float, out: Path, where: Path = PACK_DIR, threads: i
         exported = pb.weights_dir() / f"base-{base}"
         dest = Path(out) / exported.name
         dest.mkdir(parents=True, exist_ok=True)
-        for name in BACK:
-            if (exported / name).is_file():
-                shutil.copy2(exported / name, dest / name)
+        copy_back(exported, dest)
     print(f"wrote {dest}")
     return 0
 
@@ -147,13 +153,11 @@ def unpack(base: str, folder: Path) -> int:
     tmp = target.with_name(f".{target.name}.unpack")
     shutil.rmtree(tmp, ignore_errors=True)
     shutil.copytree(target, tmp)
-    for name in BACK:
-        if (folder / name).is_file():
-            shutil.copy2(folder / name, tmp / name)
+    copy_back(folder, tmp)
     shutil.rmtree(target)
     os.replace(tmp, target)
-    record = pb.read_json(target / "config.json", "config.json").get("pretraining", {})
-    print(f"{target}: {record.get('steps', 0):,} steps in {len(record.get('segments', []))} runs; "
+    record = pb.read_json(target / "config.json", "config.json").get("pretraining", {"segments": []})
+    print(f"{target}: {record.get('steps', 0):,} steps in {pb.runs(record)}; "
           f"probe it before you commit it (git checkout weights/{target.name} undoes it)")
     return 0
 

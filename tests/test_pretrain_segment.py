@@ -110,10 +110,12 @@ def test_a_base_record_adds_a_new_run_and_replaces_a_run_exported_again(tmp_path
     data, out = shapes_dataset(16), tmp_path / "base"
     first, second = RunFolder(tmp_path / "first"), RunFolder(tmp_path / "second")
 
+    def start(run):
+        return run.read_config().get("start") or {}
+
     def record(run, steps, history):
-        this = {"run": "pretrain/gray-16", "steps": steps,
-                "started_from": (run.read_config().get("start") or {}).get("name")}
-        history = script.add_segment(history, this, script.continues_shipped(run, out))
+        this = {"run": "pretrain/gray-16", "steps": steps, "started_from": start(run).get("name")}
+        history = script.add_segment(history, this, script.continues_shipped(start(run), out))
         export_base(run.path, out)
         return history
 
@@ -123,11 +125,11 @@ def test_a_base_record_adds_a_new_run_and_replaces_a_run_exported_again(tmp_path
     history = record(first, 4, history)
     assert [h["steps"] for h in history] == [4]  # the same run, exported again
     train(tiny_train(steps=3, start=str(out)), data, run_dir=second.path, evaluate=False)
-    assert script.continues_shipped(second, out)
+    assert script.continues_shipped(start(second), out)
     history = record(second, 3, history)
     assert [h["steps"] for h in history] == [4, 3] and history[1]["started_from"] == "base"
     train(tiny_train(steps=5, start=str(out)), data, run_dir=second.path, resume=True, evaluate=False)
-    assert not script.continues_shipped(second, out)  # it started from the export before its own
+    assert not script.continues_shipped(start(second), out)  # it started from the export before its own
     history = record(second, 5, history)
     assert [h["steps"] for h in history] == [4, 5]
     third = RunFolder(tmp_path / "third")  # another new run from the shipped base: the same name, its own entry
